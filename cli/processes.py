@@ -1,0 +1,99 @@
+"""deploy, start and instance commands."""
+from pathlib import Path
+
+import click
+
+import engine
+from . import gia
+from .output import emit, guarded, json_option, parse_json
+
+
+@gia.command("deploy")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--user", "login", help="Who deploys (recorded in the audit trail).")
+@json_option
+@guarded
+def deploy_command(files, login, as_json):
+    """Deploy BPMN FILES together as one version (call activities resolve across them)."""
+    contents = []
+    for name in files:
+        path = Path(name)
+        if not path.is_file():
+            raise click.BadParameter(f"{name}: no such file")
+        contents.append((path.name, path.read_bytes()))
+    result = engine.deploy(contents, actor=login)
+    emit({"process_ids": result.process_ids, "collaborations": result.collaborations, "version": result.version},
+         as_json, f"version {result.version}: processes {', '.join(result.process_ids) or '—'}; "
+                  f"collaborations {', '.join(result.collaborations) or '—'}")
+
+
+@gia.command("start")
+@click.argument("bpmn_id")
+@click.option("--data", help="Start data as a JSON object; values keep their JSON types.")
+@click.option("--unit", help="The organisation unit (school, PPE) the instance runs for.")
+@click.option("--user", "login", help="Who starts it (recorded in the audit trail).")
+@json_option
+@guarded
+def start_command(bpmn_id, data, unit, login, as_json):
+    """Start the latest version of process or collaboration BPMN_ID."""
+    result = engine.start(bpmn_id, parse_json(data), unit=unit, actor=login)
+    emit({"instance_id": result.instance_id, "status": result.status}, as_json,
+         f"instance {result.instance_id}: {result.status}")
+
+
+@gia.group("instance")
+def instance_group():
+    """Look at or act on one instance."""
+
+
+@instance_group.command("show")
+@click.argument("instance_id", type=int)
+@json_option
+@guarded
+def show_command(instance_id, as_json):
+    """Status, error, data, what it waits for, and its history."""
+    emit(engine.detail(instance_id), as_json)
+
+
+@instance_group.command("cancel")
+@click.argument("instance_id", type=int)
+@click.option("--user", "login")
+@json_option
+@guarded
+def cancel_command(instance_id, login, as_json):
+    engine.cancel(instance_id, login)
+    emit({"instance_id": instance_id, "status": "cancelled"}, as_json, f"instance {instance_id}: cancelled")
+
+
+@instance_group.command("suspend")
+@click.argument("instance_id", type=int)
+@click.option("--user", "login")
+@json_option
+@guarded
+def suspend_command(instance_id, login, as_json):
+    engine.suspend(instance_id, login)
+    emit({"instance_id": instance_id, "status": "suspended"}, as_json, f"instance {instance_id}: suspended")
+
+
+@instance_group.command("resume")
+@click.argument("instance_id", type=int)
+@click.option("--user", "login")
+@json_option
+@guarded
+def resume_command(instance_id, login, as_json):
+    engine.resume(instance_id, login)
+    detail = engine.detail(instance_id)
+    emit({"instance_id": instance_id, "status": detail["status"]}, as_json,
+         f"instance {instance_id}: {detail['status']}")
+
+
+@instance_group.command("retry")
+@click.argument("instance_id", type=int)
+@click.option("--data", help="Corrections to the data, as a JSON object.")
+@click.option("--user", "login")
+@json_option
+@guarded
+def retry_command(instance_id, data, login, as_json):
+    """Apply the failed action again to the last good state (after fixing what made it fail)."""
+    instance, _views, _outcome = engine.retry(instance_id, login, parse_json(data))
+    emit({"instance_id": instance_id, "status": instance.status}, as_json, f"instance {instance_id}: {instance.status}")

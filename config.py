@@ -1,0 +1,63 @@
+"""Configuration from environment variables, with defaults that make `make run` work on a fresh machine.
+
+Every setting can be overridden by an environment variable of the same name. The embedded defaults are an
+SQLite file and a Celery broker kept in another SQLite file (kombu's SQLAlchemy transport), so nothing but
+Python is needed to run the app.
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("GIA_VAR_DIR", BASE_DIR / "var"))
+
+
+def _database_url(url: str) -> str:
+    # SQLAlchemy picks psycopg2 for plain postgresql:// URLs; we ship psycopg 3.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = _database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'gia.sqlite3'}"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
+    CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+    # How often Celery beat sweeps for due timers (seconds).
+    TIMER_SWEEP_SECONDS = float(os.environ.get("TIMER_SWEEP_SECONDS", "30"))
+    TIMER_SWEEP_BATCH = int(os.environ.get("TIMER_SWEEP_BATCH", "50"))
+
+    # "real" uses the wall clock; "manual" lets only `flask gia timers tick --now` move the engine's time.
+    GIA_CLOCK = os.environ.get("GIA_CLOCK", "real")
+    # The department works in Moscow time (Makhachkala is UTC+3); dates in forms and timers are read in it.
+    GIA_TIMEZONE = os.environ.get("GIA_TIMEZONE", "Europe/Moscow")
+
+    # Limits that keep a diagram from running away with a worker.
+    SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("SCRIPT_TIME_LIMIT_SECONDS", "2"))
+    MAX_ENGINE_STEPS = int(os.environ.get("MAX_ENGINE_STEPS", "20000"))
+    MAX_TASKS_PER_INSTANCE = int(os.environ.get("MAX_TASKS_PER_INSTANCE", "20000"))
+    MAX_BPMN_BYTES = int(os.environ.get("MAX_BPMN_BYTES", str(5 * 1024 * 1024)))
+
+    UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", VAR_DIR / "uploads"))
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES * 4
+
+    BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "ru")
+    BABEL_DEFAULT_TIMEZONE = GIA_TIMEZONE
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "webui" / "translations")
+    WTF_CSRF_ENABLED = _bool("WTF_CSRF_ENABLED", True)
+    WTF_I18N_ENABLED = True
+
+    PROCESSES_DIR = Path(os.environ.get("PROCESSES_DIR", BASE_DIR / "processes"))
+    FORMS_DIR = Path(os.environ.get("FORMS_DIR", BASE_DIR / "forms" / "definitions"))

@@ -1,0 +1,29 @@
+"""GIA Flow's workflow engine: a service layer over SpiffWorkflow, with no knowledge of web requests.
+
+The named API below is what the web UI, the REST API, the CLI and Celery call. Each call is one database
+transaction: lock the instance, restore it, act, run the engine, save it with its projections and audit events,
+commit; or change nothing and raise one of `engine.errors`.
+"""
+from .errors import (ConflictError, EngineError, IncompatibleState, InvalidData, InvalidDefinition, InvalidState,
+                     NotFound, NothingWaiting, PermissionDenied, ProcessError, TaskNotReady)
+from .service.deploying import DeployResult, deploy
+from .service.instances import StartResult, cancel, detail, resume, retry, start, suspend
+from .service.people import authenticate, ensure_unit, ensure_user, user_by_login
+from .service.routing import deliver
+from .service.tasks import CompleteResult, claim, complete, get_task, list_tasks, unclaim
+from .service.timers import TickResult, advance_timers
+
+
+def init_app(app) -> None:
+    from . import clock, db
+    db.init_app(app)
+    clock.install(app.config["GIA_TIMEZONE"])
+
+
+__all__ = [
+    "deploy", "start", "list_tasks", "get_task", "claim", "unclaim", "complete", "advance_timers", "cancel", "retry",
+    "suspend", "resume", "detail", "deliver", "ensure_user", "ensure_unit", "user_by_login", "authenticate",
+    "init_app", "DeployResult", "StartResult", "CompleteResult", "TickResult", "EngineError", "NotFound",
+    "PermissionDenied", "TaskNotReady", "ConflictError", "InvalidState", "IncompatibleState", "NothingWaiting",
+    "InvalidDefinition", "InvalidData", "ProcessError",
+]

@@ -1,0 +1,176 @@
+"""Turning uploaded BPMN files into executable specs, refusing anything unsafe or broken with a precise reason.
+
+Files of one deployment are parsed together so that call activities resolve across them. Every problem is
+reported with the file, the element id and the line, and nothing is stored unless all files pass.
+"""
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from ..sandbox import compile_errors
+from .expressions import code_of
+from .messages import adopt
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+# No entity expansion, no network, no DTD: XXE and entity bombs are refused before SpiffWorkflow sees the file.
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+@dataclass
+class Startable:
+    bpmn_id: str
+    name: str
+    kind: str  # "process" or "collaboration"
+    spec: object
+    subprocess_specs: dict
+
+
+@dataclass
+class ParsedBundle:
+    startables: dict[str, Startable] = field(default_factory=dict)
+
+    def get(self, bpmn_id: str) -> Startable | None:
+        return self.startables.get(bpmn_id)
+
+
+def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int) -> tuple[ParsedBundle, list[str]]:
+    """Parse and check `files` (name, content). Returns the bundle and the problems found (empty when valid)."""
+    errors: list[str] = []
+    trees = {}
+    for name, content in files:
+        tree, problem = _read_xml(name, content, max_bytes)
+        if problem:
+            errors.append(problem)
+        else:
+            trees[name] = tree
+    if errors:
+        return ParsedBundle(), errors
+
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    for name, tree in trees.items():
+        try:
+            parser.add_bpmn_xml(tree, filename=name)
+        except ValidationException as exc:
+            errors.append(_validation_message(exc, name))
+        except RecursionError:
+            errors.append(f"{name}: the diagram is nested or chained too deeply to be parsed")
+    if errors:
+        return ParsedBundle(), errors
+
+    bundle = ParsedBundle()
+    executable = [pid for pid in parser.get_process_ids() if parser.get_process_parser(pid).process_executable]
+    if not executable:
+        errors.append("no executable process found (set isExecutable=\"true\" on the process)")
+    for pid in executable:
+        process_parser = parser.get_process_parser(pid)
+        spec_pair = _specs(lambda pid=pid: (parser.get_spec(pid), parser.get_subprocess_specs(pid)),
+                           process_parser.filename, errors)
+        if spec_pair:
+            bundle.startables[pid] = Startable(pid, process_parser.get_name(), "process", *spec_pair)
+    for cid in getattr(parser, "collaborations", {}):
+        spec_pair = _specs(lambda cid=cid: parser.get_collaboration(cid), None, errors)
+        if spec_pair:
+            bundle.startables[cid] = Startable(cid, _collaboration_name(trees, cid), "collaboration", *spec_pair)
+    if errors:
+        return ParsedBundle(), errors
+
+    errors.extend(_check_code(bundle, trees))
+    for startable in bundle.startables.values():
+        for spec in [startable.spec, *startable.subprocess_specs.values()]:
+            if spec is not None:
+                _prepare(spec)
+    return (ParsedBundle() if errors else bundle), errors
+
+
+def _prepare(spec) -> None:
+    """Make a freshly parsed spec behave like one SpiffWorkflow restores from JSON.
+
+    A loop or multi-instance task learns that a child finished through an event handler that the library
+    connects when it creates the first child, or when it rebuilds a spec from JSON, but not when it parses
+    BPMN. An instance restored in a new process onto a parsed spec would wait forever for its children."""
+    for task_spec in spec.task_specs.values():
+        adopt(getattr(task_spec, "event_definition", None))
+        if isinstance(task_spec, LoopTask):
+            child = spec.task_specs.get(task_spec.task_spec)
+            if child is not None and not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
+
+
+def _read_xml(name, content, max_bytes):
+    if len(content) > max_bytes:
+        return None, f"{name}: the file is larger than {max_bytes // 1024} KB"
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, f"{name}: not a UTF-8 text file (BPMN files are XML in UTF-8)"
+    try:
+        tree = etree.fromstring(content, parser=_XML_PARSER).getroottree()
+    except etree.XMLSyntaxError as exc:
+        return None, f"{name}: not well-formed XML: {exc}"
+    except ValueError as exc:
+        return None, f"{name}: not XML: {exc}"
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        return None, f"{name}: a DOCTYPE or entity declaration is not allowed in BPMN"
+    root = tree.getroot()
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        return None, f"{name}: not a BPMN 2.0 file (the root element is {root.tag!r}, expected bpmn:definitions)"
+    return root, None
+
+
+def _validation_message(exc: ValidationException, default_file: str) -> str:
+    where = exc.file_name or default_file
+    parts = [where]
+    if getattr(exc, "id", None):
+        parts.append(f"element {exc.id!r}")
+    if getattr(exc, "line_number", None):
+        parts.append(f"line {exc.line_number}")
+    message = str(getattr(exc, "error_msg", None) or exc).split("\n")[0]
+    return f"{', '.join(parts)}: {message}"
+
+
+def _specs(get, filename, errors):
+    try:
+        return get()
+    except ValidationException as exc:
+        errors.append(_validation_message(exc, filename or "bundle"))
+    except RecursionError:
+        errors.append(f"{filename or 'bundle'}: the process is chained too deeply to be parsed "
+                      "(split long chains into subprocesses)")
+    except KeyError as exc:
+        errors.append(f"{filename or 'bundle'}: reference to an unknown element {exc}")
+    return None
+
+
+def _collaboration_name(trees, cid) -> str:
+    for root in trees.values():
+        for node in root.iter(f"{{{BPMN_NS}}}collaboration"):
+            if node.get("id") == cid:
+                return node.get("name") or cid
+    return cid
+
+
+def _check_code(bundle: ParsedBundle, trees) -> list[str]:
+    errors, seen = [], set()
+    for startable in bundle.startables.values():
+        for spec in [startable.spec, *startable.subprocess_specs.values()]:
+            if spec is None:
+                continue
+            for code in code_of(spec):
+                key = (code.bpmn_id, code.what, code.source)
+                if key in seen:
+                    continue
+                seen.add(key)
+                for problem in compile_errors(code.source, code.mode):
+                    errors.append(f"{_locate(trees, code.bpmn_id)}: {code.what}: {problem}")
+    return errors
+
+
+def _locate(trees, bpmn_id) -> str:
+    for name, root in trees.items():
+        found = root.xpath("//*[@id=$id]", id=bpmn_id)
+        if found:
+            return f"{name}, element {bpmn_id!r}, line {found[0].sourceline}"
+    return f"element {bpmn_id!r}"

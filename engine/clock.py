@@ -1,0 +1,106 @@
+"""The engine's notion of "now".
+
+Two modes. The real clock is the wall clock. The manual clock (tests, outside checks, the year simulation) is a
+time stored in the database that only `timers tick --now` moves, so every process sees the same instant.
+SpiffWorkflow reads `datetime.now` itself when it computes and checks timers; `install()` points that at us.
+Each engine call pins one instant (`pinned`) so that everything it does sees the same time.
+"""
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from flask_babel import lazy_gettext as _l
+
+from .db import db
+from .errors import EngineError
+from .models import EngineSetting
+
+_pinned: ContextVar[datetime | None] = ContextVar("gia_clock_pinned", default=None)
+MODE_KEY, NOW_KEY = "clock.mode", "clock.now"
+
+
+def _setting(key: str) -> str | None:
+    row = db.session.get(EngineSetting, key)
+    return row.value if row else None
+
+
+def _put(key: str, value: str) -> None:
+    row = db.session.get(EngineSetting, key)
+    if row is None:
+        db.session.add(EngineSetting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def is_manual() -> bool:
+    return (_setting(MODE_KEY) or current_app.config["GIA_CLOCK"]) == "manual"
+
+
+def now() -> datetime:
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
+    if is_manual():
+        stored = _setting(NOW_KEY)
+        if stored:
+            return datetime.fromisoformat(stored)
+    return datetime.now(timezone.utc)
+
+
+@contextmanager
+def pinned(at: datetime | None = None):
+    token = _pinned.set(at or now())
+    try:
+        yield _pinned.get()
+    finally:
+        _pinned.reset(token)
+
+
+def set_mode(mode: str, at: datetime | None = None) -> None:
+    """Switch between "real" and "manual"; a manual clock starts at `at` or at the current time."""
+    if mode not in ("real", "manual"):
+        raise EngineError(_l("Unknown clock mode %(mode)s"), mode=mode)
+    current = now()
+    _put(MODE_KEY, mode)
+    if mode == "manual":
+        _put(NOW_KEY, aware(at or current).isoformat())
+
+
+def advance_to(at: datetime) -> datetime:
+    """Move the manual clock forward to `at`. Time never runs backwards for the engine."""
+    at = aware(at)
+    if at < now():
+        raise EngineError(_l("The clock cannot go back: it is %(now)s, asked for %(at)s"),
+                          now=now().isoformat(), at=at.isoformat())
+    _put(NOW_KEY, at.isoformat())
+    return at
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["GIA_TIMEZONE"])
+
+
+def aware(value: datetime) -> datetime:
+    """Read a naive datetime in the department's zone; return it in UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=local_zone())
+    return value.astimezone(timezone.utc)
+
+
+class _EngineDatetime(datetime):
+    """What SpiffWorkflow's timer module sees as `datetime`: identical, except that now() asks our clock."""
+
+    @classmethod
+    def now(cls, tz=None):
+        value = now()
+        return value.astimezone(tz) if tz else value.astimezone(local_zone()).replace(tzinfo=None)
+
+
+def install(zone_name: str) -> None:
+    from SpiffWorkflow.bpmn.specs.event_definitions import timer
+    timer.datetime = _EngineDatetime
+    # A timeDate written without an offset means the department's local time, not the server's.
+    timer.LOCALTZ = ZoneInfo(zone_name)

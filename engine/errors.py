@@ -1,0 +1,88 @@
+"""Named exceptions of the engine. Each carries a message people can read; callers decide how to show it.
+
+Messages go through Flask-Babel so that the web UI shows them in the user's language; the CLI prints the same text.
+"""
+from flask_babel import lazy_gettext as _l
+
+
+class EngineError(Exception):
+    """Base of every error the engine reports on purpose. Nothing was changed when one is raised."""
+
+    def __init__(self, message, **params):
+        self.params = params
+        self._message = message
+        super().__init__(message)
+
+    @property
+    def message(self) -> str:
+        text = str(self._message)
+        return text % self.params if self.params else text
+
+    def __str__(self) -> str:
+        return self.message
+
+    def problems(self) -> list[str]:
+        """One line per problem, for the CLI and the API."""
+        return [self.message]
+
+
+class NotFound(EngineError):
+    pass
+
+
+class PermissionDenied(EngineError):
+    pass
+
+
+class TaskNotReady(EngineError):
+    """The task was completed already, cancelled, or is not a human task waiting for input."""
+
+
+class ConflictError(EngineError):
+    """Someone else changed the instance at the same moment; reload and try again."""
+
+
+class InvalidState(EngineError):
+    """The instance cannot take this action in its current status (suspended, cancelled, in error...)."""
+
+
+class IncompatibleState(EngineError):
+    """The stored state was written by a newer SpiffWorkflow than the one running; loading it would lose data."""
+
+
+class NothingWaiting(EngineError):
+    """A message or signal found no instance waiting for it and no process it could start."""
+
+
+class InvalidDefinition(EngineError):
+    """A deployment was refused; `errors` lists each problem with its file, element and line."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__(_l("The BPMN was refused: %(details)s"), details="; ".join(errors))
+
+    def problems(self) -> list[str]:
+        return list(self.errors)
+
+
+class InvalidData(EngineError):
+    """Submitted data failed its form's rules; `field_errors` maps each field to its messages."""
+
+    def __init__(self, field_errors: dict[str, list[str]]):
+        self.field_errors = field_errors
+        details = "; ".join(f"{name}: {' '.join(str(m) for m in msgs)}" for name, msgs in field_errors.items())
+        super().__init__(_l("The data is not valid: %(details)s"), details=details)
+
+    def problems(self) -> list[str]:
+        return [f"{name}: {' '.join(str(m) for m in msgs)}" for name, msgs in self.field_errors.items()]
+
+
+class ProcessError(EngineError):
+    """The diagram failed while running (a script error, a time limit, a runaway loop).
+
+    The instance keeps its last good state, is marked `error` with this message, and can be retried.
+    """
+
+    def __init__(self, message, instance_id=None, **params):
+        self.instance_id = instance_id
+        super().__init__(message, **params)

@@ -1,0 +1,76 @@
+"""Celery: the timer sweep that beat triggers, run by workers inside the Flask application context.
+
+Timers are never scheduled as long Celery ETAs (a Redis broker re-delivers those after its visibility timeout);
+beat triggers a sweep every TIMER_SWEEP_SECONDS and the sweep reads due instances from the database.
+"""
+import logging
+import resource
+
+from celery import Celery, Task, shared_task
+from celery.signals import worker_process_init
+
+log = logging.getLogger(__name__)
+
+
+def init_celery(app) -> Celery:
+    class AppContextTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    broker = app.config["CELERY_BROKER_URL"]
+    celery = Celery(app.import_name, task_cls=AppContextTask)
+    celery.conf.update(
+        broker_url=broker,
+        result_backend=app.config["CELERY_RESULT_BACKEND"],
+        task_ignore_result=app.config["CELERY_RESULT_BACKEND"] is None,
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        worker_prefetch_multiplier=1,
+        task_time_limit=app.config.get("TASK_TIME_LIMIT_SECONDS", 600),
+        task_soft_time_limit=app.config.get("TASK_SOFT_TIME_LIMIT_SECONDS", 540),
+        beat_schedule={
+            "sweep-timers": {"task": "gia.sweep_timers", "schedule": app.config["TIMER_SWEEP_SECONDS"]},
+        },
+    )
+    if broker.startswith("sqla+"):
+        # Without a broker server: poll the SQLite queue every 0.1 s instead of every second (VERIFIED-SETUP.md).
+        from kombu.transport import sqlalchemy as kombu_sqla
+        kombu_sqla.Transport.polling_interval = 0.1
+        celery.conf.beat_schedule["clean-broker"] = {"task": "gia.clean_broker", "schedule": 3600.0}
+    celery.set_default()
+    app.extensions["celery"] = celery
+    _memory_limit[0] = app.config.get("WORKER_MEMORY_LIMIT_MB", 2048)
+    return celery
+
+
+_memory_limit = [2048]
+
+
+@worker_process_init.connect
+def _limit_memory(**_kwargs):
+    # RestrictedPython bounds what scripts may touch, not how much memory they take ('a' * 10**10).
+    limit = _memory_limit[0] * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        log.warning("could not limit worker memory to %s MB", _memory_limit[0])
+
+
+@shared_task(name="gia.sweep_timers")
+def sweep_timers() -> dict:
+    from .service.timers import advance_timers
+    result = advance_timers()
+    if result.fired or result.failed:
+        log.info("timer sweep at %s: fired %s, failed %s", result.now.isoformat(), result.fired, result.failed)
+    return {"fired": len(result.fired), "failed": len(result.failed)}
+
+
+@shared_task(name="gia.clean_broker")
+def clean_broker() -> int:
+    """kombu's SQLAlchemy transport keeps consumed messages; drop them."""
+    from flask import current_app
+    from sqlalchemy import create_engine, text
+    url = current_app.config["CELERY_BROKER_URL"][len("sqla+"):]
+    with create_engine(url).begin() as conn:
+        return conn.execute(text("DELETE FROM kombu_message WHERE visible = 0")).rowcount

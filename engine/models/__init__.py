@@ -1,0 +1,14 @@
+"""Database models of the engine: definitions, instances, their projections, people and the audit trail."""
+from .definition import Deployment, DeploymentFile, DeployedProcess
+from .instance import ProcessInstance, InstanceWait
+from .human_task import HumanTask
+from .people import Unit, User, Membership
+from .audit import AuditEvent
+from .notification import Notification
+from .attachment import Attachment
+from .setting import EngineSetting
+
+__all__ = [
+    "Deployment", "DeploymentFile", "DeployedProcess", "ProcessInstance", "InstanceWait", "HumanTask",
+    "Unit", "User", "Membership", "AuditEvent", "Notification", "Attachment", "EngineSetting",
+]

@@ -1,0 +1,57 @@
+"""A running process: its serialized state (without the spec) and what it waits for."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import UTCDateTime, db
+
+
+class InstanceStatus:
+    RUNNING = "running"      # a human task is ready
+    WAITING = "waiting"      # only timers, messages or signals can move it
+    STALLED = "stalled"      # nothing ready, nothing awaited, not completed
+    COMPLETED = "completed"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+    SUSPENDED = "suspended"
+    ACTIVE = (RUNNING, WAITING, STALLED)
+    FINAL = (COMPLETED, CANCELLED)
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_process_instance_process", "process_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(255))
+    process_name: Mapped[str | None] = mapped_column(String(500))
+    unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    # What the people following the activity read, e.g. "готов"; set by the diagram in `status_text`.
+    status_text: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)
+    # The action that failed, kept so that `retry` can apply it again to the last good state.
+    failed_action: Mapped[dict | None] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    lock_version: Mapped[int] = mapped_column(default=1)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    started_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class InstanceWait(db.Model):
+    """A message or signal an instance waits for, so that delivery finds its targets without restoring all."""
+    __tablename__ = "instance_wait"
+    __table_args__ = (Index("ix_instance_wait_lookup", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "message" or "signal"
+    name: Mapped[str] = mapped_column(String(255))

@@ -1,0 +1,175 @@
+"""Reading what the database keeps beside the serialized state: human tasks, the next timer, the messages and
+signals awaited, the status, and the process data. All of it is derived from the workflow after each step."""
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+
+from flask_babel import lazy_gettext as _l
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .assignment import role_of, task_properties
+from .errors import ProcessError
+from .models.human_task import TaskStatus
+from .models.instance import InstanceStatus
+from .runtime import all_tasks, script_engine
+
+_STATE = {
+    TaskState.READY: TaskStatus.READY,
+    TaskState.COMPLETED: TaskStatus.COMPLETED,
+    TaskState.CANCELLED: TaskStatus.CANCELLED,
+    TaskState.ERROR: TaskStatus.ERROR,
+    TaskState.FUTURE: TaskStatus.WAITING,
+    TaskState.LIKELY: TaskStatus.WAITING,
+    TaskState.WAITING: TaskStatus.WAITING,
+    TaskState.STARTED: TaskStatus.WAITING,
+}
+
+
+@dataclass
+class TaskView:
+    id: str
+    seq: int
+    bpmn_id: str
+    name: str
+    lane: str | None
+    role: str | None
+    unit_code: str | None
+    form_key: str | None
+    state: str
+    due_at: datetime | None
+
+
+def human_tasks(workflow, default_unit: str | None) -> list[TaskView]:
+    """Manual tasks (user, manual and plain tasks) in engine order; MAYBE tasks (a branch not taken yet) are left
+    out. Expression properties are evaluated only for READY tasks, whose data is complete."""
+    views = []
+    for seq, task in enumerate(workflow.get_tasks(manual=True)):
+        state = _STATE.get(task.state)
+        if state is None:
+            continue
+        spec = task.task_spec
+        props = task_properties(spec)
+        ready = task.state == TaskState.READY
+        title = _evaluate(task, props.get("title"), "title") if ready and props.get("title") else None
+        unit = _evaluate(task, props.get("unit"), "unit") if ready and props.get("unit") else default_unit
+        views.append(TaskView(
+            id=str(task.id), seq=seq, bpmn_id=spec.bpmn_id or spec.name,
+            name=str(title or spec.bpmn_name or spec.bpmn_id or spec.name), lane=spec.lane, role=role_of(spec),
+            unit_code=str(unit) if unit else None, form_key=props.get("form"), state=state,
+            due_at=_due(task, props) if ready else None))
+    return views
+
+
+def _evaluate(task, expression: str, what: str):
+    try:
+        return script_engine().evaluate(task, expression)
+    except Exception as exc:
+        raise ProcessError(_l("Task %(task)s: property %(what)s (%(expr)s) failed: %(detail)s"),
+                           task=task.task_spec.bpmn_id, what=what, expr=expression, detail=exc) from exc
+
+
+def _due(task, props) -> datetime | None:
+    if props.get("due"):
+        return parse_moment(_evaluate(task, props["due"], "due"), end_of_day=True)
+    # Otherwise the earliest interrupting boundary timer: the moment the task is taken away.
+    dues = [timer_due(sibling) for sibling in (task.parent.children if task.parent else [])
+            if sibling is not task and getattr(sibling.task_spec, "cancel_activity", False)]
+    dues = [d for d in dues if d is not None]
+    return min(dues) if dues else None
+
+
+def parse_moment(value, end_of_day=False) -> datetime | None:
+    """A due value from a diagram: a date ("2021-03-19": the end of that day, local time) or a datetime."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return clock.aware(value)
+    text = str(value)
+    if len(text) == 10:
+        day = datetime.fromisoformat(text).date()
+        moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0), tzinfo=clock.local_zone())
+        return moment.astimezone(timezone.utc)
+    return clock.aware(datetime.fromisoformat(text))
+
+
+def timer_due(task) -> datetime | None:
+    """When a WAITING timer task fires, read from its stored event value (None if it is not a waiting timer)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if task.state != TaskState.WAITING or not _is_timer(definition):
+        return None
+    value = task.internal_data.get("event_value")
+    if value is None:
+        return clock.now()  # not computed yet: due now, so that the next sweep computes it
+    if isinstance(value, dict):
+        if value.get("cycles") == 0:
+            return None
+        value = value.get("next")
+    try:
+        return TimerEventDefinition.get_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_timer(definition) -> bool:
+    if isinstance(definition, TimerEventDefinition):
+        return True
+    return any(isinstance(d, TimerEventDefinition) for d in getattr(definition, "event_definitions", None) or [])
+
+
+def next_timer(workflow) -> datetime | None:
+    dues = [d for d in (timer_due(t) for t in all_tasks(workflow)) if d is not None]
+    return min(dues) if dues else None
+
+
+def waits(workflow) -> list[dict]:
+    """What the instance waits for: [{type, name, due}] with type timer, message or signal."""
+    found = []
+    for task in all_tasks(workflow):
+        if task.state != TaskState.WAITING:
+            continue
+        definition = getattr(task.task_spec, "event_definition", None)
+        for inner in [definition, *(getattr(definition, "event_definitions", None) or [])]:
+            kind = kind_of(inner)
+            if kind is None:
+                continue
+            due = timer_due(task) if kind == "timer" else None
+            name = getattr(inner, "name", None) or task.task_spec.bpmn_name or task.task_spec.bpmn_id
+            found.append({"type": kind, "name": name, "due": due.isoformat() if due else None})
+    return found
+
+
+def kind_of(definition) -> str | None:
+    if definition is None:
+        return None
+    if isinstance(definition, TimerEventDefinition):
+        return "timer"
+    name = type(definition).__name__
+    if "Message" in name:
+        return "message"
+    if "Signal" in name:
+        return "signal"
+    return None
+
+
+def status(workflow, tasks: list[TaskView]) -> str:
+    if workflow.is_completed():
+        return InstanceStatus.COMPLETED
+    if any(t.state == TaskStatus.READY for t in tasks):
+        return InstanceStatus.RUNNING
+    if waits(workflow):
+        return InstanceStatus.WAITING
+    return InstanceStatus.STALLED
+
+
+def process_data(workflow) -> dict:
+    """The instance's data as people think of it: the final data once completed, otherwise the data of the tasks
+    where the tokens are (later tasks win), which includes everything submitted so far."""
+    if workflow.is_completed():
+        return dict(workflow.data)
+    data = {}
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        data.update(task.data)
+    if not data and workflow.last_task is not None:
+        data.update(workflow.last_task.data)
+    return data

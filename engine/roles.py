@@ -1,0 +1,54 @@
+"""The role catalogue (processes/roles.json) and how a diagram's lane names a role.
+
+Lanes carry no binding in BPMN, so a lane is matched to a role by its code or its title, ignoring case. A lane
+that names no known role (a third-party diagram's "Manager") is a role of its own under that name, so
+`user create bob --role Manager` lets bob work that lane.
+"""
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+
+ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    title: str
+    scope: str  # "city" or "unit"
+
+
+@lru_cache(maxsize=4)
+def _catalogue(path: str) -> dict[str, Role]:
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {r["code"]: Role(r["code"], r["title"], r.get("scope", "unit")) for r in raw["roles"]}
+
+
+def catalogue() -> dict[str, Role]:
+    return _catalogue(str(Path(current_app.config["PROCESSES_DIR"]) / "roles.json"))
+
+
+def canonical(name: str | None) -> str | None:
+    """The code of a known role named by code or title, else the name itself, trimmed and case-folded."""
+    if name is None or not str(name).strip():
+        return None
+    folded = " ".join(str(name).split()).casefold()
+    for role in catalogue().values():
+        if folded in (role.code.casefold(), role.title.casefold()):
+            return role.code
+    return folded
+
+
+def title(code: str | None) -> str:
+    if code is None:
+        return ""
+    role = catalogue().get(code)
+    return role.title if role else code
+
+
+def is_city_wide(code: str | None) -> bool:
+    role = catalogue().get(code or "")
+    return role is not None and role.scope == "city"

@@ -1,0 +1,166 @@
+"""Running a workflow object safely: creating or restoring it with the sandbox in place, advancing it within
+limits, and noticing the library's silent failures.
+
+Nothing here touches the database; `engine.store` loads and saves, `engine.service` decides.
+"""
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskIterator, TaskState
+
+from . import clock
+from .bpmn import serializer
+from .errors import EngineError, IncompatibleState, ProcessError
+from .sandbox import ScriptTimeout, build_script_engine
+from .sandbox.helpers import HELPERS, collecting_notifications, stop_collecting
+
+# SpiffWorkflow's task iterators stop at depth 1000: past it a loop's tasks become invisible, the engine stops
+# running them and reports the workflow completed (notes §8.5, §9.1). We allow deep trees and bound growth with
+# MAX_TASKS_PER_INSTANCE instead.
+_DEPTH = 1_000_000
+for _iterator in (TaskIterator, BpmnTaskIterator):
+    _defaults = list(_iterator.__init__.__defaults__)
+    _defaults[1] = _DEPTH  # (end_at_spec, max_depth, ...)
+    _iterator.__init__.__defaults__ = tuple(_defaults)
+
+
+@lru_cache(maxsize=8)
+def _script_engine(time_limit: float):
+    return build_script_engine(HELPERS, time_limit)
+
+
+def script_engine():
+    return _script_engine(current_app.config["SCRIPT_TIME_LIMIT_SECONDS"])
+
+
+def create(spec, subprocess_specs, data: dict) -> BpmnWorkflow:
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
+    start = workflow.get_tasks(state=TaskState.READY)
+    if start:
+        start[0].data.update(data)
+    return workflow
+
+
+def restore(state: str, version: str, spec, subprocess_specs) -> BpmnWorkflow:
+    if serializer.newer_than_library(version):
+        raise IncompatibleState(
+            _l("The instance was saved by a newer SpiffWorkflow (format %(found)s, this one reads up to %(ours)s); "
+               "refusing to load it rather than lose its data."), found=version, ours=serializer.FORMAT_VERSION)
+    workflow = serializer.loads(state, spec, subprocess_specs)
+    # Not serialized: a restored workflow would silently get the unrestricted default engine.
+    workflow.script_engine = script_engine()
+    return workflow
+
+
+def dump(workflow) -> str:
+    return serializer.dumps(workflow)
+
+
+@dataclass
+class StepOutcome:
+    notifications: list = field(default_factory=list)
+    events: list = field(default_factory=list)   # thrown and not caught inside the instance
+
+
+def all_tasks(workflow):
+    """Every task of the instance and its subprocesses, from the flat maps (no depth limit, no tree walk)."""
+    yield from workflow.tasks.values()
+    for sub in workflow.subprocesses.values():
+        yield from sub.tasks.values()
+
+
+def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
+    """Apply `act(workflow)` (complete a task, deliver an event...), then run the engine until only people,
+    timers or messages can move it. Script failures, time limits and runaway loops raise ProcessError."""
+    config = current_app.config
+    max_steps, max_tasks = config["MAX_ENGINE_STEPS"], config["MAX_TASKS_PER_INSTANCE"]
+    deadline = time.monotonic() + config.get("ENGINE_CALL_TIME_LIMIT_SECONDS", 60)
+    steps = 0
+
+    def did_complete_task(task):
+        nonlocal steps
+        steps += 1
+        stamp(task)
+        if steps > max_steps or len(workflow.tasks) > max_tasks or time.monotonic() > deadline:
+            raise _Runaway()
+
+    box, token = collecting_notifications()
+    try:
+        if act is not None:
+            act(workflow)
+        rounds = 0
+        while True:
+            if refresh_timers:
+                workflow.refresh_timers()
+            workflow.do_engine_steps(did_complete_task=did_complete_task)
+            rounds += 1
+            # A due timer is made READY at the end of one call and run by the next; a cycle timer moves one tick
+            # per refresh. Keep going while anything is ready to run.
+            if not _engine_work_left(workflow) or rounds > max_steps:
+                break
+            refresh_timers = True
+        _check_completion(workflow)
+        return StepOutcome(notifications=list(box), events=workflow.get_events())
+    except _Runaway:
+        raise ProcessError(_l("The process made more than %(steps)s steps without waiting for anyone "
+                              "(an endless loop?) and was stopped."), steps=max_steps) from None
+    except ScriptTimeout as exc:
+        raise ProcessError(_l("A script ran too long and was stopped: %(detail)s"), detail=str(exc)) from exc
+    except SpiffWorkflowException as exc:
+        raise ProcessError(_l("The process failed: %(detail)s"), detail=describe(exc)) from exc
+    except RecursionError as exc:
+        raise ProcessError(_l("The process is nested too deeply to run.")) from exc
+    except EngineError:
+        raise
+    except Exception as exc:  # the library fails with plain Python errors on some malformed data
+        raise ProcessError(_l("The process failed: %(detail)s"), detail=f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        stop_collecting(token)
+
+
+def stamp(task) -> None:
+    """Record the engine's time of completion on the task (the library records only wall-clock time)."""
+    task.internal_data["completed_at"] = clock.now().isoformat()
+
+
+class _Runaway(Exception):
+    pass
+
+
+def _engine_work_left(workflow) -> bool:
+    return any(t.state == TaskState.READY and not t.task_spec.manual for t in all_tasks(workflow))
+
+
+def _check_completion(workflow) -> None:
+    if workflow.is_completed():
+        unfinished = [t for t in all_tasks(workflow) if t.state & TaskState.NOT_FINISHED_MASK
+                      and t.state not in (TaskState.MAYBE, TaskState.LIKELY, TaskState.FUTURE)]
+        if unfinished:
+            names = ", ".join(sorted({t.task_spec.bpmn_id or t.task_spec.name for t in unfinished})[:5])
+            raise ProcessError(_l("The engine reported the process completed while %(tasks)s still waited; "
+                                  "stopped instead of losing them."), tasks=names)
+
+
+def describe(exc: Exception) -> str:
+    """A one-line account of a SpiffWorkflow failure: the element, the script line, the cause."""
+    parts = []
+    task = getattr(exc, "task", None)
+    spec = getattr(exc, "task_spec", None) or (task.task_spec if task is not None else None)
+    if spec is not None:
+        parts.append(f"element {getattr(spec, 'bpmn_id', None) or spec.name!r}")
+    line = getattr(exc, "line_number", None)
+    if line:
+        parts.append(f"line {line}")
+    cause = getattr(exc, "error_type", None) or ""
+    message = str(getattr(exc, "message", None) or exc).strip().split("\n")[0]
+    inner = exc.__cause__ or getattr(exc, "exception", None)
+    if isinstance(inner, ScriptTimeout):
+        message = str(inner)
+    where = (", ".join(parts) + ": ") if parts else ""
+    return f"{where}{cause + ': ' if cause else ''}{message}"

@@ -1,0 +1,92 @@
+"""Functions a diagram may call in its expressions and scripts.
+
+Dates travel through process data as ISO strings ("2021-03-19"), because task data must stay plain JSON and a
+timer's timeDate expression must yield an ISO string. Times are read in the department's zone.
+"""
+from contextvars import ContextVar
+from datetime import date, datetime, time, timedelta
+
+from .. import clock
+
+_notifications: ContextVar[list | None] = ContextVar("gia_notifications", default=None)
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(clock.local_zone()).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    if "T" in text or " " in text.strip():
+        return _as_date(datetime.fromisoformat(text))
+    return date.fromisoformat(text)
+
+
+def today() -> str:
+    return clock.now().astimezone(clock.local_zone()).date().isoformat()
+
+
+def now() -> str:
+    return clock.now().astimezone(clock.local_zone()).isoformat(timespec="seconds")
+
+
+def add_days(value, days: int) -> str:
+    return (_as_date(value) + timedelta(days=int(days))).isoformat()
+
+
+def add_working_days(value, days: int) -> str:
+    """Counts Monday to Friday only (public holidays are not known to the system)."""
+    current, step, left = _as_date(value), (1 if days >= 0 else -1), abs(int(days))
+    while left:
+        current += timedelta(days=step)
+        if current.weekday() < 5:
+            left -= 1
+    return current.isoformat()
+
+
+def day_at(value, hour: int = 9, minute: int = 0) -> str:
+    """That day at that local time, as an ISO datetime with offset: what a timer's timeDate expects."""
+    moment = datetime.combine(_as_date(value), time(int(hour), int(minute)), tzinfo=clock.local_zone())
+    return moment.isoformat(timespec="seconds")
+
+
+def end_of_day(value) -> str:
+    """The moment a deadline of that day has passed: midnight at its end, local time."""
+    return day_at(add_days(value, 1), 0)
+
+
+def days_between(start, end) -> int:
+    return (_as_date(end) - _as_date(start)).days
+
+
+def days_late(due, done=None) -> int:
+    """Whole days after `due` that `done` (default: today) falls; 0 when on time."""
+    return max(0, days_between(due, done if done is not None else today()))
+
+
+def format_date(value) -> str:
+    return _as_date(value).strftime("%d.%m.%Y") if value else ""
+
+
+def notify(role, unit, text, kind="info"):
+    """Address a notification to everyone holding `role` in `unit` (None: the whole city for that role).
+
+    It is stored in the same transaction as the step that raised it, so it exists exactly when the step does.
+    """
+    box = _notifications.get()
+    if box is not None:
+        box.append({"role": role, "unit": unit, "text": str(text), "kind": str(kind)})
+    return True
+
+
+def collecting_notifications():
+    box: list = []
+    return box, _notifications.set(box)
+
+
+def stop_collecting(token) -> None:
+    _notifications.reset(token)
+
+
+HELPERS = {f.__name__: f for f in (today, now, add_days, add_working_days, day_at, end_of_day, days_between,
+                                   days_late, format_date, notify)}

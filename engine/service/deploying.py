@@ -1,0 +1,88 @@
+"""deploy: store a set of BPMN files as one new version, after they parse, validate and compile."""
+import hashlib
+from dataclasses import dataclass
+
+from flask import current_app
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from sqlalchemy import select
+
+from .. import audit, clock
+from ..bpmn.parsing import parse_bundle
+from ..projection import kind_of
+from ..bpmn.spec_cache import remember
+from ..db import db
+from ..errors import InvalidDefinition
+from ..models import DeployedProcess, Deployment, DeploymentFile
+from ..store import transaction
+
+
+@dataclass
+class DeployResult:
+    version: int
+    process_ids: list[str]
+    collaborations: list[str]
+    reused: bool = False
+
+
+def bundle_hash(files: list[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for name, content in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+def deploy(files: list[tuple[str, bytes]], actor: str | None = None) -> DeployResult:
+    """Deploy `files` (name, bytes) together as one version. Identical content deployed again returns the existing
+    version instead of a copy. Raises InvalidDefinition listing every problem; nothing is stored then."""
+    if not files:
+        raise InvalidDefinition(["no files given"])
+    bundle, errors = parse_bundle(files, current_app.config["MAX_BPMN_BYTES"])
+    if errors:
+        raise InvalidDefinition(errors)
+    sha = bundle_hash(files)
+    remember(sha, bundle)
+    processes = sorted(k for k, s in bundle.startables.items() if s.kind == "process")
+    collaborations = sorted(k for k, s in bundle.startables.items() if s.kind == "collaboration")
+    with transaction() as session:
+        existing = session.scalars(select(Deployment).where(Deployment.sha256 == sha)
+                                   .order_by(Deployment.id.desc())).first()
+        if existing is not None and _is_latest_for_all(existing, bundle):
+            return DeployResult(existing.id, processes, collaborations, reused=True)
+        deployment = Deployment(sha256=sha, created_at=clock.now(), created_by=actor)
+        session.add(deployment)
+        for name, content in files:
+            session.add(DeploymentFile(deployment=deployment, filename=name, content=content.decode("utf-8")))
+        for startable in bundle.startables.values():
+            session.add(DeployedProcess(deployment=deployment, bpmn_id=startable.bpmn_id,
+                                        name=startable.name[:500] if startable.name else None,
+                                        kind=startable.kind, start_events=start_events(startable.spec)))
+        session.flush()
+        audit.record("deploy", actor, summary={"version": deployment.id, "files": [n for n, _ in files],
+                                               "processes": processes, "collaborations": collaborations})
+        version = deployment.id
+    return DeployResult(version, processes, collaborations)
+
+
+def start_events(spec) -> list[list[str]]:
+    """The message and signal names of the start events of a process spec."""
+    found = []
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, StartEvent):
+            kind = kind_of(getattr(task_spec, "event_definition", None))
+            if kind:
+                found.append([kind, task_spec.event_definition.name])
+    return found
+
+
+def _is_latest_for_all(deployment: Deployment, bundle) -> bool:
+    """Reuse an identical deployment only if no later one replaced any of its processes."""
+    for bpmn_id in bundle.startables:
+        latest = latest_deployment_id(bpmn_id)
+        if latest != deployment.id:
+            return False
+    return True
+
+
+def latest_deployment_id(bpmn_id: str) -> int | None:
+    return db.session.scalar(select(DeployedProcess.deployment_id).where(DeployedProcess.bpmn_id == bpmn_id)
+                             .order_by(DeployedProcess.deployment_id.desc()).limit(1))

@@ -1,0 +1,156 @@
+"""start, cancel, suspend, resume, retry, and what an instance looks like from outside."""
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from .. import audit, clock, projection, runtime, store
+from ..bpmn.spec_cache import bundle_for
+from ..db import db
+from ..errors import InvalidState, NotFound, ProcessError
+from ..models import DeployedProcess, Deployment, HumanTask, InstanceWait, ProcessInstance, Unit
+from ..models.human_task import TaskStatus
+from ..models.instance import InstanceStatus
+from .. import actions
+from .execution import execute, mark_failed
+from .jsonsafe import jsonsafe
+
+
+@dataclass
+class StartResult:
+    instance_id: int
+    status: str
+    events: list
+
+
+def latest(bpmn_id: str) -> DeployedProcess:
+    found = db.session.scalars(select(DeployedProcess).where(DeployedProcess.bpmn_id == bpmn_id)
+                               .order_by(DeployedProcess.deployment_id.desc()).limit(1)).first()
+    if found is None:
+        raise NotFound(_l("No deployed process or collaboration has the id %(id)s."), id=bpmn_id)
+    return found
+
+
+def unit_by_code(code: str) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(_l("Unknown organisation unit %(code)s."), code=code)
+    return unit
+
+
+def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor: str | None = None,
+          action: dict | None = None) -> StartResult:
+    """Start the latest version of a process or collaboration, run it until it waits, and save it.
+
+    `data` seeds the process data (JSON types kept); with `unit`, the unit's description is added as
+    `gia_unit`. `action` (e.g. a message) is applied to the new workflow before it runs."""
+    action = action or {"op": "steps"}
+    target = latest(bpmn_id)
+    seed = dict(data or {})
+    if unit is not None:
+        seed["gia_unit"] = unit_by_code(unit).as_data()
+    deployment = db.session.get(Deployment, target.deployment_id)
+    startable = bundle_for(deployment, current_app.config["MAX_BPMN_BYTES"]).get(bpmn_id)
+    workflow = runtime.create(startable.spec, startable.subprocess_specs, seed)
+    initial_state = runtime.dump(workflow)
+    row = dict(deployment_id=target.deployment_id, process_id=bpmn_id, process_name=target.name, unit_code=unit,
+               started_by=actor)
+    try:
+        with store.transaction() as session:
+            now = clock.now()
+            instance = ProcessInstance(**row, status=InstanceStatus.RUNNING, created_at=now,
+                                       serializer_version="", state="")
+            outcome = actions.apply(workflow, action)
+            store.save(instance, workflow, outcome)
+            audit.record("start", actor, instance_id=instance.id, summary={"data": data or {}, "unit": unit})
+            result = StartResult(instance.id, instance.status, outcome.events)
+    except ProcessError as exc:
+        with store.transaction() as session:
+            now = clock.now()
+            instance = ProcessInstance(**row, status=InstanceStatus.ERROR, created_at=now, updated_at=now,
+                                       state=initial_state, serializer_version=runtime.serializer.FORMAT_VERSION)
+            session.add(instance)
+            session.flush()
+            audit.record("start", actor, instance_id=instance.id, summary={"data": data or {}, "unit": unit})
+            instance_id = instance.id
+        mark_failed(instance_id, action, exc, actor)
+        raise
+    return result
+
+
+def cancel(instance_id: int, actor: str | None) -> None:
+    with store.transaction():
+        instance = store.lock(instance_id)
+        if instance.status in InstanceStatus.FINAL:
+            raise InvalidState(_l("Instance %(id)s is already %(status)s."), id=instance_id, status=instance.status)
+        workflow = store.workflow_of(instance)
+        workflow.cancel()
+        store.save(instance, workflow)
+        instance.status, instance.next_timer_at = InstanceStatus.CANCELLED, None
+        db.session.execute(InstanceWait.__table__.delete().where(InstanceWait.instance_id == instance_id))
+        audit.record("cancel", actor, instance_id=instance_id)
+
+
+def suspend(instance_id: int, actor: str | None) -> None:
+    with store.transaction():
+        instance = store.lock(instance_id)
+        if instance.status not in InstanceStatus.ACTIVE:
+            raise InvalidState(_l("Only a running instance can be suspended; %(id)s is %(status)s."),
+                               id=instance_id, status=instance.status)
+        instance.status = InstanceStatus.SUSPENDED
+        audit.record("suspend", actor, instance_id=instance_id)
+
+
+def resume(instance_id: int, actor: str | None) -> None:
+    with store.transaction():
+        instance = store.lock(instance_id)
+        if instance.status != InstanceStatus.SUSPENDED:
+            raise InvalidState(_l("Instance %(id)s is not suspended."), id=instance_id)
+        workflow = store.workflow_of(instance)
+        instance.status = InstanceStatus.RUNNING
+        store.save(instance, workflow)
+        audit.record("resume", actor, instance_id=instance_id)
+
+
+def retry(instance_id: int, actor: str | None, corrections: dict | None = None):
+    """Apply the failed action again to the last good state, with the operator's corrections to the data."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(_l("Instance %(id)s not found."), id=instance_id)
+    if instance.status != InstanceStatus.ERROR:
+        raise InvalidState(_l("Instance %(id)s is not in error; nothing to retry."), id=instance_id)
+    action = instance.failed_action or {"op": "steps"}
+    return execute(instance_id, action, actor, audit_action="retry", corrections=corrections,
+                   summary={"action": action["op"], "corrections": corrections or {}},
+                   allowed=(InstanceStatus.ERROR,))
+
+
+def detail(instance_id: int) -> dict:
+    """{id, status, error, data, waiting_for, history} as `flask gia instance show` prints it."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(_l("Instance %(id)s not found."), id=instance_id)
+    workflow = store.workflow_of(instance)
+    humans = {row.id: row for row in db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance_id))}
+    history = []
+    for task in runtime.all_tasks(workflow):
+        spec = task.task_spec
+        if task.state != TaskState.COMPLETED or not getattr(spec, "bpmn_id", None):
+            continue
+        row = humans.get(str(task.id))
+        at = task.internal_data.get("completed_at")
+        history.append({"bpmn_id": spec.bpmn_id, "name": spec.bpmn_name, "type": type(spec).__name__,
+                        "completed_by": row.completed_by if row is not None else None, "at": at,
+                        "_order": (at or "", task.last_state_change)})
+    history.sort(key=lambda h: h.pop("_order"))
+    return {
+        "id": instance.id, "process_id": instance.process_id, "version": instance.deployment_id,
+        "unit": instance.unit_code, "status": instance.status, "status_text": instance.status_text,
+        "error": instance.error, "data": jsonsafe(projection.process_data(workflow)),
+        "waiting_for": projection.waits(workflow) if instance.status not in InstanceStatus.FINAL else [],
+        "next_timer_at": instance.next_timer_at.isoformat() if instance.next_timer_at else None,
+        "history": history,
+    }

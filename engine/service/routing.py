@@ -1,0 +1,94 @@
+"""Delivering messages and signals: from the CLI or API, and those a step threw that its own instance did not
+catch. Each delivery is its own transaction, after the sender's has committed, so locks are never nested."""
+from contextvars import ContextVar
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import audit, store
+from ..db import db
+from ..errors import NothingWaiting
+from ..models import DeployedProcess, InstanceWait, ProcessInstance
+from ..models.instance import InstanceStatus
+
+_depth: ContextVar[int] = ContextVar("gia_routing_depth", default=0)
+_MAX_DEPTH = 20
+
+
+def deliver(kind: str, name: str, payload, *, instance_id: int | None = None, actor: str | None = None,
+            exclude: int | None = None, required: bool = True) -> list[int]:
+    """Deliver a message or signal to the instances waiting for it (every one whose correlation matches, or just
+    `instance_id`); when none takes it, start the latest process whose start event awaits it (for a signal: each
+    such process). Returns the instance ids it reached."""
+    from .execution import Skip, execute
+    from .instances import start
+
+    action = {"op": kind, "name": name, "payload": payload}
+    delivered = []
+
+    def waiting(instance, workflow):
+        if not any(e.name == name for e in workflow.waiting_events()):
+            raise Skip()
+
+    for target in _waiting(kind, name, instance_id, exclude):
+        try:
+            done = execute(target, action, actor, check=waiting, audit_action=f"deliver_{kind}",
+                           summary={"name": name, "payload": payload})
+        except NothingWaiting:  # its correlation did not match
+            continue
+        if done is not None:
+            delivered.append(target)
+    if not delivered and instance_id is None:
+        for bpmn_id in _starters(kind, name):
+            delivered.append(start(bpmn_id, actor=actor, action=action).instance_id)
+            if kind == "message":
+                break
+    if not delivered and required:
+        raise NothingWaiting(_l("Nothing waits for the %(kind)s %(name)s."), kind=kind, name=name)
+    return delivered
+
+
+def _waiting(kind, name, instance_id, exclude) -> list[int]:
+    query = (select(InstanceWait.instance_id).join(ProcessInstance, ProcessInstance.id == InstanceWait.instance_id)
+             .where(InstanceWait.kind == kind, InstanceWait.name == name,
+                    ProcessInstance.status.in_(InstanceStatus.ACTIVE)).order_by(InstanceWait.instance_id))
+    if instance_id is not None:
+        query = query.where(InstanceWait.instance_id == instance_id)
+    ids = [i for i in dict.fromkeys(db.session.scalars(query)) if i != exclude]
+    db.session.rollback()
+    return ids
+
+
+def _starters(kind, name) -> list[str]:
+    latest: dict[str, DeployedProcess] = {}
+    for row in db.session.scalars(select(DeployedProcess).order_by(DeployedProcess.deployment_id)):
+        latest[row.bpmn_id] = row
+    return sorted(bpmn_id for bpmn_id, row in latest.items() if [kind, name] in (row.start_events or []))
+
+
+def route(events, source: int | None, actor: str | None) -> None:
+    """Pass on what a step threw and did not catch itself; what nobody takes is recorded, not lost silently."""
+    if not events:
+        return
+    depth = _depth.get()
+    token = _depth.set(depth + 1)
+    try:
+        for event in events:
+            definition = event.event_definition
+            kind = "message" if "Message" in type(definition).__name__ else (
+                "signal" if "Signal" in type(definition).__name__ else None)
+            if kind is None:
+                continue
+            if depth >= _MAX_DEPTH:
+                _record_lost(source, kind, definition.name, "too many hops between instances")
+                continue
+            reached = deliver(kind, definition.name, event.payload, actor=actor, exclude=source, required=False)
+            if not reached:
+                _record_lost(source, kind, definition.name, "nobody waited for it")
+    finally:
+        _depth.reset(token)
+
+
+def _record_lost(source, kind, name, why):
+    with store.transaction():
+        audit.record(f"{kind}_unrouted", None, instance_id=source, message=f"{kind} {name!r}: {why}")

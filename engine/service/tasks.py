@@ -1,0 +1,156 @@
+"""list, claim, unclaim and complete human tasks, with every guard the library leaves to the host."""
+from dataclasses import dataclass
+from uuid import UUID
+
+import forms
+from flask_babel import lazy_gettext as _l
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select, update
+
+from .. import actions, audit, store
+from ..assignment import may_act, offered_filter, offered_to
+from ..db import db
+from ..errors import ConflictError, InvalidData, NotFound, PermissionDenied, TaskNotReady
+from ..models import Attachment, HumanTask, ProcessInstance, User
+from ..models.human_task import TaskStatus
+from ..models.instance import InstanceStatus
+from .execution import execute
+
+
+@dataclass
+class CompleteResult:
+    instance_id: int
+    status: str
+    next_tasks: list[HumanTask]
+    events: list
+
+
+def get_task(task_id: str) -> HumanTask:
+    task = db.session.get(HumanTask, str(task_id))
+    if task is None:
+        raise NotFound(_l("Task %(id)s not found."), id=task_id)
+    return task
+
+
+def list_tasks(instance_id: int | None = None, user: User | None = None, all_states: bool = False):
+    """Human tasks in engine order: READY ones, or every state with `all_states`. With `user`, only the tasks
+    offered to that user (an administrator sees all)."""
+    query = select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    if instance_id is not None:
+        query = query.where(HumanTask.instance_id == instance_id)
+    if not all_states:
+        query = query.where(HumanTask.state == TaskStatus.READY,
+                            ProcessInstance.status.notin_(InstanceStatus.FINAL))
+    if user is not None:
+        from ..assignment import is_admin
+        if not is_admin(user):
+            query = query.where(offered_filter(user))
+    return list(db.session.scalars(query.order_by(HumanTask.instance_id, HumanTask.seq)))
+
+
+def claim(task_id: str, user: User) -> HumanTask:
+    task = get_task(task_id)
+    if not offered_to(user, task):
+        _deny(user, task, "claim")
+    with store.transaction():
+        task = get_task(task_id)
+        if task.state != TaskStatus.READY:
+            raise TaskNotReady(_l("The task is no longer open."))
+        claimed = db.session.execute(
+            update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == TaskStatus.READY,
+                                    (HumanTask.assignee_id.is_(None)) | (HumanTask.assignee_id == user.id))
+            .values(assignee_id=user.id).execution_options(synchronize_session="fetch")).rowcount
+        if not claimed:
+            raise ConflictError(_l("Someone else has just claimed this task."))
+        audit.record("claim", user.login, instance_id=task.instance_id, task=task)
+    return task
+
+
+def unclaim(task_id: str, user: User) -> HumanTask:
+    with store.transaction():
+        task = get_task(task_id)
+        if task.assignee_id != user.id and not may_act(user, task):
+            raise PermissionDenied(_l("Only the person who claimed the task can release it."))
+        task.assignee_id = None
+        audit.record("unclaim", user.login, instance_id=task.instance_id, task=task)
+    return task
+
+
+def complete(task_id: str, user: User, data: dict | None = None) -> CompleteResult:
+    """Complete a READY human task as `user` with `data`, checked against the task's form if it has one."""
+    data = {} if data is None else data
+    row = get_task(task_id)
+    if not isinstance(data, dict):
+        raise InvalidData({"data": [str(_l("Expected a JSON object."))]})
+    if row.state != TaskStatus.READY:
+        raise TaskNotReady(_l("The task «%(name)s» is %(state)s and cannot be completed."), name=row.name,
+                          state=_state_word(row.state))
+    if not may_act(user, row):
+        _deny(user, row, "complete")
+    variable, clean = None, data
+    if row.form_key:
+        definition = forms.load(row.form_key)
+        try:
+            clean = forms.validate_json(definition, data)
+        except forms.FormValidationError as exc:
+            raise InvalidData(exc.field_errors) from None
+        _check_attachments(clean, row.instance_id)
+        variable = definition.variable
+
+    def check(instance, workflow):
+        try:
+            task = workflow.get_task_from_id(UUID(row.id))
+        except Exception:
+            task = None
+        if task is None or not task.task_spec.manual:
+            raise NotFound(_l("Task %(id)s not found."), id=row.id)
+        if task.state != TaskState.READY:
+            raise TaskNotReady(_l("The task «%(name)s» was completed or cancelled meanwhile."), name=row.name)
+        if not may_act(user, db.session.get(HumanTask, row.id)):
+            raise PermissionDenied(_DENIED)
+
+    try:
+        instance, views, outcome = execute(
+            row.instance_id, actions.complete(row.id, clean, user.login, variable), user.login, check=check,
+            audit_task=row, summary=clean,
+            audit_action="complete_as_admin" if not offered_to(user, row) else "complete")
+    except PermissionDenied:
+        _deny(user, row, "complete")
+    next_tasks = [db.session.get(HumanTask, v.id) for v in views if v.state == TaskStatus.READY]
+    return CompleteResult(instance.id, instance.status, next_tasks, outcome.events)
+
+
+_DENIED = _l("You may not act on this task: it is offered to another role or unit, or claimed by someone else.")
+
+
+def _deny(user, row, what: str):
+    """Record the refused attempt in the audit trail (its own transaction), then refuse."""
+    with store.transaction():
+        audit.record("denied", user.login, instance_id=row.instance_id, task=row, message=what)
+    raise PermissionDenied(_DENIED)
+
+
+def _state_word(state: str) -> str:
+    return {TaskStatus.COMPLETED: _l("already completed"), TaskStatus.CANCELLED: _l("cancelled"),
+            TaskStatus.WAITING: _l("not started yet"), TaskStatus.ERROR: _l("in error")}.get(state, state)
+
+
+def _check_attachments(data, instance_id):
+    for ref in _refs(data):
+        attachment = db.session.get(Attachment, ref.get("attachment_id"))
+        if attachment is None or attachment.instance_id not in (None, instance_id):
+            raise InvalidData({"attachment": [str(_l("Unknown file reference %(id)s.",
+                                                     id=ref.get("attachment_id")))]})
+        ref["filename"] = attachment.filename
+
+
+def _refs(value):
+    if isinstance(value, dict):
+        if "attachment_id" in value:
+            yield value
+        else:
+            for v in value.values():
+                yield from _refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _refs(v)

@@ -1,0 +1,56 @@
+"""The application factory."""
+from flask import Flask
+from flask_babel import Babel
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+import engine
+import forms
+from config import Config
+from engine.db import db
+
+babel = Babel()
+csrf = CSRFProtect()
+migrate = Migrate()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_object(Config)
+    if overrides:
+        app.config.update(overrides)
+    _ensure_dirs(app)
+    engine.init_app(app)
+    forms.use_directory(app.config["FORMS_DIR"])
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR") or _migrations_dir()),
+                     render_as_batch=True)
+    from .i18n import select_locale, select_timezone
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+
+    from . import auth, inbox, monitor, tasks, filters
+    auth.init_app(app)
+    filters.init_app(app)
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, monitor.bp):
+        app.register_blueprint(blueprint)
+
+    from cli import register
+    register(app)
+
+    from engine.jobs import init_celery
+    init_celery(app)
+    return app
+
+
+def _migrations_dir():
+    from config import BASE_DIR
+    return BASE_DIR / "migrations"
+
+
+def _ensure_dirs(app):
+    from pathlib import Path
+    for key in ("UPLOAD_DIR",):
+        Path(app.config[key]).mkdir(parents=True, exist_ok=True)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

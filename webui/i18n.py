@@ -1,0 +1,18 @@
+"""Which language and time zone a request is served in: the user's choice, else Russian and Moscow time."""
+from flask import current_app, request
+from flask_login import current_user
+
+LANGUAGES = ("ru", "en")
+
+
+def select_locale():
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    chosen = request.cookies.get("lang") if request else None
+    if chosen in LANGUAGES:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone():
+    return current_app.config["GIA_TIMEZONE"]

@@ -1,0 +1,4 @@
+from flask import Blueprint
+bp = Blueprint("inbox", __name__)
+def init_app(app):
+    pass

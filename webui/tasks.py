@@ -1,0 +1,4 @@
+from flask import Blueprint
+bp = Blueprint("tasks", __name__)
+def init_app(app):
+    pass
