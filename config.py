@@ -34,6 +34,9 @@ class Config:
 
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+    # The queue beat sends to and workers consume; separate installations (or test runs) sharing one broker
+    # keep apart by giving each its own.
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
     # How often Celery beat sweeps for due timers (seconds).
     TIMER_SWEEP_SECONDS = float(os.environ.get("TIMER_SWEEP_SECONDS", "30"))
     TIMER_SWEEP_BATCH = int(os.environ.get("TIMER_SWEEP_BATCH", "50"))

@@ -1,7 +1,9 @@
 """Printing results and failures the same way for every command."""
 import functools
 import json
+import os
 import sys
+import traceback
 from datetime import datetime
 
 import click
@@ -53,6 +55,12 @@ def guarded(func):
                  as_json, **extra)
         except click.BadParameter as exc:
             fail([exc.format_message()], as_json)
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug or an unforeseen library failure still ends as the contract says
+            if os.environ.get("GIA_DEBUG"):
+                traceback.print_exc()
+            fail([f"internal error: {type(exc).__name__}: {exc}"], as_json)
     return wrapper
 
 

@@ -69,3 +69,26 @@ def offered_filter(user: User):
             clauses.append(and_(HumanTask.role == role,
                                 or_(HumanTask.unit_code.is_(None), HumanTask.unit_code == unit)))
     return or_(*clauses)
+
+
+def can_view_instance(user: User, instance) -> bool:
+    """Department staff see the city; a school's or PPE's staff see the instances of their unit and those
+    where a task is offered to their unit (a PPE check's fix task for the host school)."""
+    if not user.active:
+        return False
+    held = memberships(user)
+    if any(roles.is_city_wide(role) for role, _ in held):
+        return True
+    units = {unit for _, unit in held if unit}
+    if instance.unit_code in units:
+        return True
+    return db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance.id,
+                                                        HumanTask.unit_code.in_(units)).limit(1)) is not None
+
+
+def may_start(user: User, start_spec) -> bool:
+    """Who may start a process: holders of its start event's role (its lane), and administrators."""
+    if is_admin(user):
+        return True
+    role = role_of(start_spec)
+    return role is not None and any(held == role for held, _ in memberships(user))

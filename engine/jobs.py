@@ -25,6 +25,7 @@ def init_celery(app) -> Celery:
         result_backend=app.config["CELERY_RESULT_BACKEND"],
         task_ignore_result=app.config["CELERY_RESULT_BACKEND"] is None,
         broker_connection_retry_on_startup=True,
+        task_default_queue=app.config.get("CELERY_QUEUE", "celery"),
         timezone="UTC",
         worker_prefetch_multiplier=1,
         task_time_limit=app.config.get("TASK_TIME_LIMIT_SECONDS", 600),
@@ -38,6 +39,11 @@ def init_celery(app) -> Celery:
         from kombu.transport import sqlalchemy as kombu_sqla
         kombu_sqla.Transport.polling_interval = 0.1
         celery.conf.beat_schedule["clean-broker"] = {"task": "gia.clean_broker", "schedule": 3600.0}
+    # SpiffWorkflow logs every task state change at INFO: a worker at --loglevel=INFO would write a dozen lines
+    # for each timer fired. Its warnings and errors still show; configure the "spiff" logger to see more.
+    spiff_log = logging.getLogger("spiff")
+    if spiff_log.level == logging.NOTSET:
+        spiff_log.setLevel(logging.WARNING)
     celery.set_default()
     app.extensions["celery"] = celery
     _memory_limit[0] = app.config.get("WORKER_MEMORY_LIMIT_MB", 2048)

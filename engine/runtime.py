@@ -40,7 +40,10 @@ def script_engine():
 
 
 def create(spec, subprocess_specs, data: dict) -> BpmnWorkflow:
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
+    try:
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
+    except SpiffWorkflowException as exc:  # a diagram the parser accepted but the library cannot start
+        raise ProcessError(_l("The process cannot start: %(detail)s"), detail=describe(exc)) from exc
     start = workflow.get_tasks(state=TaskState.READY)
     if start:
         start[0].data.update(data)

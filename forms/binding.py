@@ -3,6 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 from werkzeug.datastructures import FileStorage
+from wtforms import SelectChoice
 
 from .builder import form_class, json_to_formdata
 from .definition import FieldDef, FormDefinition
@@ -121,7 +122,7 @@ def _set_unit_choices(definition, form, data):
     for f in definition.fields:
         if f.type == "units":
             sent = data.get(f.name) or []
-            form[f.name].choices = [(str(c), str(c)) for c in (sent if isinstance(sent, list) else [sent])]
+            form[f.name].choices = [SelectChoice(str(c), str(c)) for c in (sent if isinstance(sent, list) else [sent])]
 
 
 def field_errors(form) -> dict[str, list[str]]:

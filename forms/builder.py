@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import (BooleanField, DateField, DecimalField, EmailField, FieldList, Form, FormField, IntegerField,
-                     RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
+                     RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.i18n import messages_path
 from wtforms.validators import Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -85,9 +85,9 @@ def _wtforms_field(f: FieldDef, rows: dict[str, int]):
         return BooleanField(false_values=("false", "", "0", "n", "no", "off"), **kwargs)
     if kind == "choice":
         cls = RadioField if len(f.choices) <= 4 else SelectField
-        return cls(choices=list(f.choices), **kwargs)
+        return cls(choices=_choices(f.choices), **kwargs)
     if kind == "multichoice":
-        return MultiCheckboxField(choices=list(f.choices), **kwargs)
+        return MultiCheckboxField(choices=_choices(f.choices), **kwargs)
     if kind == "units":
         return MultiCheckboxField(choices=[], validate_choice=True, **kwargs)
     if kind == "file":
@@ -99,6 +99,10 @@ def _wtforms_field(f: FieldDef, rows: dict[str, int]):
         count = rows.get(f.name, 1)
         return FieldList(row_form, label=f.label, min_entries=count, max_entries=max(count, 200))
     raise ValueError(kind)
+
+
+def _choices(pairs):
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _subform(fields: tuple[FieldDef, ...], rows, prefix=""):

@@ -28,9 +28,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
 
-    from . import auth, inbox, monitor, tasks, filters
+    from . import auth, errors, filters, inbox, monitor, tasks
     auth.init_app(app)
     filters.init_app(app)
+    errors.init_app(app)
     for blueprint in (auth.bp, inbox.bp, tasks.bp, monitor.bp):
         app.register_blueprint(blueprint)
 

@@ -1,4 +1,56 @@
-from flask import Blueprint
+"""Signing in and out (Flask-Login, hashed passwords, CSRF on every form)."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired
+
+import engine
+from engine.db import db
+from engine.models import User
+
 bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please sign in to open this page.")
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+    return user if user is not None and user.active else None
+
+
 def init_app(app):
-    pass
+    login_manager.init_app(app)
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Login"), validators=[DataRequired(_l("Enter your login."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Remember me"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("inbox.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = engine.authenticate(form.login.data.strip(), form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/") and not target.startswith("//")
+                            else url_for("inbox.index"))
+        flash(_("Wrong login or password."), "error")
+    return render_template("login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))

@@ -1,4 +1,90 @@
-from flask import Blueprint
+"""Following the plan: the activities, one activity's instances by school or PPE (and launching it), and one
+instance with its tasks and audit trail."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.datastructures import CombinedMultiDict
+
+import engine
+import forms
+from engine import clock
+from engine.assignment import may_start
+from engine.db import db
+from engine.errors import EngineError
+from engine.models import Unit
+from engine.service.instances import startable_spec
+from engine.service.views import activities, activity_page, instance_page, start_form_key
+from .errors import flash_error
+
 bp = Blueprint("monitor", __name__)
-def init_app(app):
-    pass
+
+
+@bp.route("/activities")
+@login_required
+def index():
+    return render_template("activities.html", activities=activities(current_user))
+
+
+@bp.route("/activities/<bpmn_id>", methods=["GET", "POST"])
+@login_required
+def activity(bpmn_id):
+    page = activity_page(bpmn_id, current_user)
+    launch = _launch_form(bpmn_id)
+    if request.method == "POST":
+        if launch is None:
+            abort(404)
+        launch = _launch(bpmn_id, *launch)
+        if launch is None:
+            return redirect(url_for("monitor.activity", bpmn_id=bpmn_id))
+    return render_template("activity.html", page=page, launch=launch, now=clock.now())
+
+
+def _launch_form(bpmn_id):
+    """(definition, form) of the start form, if the process has one and the user may start it."""
+    key = start_form_key(bpmn_id)
+    spec = startable_spec(bpmn_id).spec
+    start = next((s for s in spec.task_specs.values() if type(s).__name__ == "StartEvent"), None)
+    if key is None or start is None or not may_start(current_user, start):
+        return None
+    definition = forms.load(key)
+    form = forms.bind_initial(definition, {})
+    _unit_choices(definition, form)
+    return definition, form
+
+
+def _unit_choices(definition, form):
+    for field in definition.fields:
+        if field.type == "units":
+            units = db.session.scalars(select(Unit).where(Unit.kind == field.unit_kind).order_by(Unit.name))
+            form[field.name].choices = sorted(((u.code, u.name) for u in units),
+                                              key=lambda c: (len(c[1]), c[1]))
+
+
+def _launch(bpmn_id, definition, _form):
+    """Start one instance per chosen unit. Returns None when all started, else (definition, form) to show."""
+    form = forms.bind_post(definition, CombinedMultiDict([request.form, request.files]), {})
+    _unit_choices(definition, form)
+    if not form.validate():
+        flash(_("Please correct the highlighted fields."), "error")
+        return definition, form
+    data = forms.form_data(definition, form)
+    unit_field = next((f.name for f in definition.fields if f.type == "units"), None)
+    units = data.pop(unit_field) if unit_field else [None]
+    started, failed = [], []
+    for unit in units:
+        try:
+            started.append(engine.start(bpmn_id, data, unit=unit, actor=current_user.login).instance_id)
+        except EngineError as exc:
+            failed.append(f"{unit}: {exc.message}")
+    if started:
+        flash(_("Started: %(count)s.", count=len(started)), "success")
+    for problem in failed:
+        flash(problem, "error")
+    return None if not failed else (definition, form)
+
+
+@bp.route("/instances/<int:instance_id>")
+@login_required
+def instance(instance_id):
+    return render_template("instance.html", page=instance_page(instance_id, current_user), now=clock.now())

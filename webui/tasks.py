@@ -1,4 +1,137 @@
-from flask import Blueprint
+"""The task page: what to do, the form, and completing it; claiming; downloading attached files."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
+
+import engine
+import forms
+from engine import attachments, store
+from engine.assignment import can_view_instance
+from engine.db import db
+from engine.errors import EngineError, InvalidData
+from engine.models import ProcessInstance
+from engine.service.views import task_page
+from . import instructions
+from .errors import flash_error
+
 bp = Blueprint("tasks", __name__)
-def init_app(app):
-    pass
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+@login_required
+def show(task_id):
+    page = task_page(task_id, current_user)
+    definition = forms.load(page.task.form_key) if page.task.form_key else None
+    form, errors = None, {}
+    if request.method == "POST":
+        if not page.may_act:
+            flash(_("This task cannot be completed by you now."), "error")
+            return redirect(url_for("tasks.show", task_id=task_id))
+        form, errors = _submit(page, definition)
+        if form is None:
+            return redirect(url_for("inbox.index"))
+    elif definition is not None:
+        form = forms.bind_initial(definition, page.data)
+    return render_template("task.html", page=page, definition=definition, form=form, errors=errors,
+                           instructions=instructions.render(page.instructions, page.data))
+
+
+def _submit(page, definition):
+    """Complete the task from the posted form. Returns (None, {}) when done, else the form to show again with
+    the typed input and the uploads kept."""
+    data, form = {}, None
+    if definition is not None:
+        form = forms.bind_post(definition, CombinedMultiDict([request.form, request.files]), page.data)
+        valid = form.validate()
+        data = forms.form_data(definition, form)
+        try:
+            _store_uploads(data, form, page)
+        except InvalidData as exc:
+            return form, exc.field_errors
+        if not valid:
+            flash(_("Please correct the highlighted fields."), "error")
+            return form, forms.field_errors(form)
+    try:
+        result = engine.complete(page.task.id, current_user, data)
+    except InvalidData as exc:
+        flash(_("Please correct the highlighted fields."), "error")
+        return form, exc.field_errors
+    except EngineError as exc:
+        flash_error(exc)
+        return form, {}
+    flash(_("Done: «%(name)s».", name=page.task.name), "success")
+    if result.status == "error":
+        flash(_("The process stopped with an error after your step; the administrator has been told."), "error")
+    return None, {}
+
+
+def _store_uploads(data, form, page):
+    """Save fresh uploads and put references in their place, in the data and in the form (so a form shown again
+    still holds the files)."""
+    found = forms.uploads(data)
+    if not found:
+        return
+    errors = {}
+    fields = {id(field.data): field for field in _walk(form) if isinstance(field.data, FileStorage)}
+    with store.transaction():
+        for container, key, upload in found:
+            field = fields.get(id(upload))
+            name = field.name if field is not None else str(key)
+            try:
+                saved = attachments.store(upload.stream, upload.filename, name, instance_id=page.instance.id,
+                                          task_id=page.task.id, actor=current_user.login)
+            except InvalidData as exc:
+                errors.update(exc.field_errors)
+                container[key] = None
+                continue
+            container[key] = {"attachment_id": saved.id, "filename": saved.filename}
+            if field is not None:
+                field.data = container[key]
+    if errors:
+        raise InvalidData(errors)
+
+
+def _walk(form):
+    for field in form:
+        if field.type == "FormField":
+            yield from _walk(field.form)
+        elif field.type == "FieldList":
+            for entry in field.entries:
+                yield from (_walk(entry.form) if entry.type == "FormField" else [entry])
+        else:
+            yield field
+
+
+@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+@login_required
+def claim(task_id):
+    try:
+        engine.claim(task_id, current_user)
+        flash(_("The task is yours now."), "success")
+    except EngineError as exc:
+        flash_error(exc)
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
+@login_required
+def unclaim(task_id):
+    try:
+        engine.unclaim(task_id, current_user)
+        flash(_("The task is back with the group."), "success")
+    except EngineError as exc:
+        flash_error(exc)
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/files/<int:attachment_id>")
+@login_required
+def download(attachment_id):
+    attachment = attachments.get(attachment_id)
+    instance = db.session.get(ProcessInstance, attachment.instance_id) if attachment.instance_id else None
+    if instance is None or not can_view_instance(current_user, instance):
+        abort(404)
+    inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
+    return send_file(attachments.path_of(attachment), mimetype=attachment.content_type,
+                     download_name=attachment.filename, as_attachment=not inline)

@@ -49,6 +49,7 @@ def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int) -> tuple[Parsed
     if errors:
         return ParsedBundle(), errors
 
+    renamed = _rename_reserved_ids(trees)
     parser = SpiffBpmnParser(validator=VALIDATOR)
     for name, tree in trees.items():
         try:
@@ -76,13 +77,58 @@ def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int) -> tuple[Parsed
             bundle.startables[cid] = Startable(cid, _collaboration_name(trees, cid), "collaboration", *spec_pair)
     if errors:
         return ParsedBundle(), errors
+    _restore_reserved_ids(bundle, renamed)
 
-    errors.extend(_check_code(bundle, trees))
+    errors.extend(_check_code(bundle, trees, renamed))
     for startable in bundle.startables.values():
         for spec in [startable.spec, *startable.subprocess_specs.values()]:
             if spec is not None:
                 _prepare(spec)
     return (ParsedBundle() if errors else bundle), errors
+
+
+# SpiffWorkflow keys a process's task specs by element id and adds its own "Start" and "End" specs to every
+# process: an element with one of those ids (a hand-written `<startEvent id="Start"/>`) silently replaces them and
+# the process cannot start. Such elements get another id for the parser and their own back as `bpmn_id`.
+_RESERVED_IDS = ("Start", "End")
+_REF_TEXT = ("incoming", "outgoing")
+
+
+def _rename_reserved_ids(trees) -> dict[str, str]:
+    """Rename reserved ids and every reference to them in each document; returns {new id: original id}."""
+    taken = {value for root in trees.values() for value in root.xpath("//@id")}
+    renamed = {}
+    for root in trees.values():
+        mapping = {}
+        for old in _RESERVED_IDS:
+            if root.xpath("//*[@id=$id]", id=old):
+                new = f"{old}_gia"
+                while new in taken:
+                    new += "_"
+                taken.add(new)
+                mapping[old], renamed[new] = new, old
+        if not mapping:
+            continue
+        for node in root.iter():
+            if not isinstance(node.tag, str):
+                continue
+            for attr, value in node.attrib.items():
+                if attr != "name" and value in mapping:
+                    node.set(attr, mapping[value])
+            local = etree.QName(node).localname
+            if (local.endswith("Ref") or local in _REF_TEXT) and node.text and node.text.strip() in mapping:
+                node.text = mapping[node.text.strip()]
+    return renamed
+
+
+def _restore_reserved_ids(bundle, renamed) -> None:
+    if not renamed:
+        return
+    for startable in bundle.startables.values():
+        for spec in [startable.spec, *startable.subprocess_specs.values()]:
+            for task_spec in (spec.task_specs.values() if spec is not None else ()):
+                if getattr(task_spec, "bpmn_id", None) in renamed:
+                    task_spec.bpmn_id = renamed[task_spec.bpmn_id]
 
 
 def _prepare(spec) -> None:
@@ -152,7 +198,7 @@ def _collaboration_name(trees, cid) -> str:
     return cid
 
 
-def _check_code(bundle: ParsedBundle, trees) -> list[str]:
+def _check_code(bundle: ParsedBundle, trees, renamed) -> list[str]:
     errors, seen = [], set()
     for startable in bundle.startables.values():
         for spec in [startable.spec, *startable.subprocess_specs.values()]:
@@ -164,13 +210,14 @@ def _check_code(bundle: ParsedBundle, trees) -> list[str]:
                     continue
                 seen.add(key)
                 for problem in compile_errors(code.source, code.mode):
-                    errors.append(f"{_locate(trees, code.bpmn_id)}: {code.what}: {problem}")
+                    errors.append(f"{_locate(trees, code.bpmn_id, renamed)}: {code.what}: {problem}")
     return errors
 
 
-def _locate(trees, bpmn_id) -> str:
+def _locate(trees, bpmn_id, renamed=None) -> str:
+    ids = [bpmn_id, *(new for new, old in (renamed or {}).items() if old == bpmn_id)]
     for name, root in trees.items():
-        found = root.xpath("//*[@id=$id]", id=bpmn_id)
+        found = [node for i in ids for node in root.xpath("//*[@id=$id]", id=i)]
         if found:
             return f"{name}, element {bpmn_id!r}, line {found[0].sourceline}"
     return f"element {bpmn_id!r}"

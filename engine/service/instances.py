@@ -33,6 +33,13 @@ def latest(bpmn_id: str) -> DeployedProcess:
     return found
 
 
+def startable_spec(bpmn_id: str):
+    """The parsed spec of the latest version of `bpmn_id` (from the spec cache)."""
+    target = latest(bpmn_id)
+    deployment = db.session.get(Deployment, target.deployment_id)
+    return bundle_for(deployment, current_app.config["MAX_BPMN_BYTES"]).get(bpmn_id)
+
+
 def unit_by_code(code: str) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
@@ -51,8 +58,7 @@ def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor
     seed = dict(data or {})
     if unit is not None:
         seed["gia_unit"] = unit_by_code(unit).as_data()
-    deployment = db.session.get(Deployment, target.deployment_id)
-    startable = bundle_for(deployment, current_app.config["MAX_BPMN_BYTES"]).get(bpmn_id)
+    startable = startable_spec(bpmn_id)
     workflow = runtime.create(startable.spec, startable.subprocess_specs, seed)
     initial_state = runtime.dump(workflow)
     row = dict(deployment_id=target.deployment_id, process_id=bpmn_id, process_name=target.name, unit_code=unit,

@@ -1,0 +1,66 @@
+"""Storing uploaded files outside the database rows: bytes under UPLOAD_DIR named by their SHA-256, a row with
+the name, type, size and owner. The same bytes uploaded twice are stored once."""
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from . import clock
+from .db import db
+from .errors import InvalidData, NotFound
+from .models import Attachment
+
+ALLOWED = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+_CHUNK = 1 << 16
+
+
+def path_of(attachment: Attachment) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / attachment.sha256[:2] / attachment.sha256
+
+
+def store(stream, filename: str, field: str, *, instance_id: int | None, task_id: str | None,
+          actor: str) -> Attachment:
+    """Save `stream` and add its row to the session (the caller commits). Refuses forbidden types and sizes."""
+    name = os.path.basename(filename or "").strip() or "file"
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED:
+        raise InvalidData({field: [str(_l("Files of this type are not accepted; allowed: %(types)s.",
+                                          types=", ".join(sorted(ALLOWED))))]})
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    root = Path(current_app.config["UPLOAD_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with tempfile.NamedTemporaryFile(dir=root, delete=False) as temp:
+        try:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise InvalidData({field: [str(_l("The file is larger than %(mb)s MB.",
+                                                      mb=limit // (1024 * 1024)))]})
+                digest.update(chunk)
+                temp.write(chunk)
+        except BaseException:
+            os.unlink(temp.name)
+            raise
+    if size == 0:
+        os.unlink(temp.name)
+        raise InvalidData({field: [str(_l("The file is empty."))]})
+    sha = digest.hexdigest()
+    target = root / sha[:2] / sha
+    target.parent.mkdir(exist_ok=True)
+    os.replace(temp.name, target)
+    attachment = Attachment(sha256=sha, filename=name[:255], content_type=ALLOWED[extension], size=size,
+                            instance_id=instance_id, task_id=task_id, uploaded_by=actor, created_at=clock.now())
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def get(attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or not path_of(attachment).is_file():
+        raise NotFound(_l("File %(id)s not found."), id=attachment_id)
+    return attachment

@@ -1,0 +1,119 @@
+"""Read-only views for people: a task with its data and form, an instance with its trail, an activity's
+instances, a user's notifications. Every view checks visibility through engine.assignment."""
+from dataclasses import dataclass
+from uuid import UUID
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select
+
+from .. import store
+from ..assignment import can_view_instance, may_act, memberships, offered_to, task_properties
+from ..db import db
+from ..errors import NotFound, PermissionDenied
+from ..models import AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, User
+from ..roles import is_city_wide
+from .instances import latest
+from .jsonsafe import jsonsafe
+
+
+@dataclass
+class TaskPage:
+    task: HumanTask
+    instance: ProcessInstance
+    data: dict
+    instructions: str | None
+    documentation: str | None
+    may_act: bool
+
+
+def task_page(task_id: str, user: User) -> TaskPage:
+    task = db.session.get(HumanTask, str(task_id))
+    if task is None:
+        raise NotFound(_l("Task %(id)s not found."), id=task_id)
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    if not (offered_to(user, task) or can_view_instance(user, instance)):
+        raise PermissionDenied(_l("This task is not yours to see."))
+    workflow = store.workflow_of(instance)
+    try:
+        spiff_task = workflow.get_task_from_id(UUID(task.id))
+    except Exception:  # a task the workflow no longer holds (removed by a reset)
+        spiff_task = None
+    extensions = getattr(spiff_task.task_spec, "extensions", {}) if spiff_task else {}
+    return TaskPage(task=task, instance=instance, data=jsonsafe(spiff_task.data) if spiff_task else {},
+                    instructions=extensions.get("instructionsForEndUser"),
+                    documentation=getattr(spiff_task.task_spec, "documentation", None) if spiff_task else None,
+                    may_act=task.state == "READY" and may_act(user, task))
+
+
+def instance_page(instance_id: int, user: User) -> dict:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(_l("Instance %(id)s not found."), id=instance_id)
+    if not can_view_instance(user, instance):
+        raise PermissionDenied(_l("This instance is not yours to see."))
+    tasks = list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
+                                    .order_by(HumanTask.created_at, HumanTask.seq)))
+    trail = list(db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                    .order_by(AuditEvent.id)))
+    return {"instance": instance, "tasks": tasks, "trail": trail}
+
+
+def activities(user: User) -> list[dict]:
+    """The latest version of each deployed process, with instance counts by status."""
+    rows = {}
+    for row in db.session.scalars(select(DeployedProcess).where(DeployedProcess.kind == "process")
+                                  .order_by(DeployedProcess.deployment_id)):
+        rows[row.bpmn_id] = row
+    result = []
+    for bpmn_id, row in sorted(rows.items(), key=lambda kv: kv[1].name or kv[0]):
+        instances = _visible_instances(user, bpmn_id)
+        counts = {}
+        for instance in instances:
+            counts[instance.status] = counts.get(instance.status, 0) + 1
+        result.append({"bpmn_id": bpmn_id, "name": row.name or bpmn_id, "version": row.deployment_id,
+                       "counts": counts, "total": len(instances)})
+    return result
+
+
+def activity_page(bpmn_id: str, user: User) -> dict:
+    process = latest(bpmn_id)
+    instances = _visible_instances(user, bpmn_id)
+    open_tasks = {}
+    for task in db.session.scalars(select(HumanTask).where(
+            HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.state == "READY")
+            .order_by(HumanTask.due_at)):
+        open_tasks.setdefault(task.instance_id, []).append(task)
+    return {"process": process, "instances": instances, "open_tasks": open_tasks}
+
+
+def _visible_instances(user: User, bpmn_id: str) -> list[ProcessInstance]:
+    query = select(ProcessInstance).where(ProcessInstance.process_id == bpmn_id)
+    held = memberships(user)
+    if not any(is_city_wide(role) for role, _ in held):
+        units = [unit for _, unit in held if unit]
+        query = query.where(ProcessInstance.unit_code.in_(units))
+    return list(db.session.scalars(query.order_by(ProcessInstance.unit_code, ProcessInstance.id)))
+
+
+def start_form_key(bpmn_id: str) -> str | None:
+    """The form the process's start event asks for (property `form` on the start event), if any."""
+    from .instances import startable_spec
+    spec = startable_spec(bpmn_id).spec
+    for task_spec in spec.task_specs.values():
+        if type(task_spec).__name__ == "StartEvent" and task_properties(task_spec).get("form"):
+            return task_properties(task_spec)["form"]
+    return None
+
+
+def notifications(user: User, limit: int = 20) -> list[Notification]:
+    held = memberships(user)
+    clauses = []
+    for role, unit in held:
+        if is_city_wide(role):
+            clauses.append(Notification.role == role)
+        else:
+            clauses.append(and_(Notification.role == role, Notification.unit_code == unit))
+    if not clauses:
+        return []
+    return list(db.session.scalars(select(Notification).where(or_(*clauses))
+                                   .order_by(Notification.id.desc()).limit(limit)))

@@ -1,0 +1,34 @@
+"""How engine errors and refused requests look to people: a message in their language, nothing lost."""
+from flask import flash, render_template
+from flask_babel import gettext as _
+
+from engine.errors import NotFound, PermissionDenied
+
+
+def init_app(app):
+    @app.errorhandler(NotFound)
+    def not_found(exc):
+        return render_template("error.html", title=_("Not found"), message=exc.message), 404
+
+    @app.errorhandler(PermissionDenied)
+    def denied(exc):
+        return render_template("error.html", title=_("Access denied"), message=exc.message), 403
+
+    @app.errorhandler(404)
+    def page_not_found(_exc):
+        return render_template("error.html", title=_("Not found"), message=_("There is no such page.")), 404
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return render_template("error.html", title=_("The upload is too large"),
+                               message=_("The files sent together are too large. Send smaller files.")), 413
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return render_template("error.html", title=_("The request was refused"),
+                               message=_("The form has expired or was sent twice. Go back, reload the page "
+                                         "and send it again.")), 400
+
+
+def flash_error(exc) -> None:
+    flash(getattr(exc, "message", str(exc)), "error")
