@@ -28,15 +28,16 @@ def memberships(user: User) -> list[tuple[str, str | None]]:
     return [(role, code) for role, code in rows]
 
 
-def is_admin(user: User) -> bool:
-    return any(role == roles.ADMIN for role, _ in memberships(user))
+def is_admin(user: User, held: list | None = None) -> bool:
+    """`held`: the user's memberships when the caller has just read them (saves the query)."""
+    return any(role == roles.ADMIN for role, _ in (memberships(user) if held is None else held))
 
 
-def offered_to(user: User, task: HumanTask) -> bool:
+def offered_to(user: User, task: HumanTask, held: list | None = None) -> bool:
     """Whether `task` is offered to `user` by role and unit (claims aside)."""
     if not user.active:
         return False
-    held = memberships(user)
+    held = memberships(user) if held is None else held
     if task.role is None:
         return task.unit_code is None or any(unit == task.unit_code for _, unit in held)
     for role, unit in held:
@@ -45,14 +46,15 @@ def offered_to(user: User, task: HumanTask) -> bool:
     return False
 
 
-def may_act(user: User, task: HumanTask) -> bool:
+def may_act(user: User, task: HumanTask, held: list | None = None) -> bool:
     if not user.active:
         return False
-    if is_admin(user):
+    held = memberships(user) if held is None else held
+    if is_admin(user, held):
         return True
     if task.assignee_id is not None and task.assignee_id != user.id:
         return False
-    return offered_to(user, task)
+    return offered_to(user, task, held)
 
 
 def offered_filter(user: User):

@@ -19,6 +19,8 @@ from .errors import EngineError
 from .models import EngineSetting
 
 _pinned: ContextVar[datetime | None] = ContextVar("gia_clock_pinned", default=None)
+# Inside one engine transaction (`one_instant`): the first now() read, reused by the later calls.
+_instant: ContextVar[list | None] = ContextVar("gia_clock_instant", default=None)
 MODE_KEY, NOW_KEY = "clock.mode", "clock.now"
 
 
@@ -28,6 +30,9 @@ def _setting(key: str) -> str | None:
 
 
 def _put(key: str, value: str) -> None:
+    instant = _instant.get()
+    if instant:
+        instant.clear()  # the clock moves: read it again
     row = db.session.get(EngineSetting, key)
     if row is None:
         db.session.add(EngineSetting(key=key, value=value))
@@ -43,11 +48,31 @@ def now() -> datetime:
     pinned = _pinned.get()
     if pinned is not None:
         return pinned
+    instant = _instant.get()
+    if instant is None:
+        return _read()
+    if not instant:
+        instant.append(_read())
+    return instant[0]
+
+
+def _read() -> datetime:
     if is_manual():
         stored = _setting(NOW_KEY)
         if stored:
             return datetime.fromisoformat(stored)
     return datetime.now(timezone.utc)
+
+
+@contextmanager
+def one_instant():
+    """Within the block, every now() returns the instant the first one read: one engine transaction sees one
+    time, and the clock setting is read once instead of at every task step (each read is a query)."""
+    token = _instant.set([])
+    try:
+        yield
+    finally:
+        _instant.reset(token)
 
 
 @contextmanager

@@ -22,13 +22,15 @@ def transaction():
     """One engine call = one transaction: commit when the block ends, roll everything back on any error.
 
     A read transaction left open by the caller (a web request that loaded the user) is ended first, so that the
-    first statement here takes the lock on SQLite and sees fresh data on PostgreSQL."""
+    first statement here takes the lock on SQLite and sees fresh data on PostgreSQL. The whole call sees one
+    instant of the engine clock (`clock.one_instant`)."""
     session = db.session
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unsaved changes in the session before an engine call")
     session.rollback()
     try:
-        yield session
+        with clock.one_instant():
+            yield session
         session.commit()
     except StaleDataError as exc:
         session.rollback()
@@ -79,11 +81,9 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
                            detail=str(exc)) from exc
     instance.serializer_version = serializer.FORMAT_VERSION
     instance.updated_at = now
-    if instance.id is None:
-        db.session.add(instance)
-        db.session.flush()
+    # Every column of the instance is set before the first statement below, so that it is written (and its
+    # lock_version checked and bumped) by one INSERT or UPDATE, not an UPDATE per autoflush.
     views = projection.human_tasks(workflow, instance.unit_code)
-    _sync_tasks(instance, views, now, completed_by or {})
     if instance.status != InstanceStatus.SUSPENDED:
         instance.status = projection.status(workflow, views)
     instance.error = None
@@ -94,6 +94,10 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
         instance.completed_at = now
     text = projection.process_data(workflow).get("status_text")
     instance.status_text = str(text)[:500] if text is not None else None
+    if instance.id is None:
+        db.session.add(instance)
+        db.session.flush()
+    _sync_tasks(instance, views, now, completed_by or {})
     _sync_waits(instance, workflow)
     for note in (outcome.notifications if outcome else []):
         db.session.add(Notification(created_at=now, instance_id=instance.id, kind=note["kind"][:30],

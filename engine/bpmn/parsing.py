@@ -3,10 +3,12 @@
 Files of one deployment are parsed together so that call activities resolve across them. Every problem is
 reported with the file, the element id and the line, and nothing is stored unless all files pass.
 """
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -78,6 +80,7 @@ def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int) -> tuple[Parsed
     if errors:
         return ParsedBundle(), errors
     _restore_reserved_ids(bundle, renamed)
+    _quote_iso_timers(bundle)
 
     errors.extend(_check_code(bundle, trees, renamed))
     for startable in bundle.startables.values():
@@ -129,6 +132,24 @@ def _restore_reserved_ids(bundle, renamed) -> None:
             for task_spec in (spec.task_specs.values() if spec is not None else ()):
                 if getattr(task_spec, "bpmn_id", None) in renamed:
                     task_spec.bpmn_id = renamed[task_spec.bpmn_id]
+
+
+# SpiffWorkflow evaluates a timer's text as an expression, so SpiffArena diagrams write "PT1H" with quotes;
+# BPMN 2.0 (bpmn.io, Camunda) writes the ISO-8601 value itself: PT1H, 2030-03-01T09:00:00Z, R3/PT10M.
+_ISO_TIMER = re.compile(r"(R\d*/\S+|P(\d|T\d)[\dYMWDTHS.,]*|\d{4}-\d{2}-\d{2}(T[\d:.]+)?(Z|[+-]\d{2}(:?\d{2})?)?)")
+
+
+def _quote_iso_timers(bundle) -> None:
+    """Read a timer written as a bare ISO-8601 value as that value (a string), not as Python."""
+    for startable in bundle.startables.values():
+        for spec in [startable.spec, *startable.subprocess_specs.values()]:
+            for task_spec in (spec.task_specs.values() if spec is not None else ()):
+                definition = getattr(task_spec, "event_definition", None)
+                for inner in [definition, *(getattr(definition, "event_definitions", None) or [])]:
+                    expression = getattr(inner, "expression", None)
+                    if isinstance(inner, TimerEventDefinition) and isinstance(expression, str) \
+                            and _ISO_TIMER.fullmatch(expression.strip()):
+                        inner.expression = repr(expression.strip())
 
 
 def _prepare(spec) -> None:
@@ -210,13 +231,14 @@ def _check_code(bundle: ParsedBundle, trees, renamed) -> list[str]:
                     continue
                 seen.add(key)
                 for problem in compile_errors(code.source, code.mode):
-                    errors.append(f"{_locate(trees, code.bpmn_id, renamed)}: {code.what}: {problem}")
+                    errors.append(f"{_locate(trees, code.bpmn_id, renamed, spec.file)}: {code.what}: {problem}")
     return errors
 
 
-def _locate(trees, bpmn_id, renamed=None) -> str:
+def _locate(trees, bpmn_id, renamed=None, filename=None) -> str:
     ids = [bpmn_id, *(new for new, old in (renamed or {}).items() if old == bpmn_id)]
-    for name, root in trees.items():
+    # Element ids are unique within a file only: look in the file that defines the process first.
+    for name, root in sorted(trees.items(), key=lambda item: item[0] != filename):
         found = [node for i in ids for node in root.xpath("//*[@id=$id]", id=i)]
         if found:
             return f"{name}, element {bpmn_id!r}, line {found[0].sourceline}"

@@ -8,7 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 
 from .. import actions, audit, store
-from ..assignment import may_act, offered_filter, offered_to
+from ..assignment import may_act, memberships, offered_filter, offered_to
 from ..db import db
 from ..errors import ConflictError, InvalidData, NotFound, PermissionDenied, TaskNotReady
 from ..models import Attachment, HumanTask, ProcessInstance, User
@@ -85,7 +85,8 @@ def complete(task_id: str, user: User, data: dict | None = None) -> CompleteResu
     if row.state != TaskStatus.READY:
         raise TaskNotReady(_l("The task «%(name)s» is %(state)s and cannot be completed."), name=row.name,
                           state=_state_word(row.state))
-    if not may_act(user, row):
+    held = memberships(user)  # read once for the checks before the transaction
+    if not may_act(user, row, held):
         _deny(user, row, "complete")
     variable, clean = None, data
     if row.form_key:
@@ -113,7 +114,7 @@ def complete(task_id: str, user: User, data: dict | None = None) -> CompleteResu
         instance, views, outcome = execute(
             row.instance_id, actions.complete(row.id, clean, user.login, variable), user.login, check=check,
             audit_task=row, summary=clean,
-            audit_action="complete_as_admin" if not offered_to(user, row) else "complete")
+            audit_action="complete_as_admin" if not offered_to(user, row, held) else "complete")
     except PermissionDenied:
         _deny(user, row, "complete")
     next_tasks = [db.session.get(HumanTask, v.id) for v in views if v.state == TaskStatus.READY]

@@ -10,7 +10,7 @@ from .. import store
 from ..assignment import can_view_instance, may_act, memberships, offered_to, task_properties
 from ..db import db
 from ..errors import NotFound, PermissionDenied
-from ..models import AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, User
+from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, User
 from ..roles import is_city_wide
 from .instances import latest
 from .jsonsafe import jsonsafe
@@ -24,6 +24,7 @@ class TaskPage:
     instructions: str | None
     documentation: str | None
     may_act: bool
+    files: list
 
 
 def task_page(task_id: str, user: User) -> TaskPage:
@@ -42,7 +43,9 @@ def task_page(task_id: str, user: User) -> TaskPage:
     return TaskPage(task=task, instance=instance, data=jsonsafe(spiff_task.data) if spiff_task else {},
                     instructions=extensions.get("instructionsForEndUser"),
                     documentation=getattr(spiff_task.task_spec, "documentation", None) if spiff_task else None,
-                    may_act=task.state == "READY" and may_act(user, task))
+                    may_act=task.state == "READY" and may_act(user, task),
+                    files=list(db.session.scalars(select(Attachment).where(Attachment.instance_id == instance.id)
+                                                  .order_by(Attachment.id))))
 
 
 def instance_page(instance_id: int, user: User) -> dict:

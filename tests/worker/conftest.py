@@ -43,13 +43,19 @@ class CeleryProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def stop(self):
-        if self.popen.poll() is None:
-            self._signal(signal.SIGTERM)  # warm shutdown: a running sweep finishes
-            try:
-                self.popen.wait(STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass
+    def stop(self, warm: bool):
+        """Warm shutdown (SIGTERM to the main process: a running sweep finishes, reserved messages go back to
+        the broker) or none at all."""
+        if warm:
+            self.popen.send_signal(signal.SIGTERM)
+        else:
+            self._signal(signal.SIGKILL)
+
+    def reap(self, deadline):
+        try:
+            self.popen.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
         self._signal(signal.SIGKILL)  # whatever is left of the group (pool children, embedded beat)
         self.popen.wait()
         self._log_file.close()
@@ -129,14 +135,18 @@ class Celery:
         return self.app.extensions["celery"].send_task("gia.sweep_timers").id
 
     def close(self):
+        # On a broker of its own (an SQLite file in tmp_path) nothing outlives the test: kill at once. On a shared
+        # one (Redis in CI) shut down warm, so that no message stays reserved by a dead worker, then drop the queue.
+        shared = not self.broker_url.startswith("sqla+")
         for proc in reversed(self.processes):  # beat first, so that nothing new is queued
-            proc.stop()
-        if not self.broker_url.startswith("sqla+"):
-            try:  # leave nothing behind on a shared broker
-                with self.app.extensions["celery"].connection_for_write() as conn:
-                    conn.default_channel.queue_delete(self.queue)
-            except Exception:  # noqa: BLE001 - cleanup only
-                pass
+            proc.stop(warm=shared)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for proc in self.processes:
+            proc.reap(deadline)
+        celery = self.app.extensions["celery"]
+        if shared:
+            with celery.connection_for_write() as conn:
+                celery.amqp.queues[self.queue](conn.default_channel).delete()
         from engine.db import db
         with self.app.app_context():
             db.session.remove()

@@ -1,0 +1,122 @@
+"""The web UI over HTTP (Flask's test client, CSRF on): sign-in, privacy, refused posts, double completion."""
+import io
+
+import engine
+from engine.db import db
+from engine.models import AuditEvent
+from tests.engine.a1 import checklist, only, start_check
+from tests.web.conftest import csrf
+
+
+def test_wrong_password_is_refused_in_russian(site, primary_app):
+    client = primary_app.test_client()
+    token = csrf(client.get("/login"))
+    page = client.post("/login", data={"login": "tech17", "password": "nope", "csrf_token": token})
+    assert page.status_code == 200 and "Неверный логин или пароль" in page.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still signed out
+
+
+def test_a_form_posted_without_csrf_token_is_refused(site):
+    tech = site("tech17")
+    instance_id = start_check()
+    task = only(instance_id, "checklist")
+    response = tech.post(f"/tasks/{task.id}", data={"checked_on": "2021-03-18"})
+    assert response.status_code == 400 and "Форма устарела" in response.get_data(as_text=True)
+    assert only(instance_id, "checklist").state == "READY"
+
+
+def test_head_of_another_school_sees_neither_the_task_nor_the_instance(site):
+    instance_id = start_check()
+    task = only(instance_id, "checklist")
+    head12 = site("head12")
+    assert task.name not in head12.get("/").get_data(as_text=True)
+    assert head12.get(f"/tasks/{task.id}").status_code == 403
+    assert head12.get(f"/instances/{instance_id}").status_code == 403
+    activity = head12.get("/activities/ppe_tech_check").get_data(as_text=True)
+    assert "ppe-17" not in activity
+    tech17 = site("tech17")
+    assert task.name in tech17.get("/").get_data(as_text=True)
+    assert tech17.get(f"/instances/{instance_id}").status_code == 200
+
+
+def test_invalid_checklist_keeps_what_was_typed_and_changes_nothing(site):
+    instance_id = start_check()
+    task = only(instance_id, "checklist")
+    tech = site("tech17")
+    token = csrf(tech.get(f"/tasks/{task.id}"))
+    page = tech.post(f"/tasks/{task.id}", data={"csrf_token": token, "jammer-status": "faulty",
+                                                 "printing-0-room": "Ауд. 101", "checked_on": "18.03.2021"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Исправьте отмеченные поля" in html
+    assert "Обязательное поле" in html and 'value="Ауд. 101"' in html
+    assert "Неверное значение даты." in html  # WTForms own message, in Russian
+    assert only(instance_id, "checklist").state == "READY"
+
+
+def test_completing_a_task_twice_in_two_tabs_is_refused_the_second_time(site):
+    instance_id = start_check()
+    task = only(instance_id, "checklist")
+    tech = site("tech17")
+    token = csrf(tech.get(f"/tasks/{task.id}"))
+    form = _flat(checklist(faulty=["jammer"]))
+    first = tech.post(f"/tasks/{task.id}", data={**form, "csrf_token": token})
+    assert first.status_code == 302
+    second = tech.post(f"/tasks/{task.id}", data={**form, "csrf_token": token}, follow_redirects=True)
+    assert "Вы не можете выполнить эту задачу сейчас" in second.get_data(as_text=True)
+    assert len(engine.list_tasks(instance_id=instance_id)) == 1  # one fix task, not two
+
+
+def test_uploaded_photo_is_downloadable_only_by_who_may_see_the_process(site):
+    instance_id = start_check()
+    task = only(instance_id, "checklist")
+    tech = site("tech17")
+    token = csrf(tech.get(f"/tasks/{task.id}"))
+    form = _flat(checklist(faulty=["jammer"]))
+    form["jammer-photo"] = (io.BytesIO(b"\x89PNG\r\n\x1a\nphoto"), "jammer.png")
+    assert tech.post(f"/tasks/{task.id}", data={**form, "csrf_token": token},
+                     content_type="multipart/form-data").status_code == 302
+    photo = engine.detail(instance_id)["data"]["checklist"]["jammer"]["photo"]
+    assert photo["filename"] == "jammer.png"
+    url = f"/files/{photo['attachment_id']}"
+    assert site("head17").get(url).data.startswith(b"\x89PNG")
+    assert site("head12").get(url).status_code == 404
+
+
+def test_a_forbidden_file_type_is_refused_with_the_input_kept(site):
+    instance_id = start_check()
+    task = only(instance_id, "checklist")
+    tech = site("tech17")
+    token = csrf(tech.get(f"/tasks/{task.id}"))
+    form = _flat(checklist(faulty=["jammer"]))
+    form["jammer-photo"] = (io.BytesIO(b"MZ\x90\x00"), "virus.exe")
+    page = tech.post(f"/tasks/{task.id}", data={**form, "csrf_token": token}, content_type="multipart/form-data")
+    assert page.status_code == 200 and "Файлы такого типа не принимаются" in page.get_data(as_text=True)
+    assert only(instance_id, "checklist").state == "READY"
+
+
+def test_completion_by_someone_else_is_refused_and_recorded(site, primary_app):
+    instance_id = start_check()
+    task = only(instance_id, "checklist")
+    head12 = site("head12")
+    response = head12.post(f"/tasks/{task.id}", data=_flat(checklist()))
+    assert response.status_code in (400, 403)
+    try:
+        engine.complete(task.id, engine.user_by_login("head12"), checklist())
+    except engine.PermissionDenied as refused:
+        assert "не можете" in refused.message
+    assert db.session.query(AuditEvent).filter_by(action="denied", actor="head12").count() >= 1
+    assert only(instance_id, "checklist").state == "READY"
+
+
+def _flat(data, prefix=""):
+    out = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{name}-"))
+        elif isinstance(value, list):
+            for i, row in enumerate(value):
+                out.update(_flat(row, f"{name}-{i}-"))
+        elif value is not None:
+            out[name] = value
+    return out
