@@ -26,13 +26,13 @@ setup: $(VENV)/.installed translations
 setup-test: $(VENV)/.installed-test translations chromium
 
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy -q -d webui/translations
+	@$(BIN)/pybabel compile --use-fuzzy --statistics -d webui/translations >/dev/null
 
 # Re-extract the messages after changing user-facing text; then translate the new entries in
 # webui/translations/ru/LC_MESSAGES/messages.po and run `make translations`.
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o webui/translations/messages.pot .
-	$(BIN)/pybabel update -q --no-location -i webui/translations/messages.pot -d webui/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o webui/translations/messages.pot .
+	$(BIN)/pybabel update --no-location -i webui/translations/messages.pot -d webui/translations
 
 db: setup
 	$(BIN)/flask db upgrade

@@ -15,7 +15,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from . import clock
-from .bpmn import serializer
+from .bpmn import serializer, timer_due  # noqa: F401  (timer_due: a timer fires at its due time, see there)
 from .errors import EngineError, IncompatibleState, ProcessError
 from .sandbox import ScriptTimeout, build_script_engine
 from .sandbox.helpers import HELPERS, collecting_notifications, stop_collecting
@@ -155,7 +155,9 @@ def describe(exc: Exception) -> str:
     parts = []
     task = getattr(exc, "task", None)
     spec = getattr(exc, "task_spec", None) or (task.task_spec if task is not None else None)
-    if spec is not None:
+    if isinstance(spec, str):  # some library errors name the spec instead of passing it
+        parts.append(f"element {spec!r}")
+    elif spec is not None:
         parts.append(f"element {getattr(spec, 'bpmn_id', None) or spec.name!r}")
     line = getattr(exc, "line_number", None)
     if line:

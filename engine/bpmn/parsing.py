@@ -67,6 +67,9 @@ def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int) -> tuple[Parsed
     executable = [pid for pid in parser.get_process_ids() if parser.get_process_parser(pid).process_executable]
     if not executable:
         errors.append("no executable process found (set isExecutable=\"true\" on the process)")
+    errors.extend(_unresolved_calls(parser, trees, executable))
+    if errors:
+        return ParsedBundle(), errors
     for pid in executable:
         process_parser = parser.get_process_parser(pid)
         spec_pair = _specs(lambda pid=pid: (parser.get_spec(pid), parser.get_subprocess_specs(pid)),
@@ -158,6 +161,16 @@ def _prepare(spec) -> None:
     A loop or multi-instance task learns that a child finished through an event handler that the library
     connects when it creates the first child, or when it rebuilds a spec from JSON, but not when it parses
     BPMN. An instance restored in a new process onto a parsed spec would wait forever for its children."""
+    # A collaboration's participant that a message starts is connected to the start only when triggered: that
+    # changes the shared spec at run time and is not saved with the instance, so after a restore onto a freshly
+    # parsed spec the running participant had no input ("No input task connected"). Connect it once, from the
+    # participant's side only, so that the start does not run it and triggering finds nothing to change.
+    start = getattr(spec, "start", None)
+    for name in getattr(start, "trigger_specs", None) or []:
+        participant = spec.task_specs.get(name)
+        if participant is not None and start not in participant.inputs:
+            participant.inputs.append(start)
+            participant.connect(spec.end)
     for task_spec in spec.task_specs.values():
         adopt(getattr(task_spec, "event_definition", None))
         if isinstance(task_spec, LoopTask):
@@ -189,6 +202,8 @@ def _read_xml(name, content, max_bytes):
 
 def _validation_message(exc: ValidationException, default_file: str) -> str:
     where = exc.file_name or default_file
+    if isinstance(exc.__context__, RecursionError):  # the library wraps it as "RecursionError(...)"
+        return f"{where}: {_TOO_DEEP}"
     parts = [where]
     if getattr(exc, "id", None):
         parts.append(f"element {exc.id!r}")
@@ -204,11 +219,39 @@ def _specs(get, filename, errors):
     except ValidationException as exc:
         errors.append(_validation_message(exc, filename or "bundle"))
     except RecursionError:
-        errors.append(f"{filename or 'bundle'}: the process is chained too deeply to be parsed "
-                      "(split long chains into subprocesses)")
+        errors.append(f"{filename or 'bundle'}: {_TOO_DEEP}")
     except KeyError as exc:
         errors.append(f"{filename or 'bundle'}: reference to an unknown element {exc}")
     return None
+
+
+_TOO_DEEP = "the process is chained too deeply to be parsed (split long chains into subprocesses)"
+
+
+def _unresolved_calls(parser, trees, executable) -> list[str]:
+    """Call activities of the executable processes (and of the processes they call) whose calledElement is not a
+    process of this deployment. The library reports these without the call activity; we name it and its line."""
+    known = set(parser.process_parsers)
+    processes = {node.get("id"): (name, node) for name, root in trees.items()
+                 for node in root.iter(f"{{{BPMN_NS}}}process")}
+    errors, todo, done = [], list(executable), set()
+    while todo:
+        pid = todo.pop()
+        if pid in done or pid not in processes:
+            continue
+        done.add(pid)
+        name, node = processes[pid]
+        for call in node.iter(f"{{{BPMN_NS}}}callActivity"):
+            target = call.get("calledElement")
+            where = f"{name}, element {call.get('id')!r}, line {call.sourceline}"
+            if not target:
+                errors.append(f"{where}: the call activity does not name the process to call (calledElement)")
+            elif target not in known:
+                errors.append(f"{where}: the called process {target!r} is not in the files deployed together "
+                              f"(processes found: {', '.join(sorted(processes)) or 'none'})")
+            else:
+                todo.append(target)
+    return errors
 
 
 def _collaboration_name(trees, cid) -> str:

@@ -1,7 +1,7 @@
 """Compiling diagram code with RestrictedPython, cached, with readable errors."""
 from functools import lru_cache
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
 
 # SpiffWorkflow looks for this file name in tracebacks to report the failing line of a script.
 FILENAME = "<string>"
@@ -12,10 +12,22 @@ class ScriptCompileError(Exception):
     number and SpiffWorkflow's error formatter fails on it."""
 
 
+class _Policy(RestrictingNodeTransformer):
+    """RestrictedPython's rules, and no `import`: the sandbox has no `__import__`, so an import could only fail
+    when the script runs. Refusing it at compile time makes deploy reject the diagram with the line instead."""
+
+    def visit_Import(self, node):
+        self.error(node, "import statements are not allowed (math, datetime, date and timedelta are available "
+                         "without importing them)")
+        return node
+
+    visit_ImportFrom = visit_Import
+
+
 @lru_cache(maxsize=4096)
 def compile_code(source: str, mode: str):
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-    result = compiler(source, filename=FILENAME)
+    result = compiler(source, filename=FILENAME, policy=_Policy)
     if result.errors:
         raise ScriptCompileError("; ".join(result.errors))
     return result.code

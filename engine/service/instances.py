@@ -68,7 +68,11 @@ def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor
             now = clock.now()
             instance = ProcessInstance(**row, status=InstanceStatus.RUNNING, created_at=now,
                                        serializer_version="", state="")
+            # A message or signal start event waits (and so can catch) only once the start task has run.
+            first = runtime.advance(workflow) if action["op"] != "steps" else None
             outcome = actions.apply(workflow, action)
+            if first is not None:
+                outcome.events[:0], outcome.notifications[:0] = first.events, first.notifications
             store.save(instance, workflow, outcome)
             audit.record("start", actor, instance_id=instance.id, summary={"data": data or {}, "unit": unit})
             result = StartResult(instance.id, instance.status, outcome.events)

@@ -5,9 +5,9 @@ from contextvars import ContextVar
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit, store
+from .. import audit, projection, store
 from ..db import db
-from ..errors import NothingWaiting
+from ..errors import EngineError, NothingWaiting
 from ..models import DeployedProcess, InstanceWait, ProcessInstance
 from ..models.instance import InstanceStatus
 
@@ -27,7 +27,8 @@ def deliver(kind: str, name: str, payload, *, instance_id: int | None = None, ac
     delivered = []
 
     def waiting(instance, workflow):
-        if not any(e.name == name for e in workflow.waiting_events()):
+        # projection.waits looks inside an event-based gateway, whose waiting_events() entry has no name.
+        if not any(w["type"] == kind and w["name"] == name for w in projection.waits(workflow)):
             raise Skip()
 
     for target in _waiting(kind, name, instance_id, exclude):
@@ -82,7 +83,12 @@ def route(events, source: int | None, actor: str | None) -> None:
             if depth >= _MAX_DEPTH:
                 _record_lost(source, kind, definition.name, "too many hops between instances")
                 continue
-            reached = deliver(kind, definition.name, event.payload, actor=actor, exclude=source, required=False)
+            try:
+                reached = deliver(kind, definition.name, event.payload, actor=actor, exclude=source,
+                                  required=False)
+            except EngineError as exc:  # the sender's step has committed: a receiver's failure is the receiver's
+                _record_lost(source, kind, definition.name, f"delivery failed: {exc.message}")
+                continue
             if not reached:
                 _record_lost(source, kind, definition.name, "nobody waited for it")
     finally:

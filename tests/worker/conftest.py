@@ -67,7 +67,7 @@ class CeleryProcess:
             pass
 
 
-class Celery:
+class CeleryRun:
     """Worker(s) and beat for one test, all sharing one database, one broker and a queue of their own."""
 
     def __init__(self, item, tmp_path, database_url, broker_url):
@@ -146,7 +146,9 @@ class Celery:
         celery = self.app.extensions["celery"]
         if shared:
             with celery.connection_for_write() as conn:
-                celery.amqp.queues[self.queue](conn.default_channel).delete()
+                queue = celery.amqp.queues[self.queue](conn.default_channel)
+                queue.declare()  # makes this channel know the queue's bindings, which delete() removes
+                queue.delete()
         from engine.db import db
         with self.app.app_context():
             db.session.remove()
@@ -160,16 +162,19 @@ MODES = ["primary"] + (["embedded"] if PRIMARY != "sqlite" or BROKER_URL else []
 
 
 @pytest.fixture(params=MODES)
-def celery_env(request, backends, tmp_path):
+def celery_run(request, backends, tmp_path, monkeypatch):
     mode = request.param
     kind = PRIMARY if mode == "primary" else "sqlite"
     database_url = backends(kind).fresh(tmp_path)
     sqla_broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
     broker_url = BROKER_URL if mode == "primary" and BROKER_URL else sqla_broker
-    env = Celery(request.node, tmp_path, database_url, broker_url)
-    env.mode, env.backend = mode, kind
+    # Celery lets the CELERY_BROKER_URL variable win over the app's configuration: the test's own app must see
+    # the broker the workers use.
+    monkeypatch.setenv("CELERY_BROKER_URL", broker_url)
+    run = CeleryRun(request.node, tmp_path, database_url, broker_url)
+    run.mode, run.backend = mode, kind
     try:
-        with env.app.app_context():
-            yield env
+        with run.app.app_context():
+            yield run
     finally:
-        env.close()
+        run.close()
