@@ -6,6 +6,7 @@ import click
 import engine
 from . import gia
 from .output import emit, guarded, json_option, parse_json
+from .people import ensure_unit_named
 
 
 @gia.command("deploy")
@@ -36,7 +37,9 @@ def deploy_command(files, login, as_json):
 @guarded
 def start_command(bpmn_id, data, unit, login, as_json):
     """Start the latest version of process or collaboration BPMN_ID."""
-    result = engine.start(bpmn_id, parse_json(data), unit=unit, actor=login)
+    data = parse_json(data)
+    ensure_unit_named(unit)
+    result = engine.start(bpmn_id, data, unit=unit, actor=login)
     emit({"instance_id": result.instance_id, "status": result.status}, as_json,
          f"instance {result.instance_id}: {result.status}")
 

@@ -8,11 +8,10 @@ from uuid import UUID
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
-from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import runtime
-from .bpmn.messages import MessageEventDefinition
+from .bpmn.messages import MessageEventDefinition, SignalEventDefinition
 from .errors import NothingWaiting
 
 

@@ -166,7 +166,9 @@ def process_data(workflow) -> dict:
     """The instance's data as people think of it: the final data once completed, otherwise the data of the tasks
     where the tokens are (later tasks win), which includes everything submitted so far."""
     if workflow.is_completed():
-        return dict(workflow.data)
+        if workflow.data or workflow.last_task is None:
+            return dict(workflow.data)
+        return dict(workflow.last_task.data)  # ended by a terminate end event: the end join never ran
     data = {}
     for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
         data.update(task.data)

@@ -15,7 +15,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from . import clock
-from .bpmn import serializer, timer_due  # noqa: F401  (timer_due: a timer fires at its due time, see there)
+from .bpmn import fixes, serializer  # noqa: F401  (fixes: corrections to the library, see there)
 from .errors import EngineError, IncompatibleState, ProcessError
 from .sandbox import ScriptTimeout, build_script_engine
 from .sandbox.helpers import HELPERS, collecting_notifications, stop_collecting
@@ -83,15 +83,25 @@ def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
     timers or messages can move it. Script failures, time limits and runaway loops raise ProcessError."""
     config = current_app.config
     max_steps, max_tasks = config["MAX_ENGINE_STEPS"], config["MAX_TASKS_PER_INSTANCE"]
-    deadline = time.monotonic() + config.get("ENGINE_CALL_TIME_LIMIT_SECONDS", 60)
+    seconds = config.get("ENGINE_CALL_TIME_LIMIT_SECONDS", 60)
+    deadline = time.monotonic() + seconds
     steps = 0
 
     def did_complete_task(task):
         nonlocal steps
         steps += 1
         stamp(task)
-        if steps > max_steps or len(workflow.tasks) > max_tasks or time.monotonic() > deadline:
-            raise _Runaway()
+        # Say which limit stopped it: a loop whose steps slow down as its history grows reaches the time limit
+        # long before the step limit.
+        if steps > max_steps:
+            raise _Runaway(_l("The process made more than %(steps)s steps without waiting for anyone "
+                              "(an endless loop?) and was stopped."), steps=max_steps)
+        if len(workflow.tasks) > max_tasks:
+            raise _Runaway(_l("The process grew to more than %(tasks)s tasks without waiting for anyone "
+                              "(an endless loop?) and was stopped."), tasks=max_tasks)
+        if time.monotonic() > deadline:
+            raise _Runaway(_l("The process ran for more than %(seconds)s s (%(steps)s steps) without waiting for "
+                              "anyone (an endless loop?) and was stopped."), seconds=f"{seconds:g}", steps=steps)
 
     box, token = collecting_notifications()
     try:
@@ -110,9 +120,8 @@ def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
             refresh_timers = True
         _check_completion(workflow)
         return StepOutcome(notifications=list(box), events=workflow.get_events())
-    except _Runaway:
-        raise ProcessError(_l("The process made more than %(steps)s steps without waiting for anyone "
-                              "(an endless loop?) and was stopped."), steps=max_steps) from None
+    except _Runaway as stop:
+        raise ProcessError(stop.message, **stop.params) from None
     except ScriptTimeout as exc:
         raise ProcessError(_l("A script ran too long and was stopped: %(detail)s"), detail=str(exc)) from exc
     except SpiffWorkflowException as exc:
@@ -133,7 +142,9 @@ def stamp(task) -> None:
 
 
 class _Runaway(Exception):
-    pass
+    def __init__(self, message, **params):
+        super().__init__(message)
+        self.message, self.params = message, params
 
 
 def _engine_work_left(workflow) -> bool:

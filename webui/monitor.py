@@ -1,5 +1,7 @@
 """Following the plan: the activities, one activity's instances by school or PPE (and launching it), and one
 instance with its tasks and audit trail."""
+import json
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,7 +11,7 @@ from werkzeug.datastructures import CombinedMultiDict
 import engine
 import forms
 from engine import clock
-from engine.assignment import may_start
+from engine.assignment import is_admin, may_start
 from engine.db import db
 from engine.errors import EngineError
 from engine.models import Unit
@@ -87,4 +89,38 @@ def _launch(bpmn_id, definition, _form):
 @bp.route("/instances/<int:instance_id>")
 @login_required
 def instance(instance_id):
-    return render_template("instance.html", page=instance_page(instance_id, current_user), now=clock.now())
+    return render_template("instance.html", page=instance_page(instance_id, current_user), now=clock.now(),
+                           admin=is_admin(current_user))
+
+
+@bp.route("/instances/<int:instance_id>/<any(retry, cancel):action>", methods=["POST"])
+@login_required
+def operate(instance_id, action):
+    """An administrator's repair: apply the failed step again (with corrected data), or cancel the instance."""
+    if not is_admin(current_user):
+        abort(403)
+    try:
+        if action == "retry":
+            corrections = _json_object(request.form.get("corrections", ""))
+            engine.retry(instance_id, current_user.login, corrections)
+            flash(_("The step was applied again."), "success")
+        else:
+            engine.cancel(instance_id, current_user.login)
+            flash(_("The instance was cancelled."), "success")
+    except EngineError as exc:
+        flash_error(exc)
+    except ValueError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("monitor.instance", instance_id=instance_id))
+
+
+def _json_object(text: str) -> dict | None:
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(_("The corrections are not valid JSON: %(error)s", error=exc)) from None
+    if not isinstance(value, dict):
+        raise ValueError(_("The corrections must be a JSON object, e.g. {\"variable\": 1}."))
+    return value

@@ -103,23 +103,13 @@ def _walk(form):
             yield field
 
 
-@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+@bp.route("/tasks/<task_id>/<any(claim, unclaim):action>", methods=["POST"])
 @login_required
-def claim(task_id):
+def take_or_release(task_id, action):
+    """Claim the task (it becomes mine alone) or give it back to everyone it is offered to."""
     try:
-        engine.claim(task_id, current_user)
-        flash(_("The task is yours now."), "success")
-    except EngineError as exc:
-        flash_error(exc)
-    return redirect(url_for("tasks.show", task_id=task_id))
-
-
-@bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
-@login_required
-def unclaim(task_id):
-    try:
-        engine.unclaim(task_id, current_user)
-        flash(_("The task is back with the group."), "success")
+        getattr(engine, action)(task_id, current_user)
+        flash(_("The task is yours now.") if action == "claim" else _("The task is back with the group."), "success")
     except EngineError as exc:
         flash_error(exc)
     return redirect(url_for("tasks.show", task_id=task_id))

@@ -169,7 +169,7 @@ def _prepare(spec) -> None:
     for name in getattr(start, "trigger_specs", None) or []:
         participant = spec.task_specs.get(name)
         if participant is not None and start not in participant.inputs:
-            participant.inputs.append(start)
+            participant._connect_notify(start)
             participant.connect(spec.end)
     for task_spec in spec.task_specs.values():
         adopt(getattr(task_spec, "event_definition", None))

@@ -13,9 +13,10 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION as LIBRARY_FORMAT, Bp
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from SpiffWorkflow.spiff.serializer.event_definition import MessageEventDefinitionConverter
+from SpiffWorkflow.spiff.serializer.event_definition import (ItemAwareEventDefinitionConverter,
+                                                             MessageEventDefinitionConverter)
 
-from .messages import MessageEventDefinition
+from .messages import MessageEventDefinition, SignalEventDefinition
 
 _specs_for_restore: ContextVar[tuple | None] = ContextVar("gia_specs_for_restore", default=None)
 
@@ -45,11 +46,13 @@ def _registry():
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = SpecFreeWorkflowConverter
     config[MessageEventDefinition] = MessageEventDefinitionConverter
+    config[SignalEventDefinition] = ItemAwareEventDefinitionConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # Values scripts may leave in task data that JSON cannot hold (notes §8.8).
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
     registry.register(set, lambda v: {"value": sorted(v, key=repr)}, lambda v: set(v["value"]))
+    registry.register(frozenset, lambda v: {"value": sorted(v, key=repr)}, lambda v: frozenset(v["value"]))
     return registry
 
 

@@ -1,4 +1,5 @@
 """Compiling diagram code with RestrictedPython, cached, with readable errors."""
+import ast
 from functools import lru_cache
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
@@ -22,6 +23,28 @@ class _Policy(RestrictingNodeTransformer):
         return node
 
     visit_ImportFrom = visit_Import
+
+    # Every handler starts by checking the time limit, so that a script cannot swallow its timeout (see limits.py).
+    def visit_ExceptHandler(self, node):
+        node = super().visit_ExceptHandler(node)
+        node.body.insert(0, _check_deadline(node))
+        return node
+
+    def visit_Try(self, node):
+        node = super().visit_Try(node)
+        if node.finalbody:
+            node.finalbody.insert(0, _check_deadline(node.finalbody[0]))
+        return node
+
+
+CHECK_DEADLINE = "_check_deadline_"  # a guard name: diagram code cannot name or shadow it (leading underscore)
+
+
+def _check_deadline(where):
+    call = ast.Expr(ast.Call(ast.Name(CHECK_DEADLINE, ast.Load()), [], []))
+    for node in ast.walk(call):
+        ast.copy_location(node, where)
+    return call
 
 
 @lru_cache(maxsize=4096)

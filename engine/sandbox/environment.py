@@ -7,12 +7,12 @@ import datetime as _dt
 from RestrictedPython import PrintCollector
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence,
-                                     safe_builtins, safer_getattr)
+                                     safe_builtins, safer_getattr_raise)
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from .compiler import compile_code
-from .limits import ScriptTimeout, bounded_range, time_limit
+from .compiler import CHECK_DEADLINE, compile_code
+from .limits import ScriptTimeout, bounded_range, check_deadline, time_limit
 
 _INPLACE = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
@@ -36,6 +36,11 @@ BUILTINS = {
     "enumerate": enumerate, "zip": zip, "map": map, "filter": filter,
     "dict": dict, "list": list, "tuple": tuple, "set": set, "frozenset": frozenset,
 }
+# SystemExit, KeyboardInterrupt, GeneratorExit and BaseException itself are not Exceptions: raised by a diagram they
+# would pass every `except Exception` of the library and the engine and stop the worker or the web server.
+for _name in [k for k, v in BUILTINS.items()
+              if isinstance(v, type) and issubclass(v, BaseException) and not issubclass(v, Exception)]:
+    del BUILTINS[_name]
 # Never the `datetime` module itself: it carries `datetime.sys`, a way out to every loaded module.
 SAFE_NAMES = {
     "math": math,
@@ -45,7 +50,7 @@ SAFE_NAMES = {
 }
 GUARDS = {
     "__builtins__": BUILTINS,
-    "_getattr_": safer_getattr,
+    "_getattr_": safer_getattr_raise,  # a missing attribute is an error, not None
     "_getitem_": default_guarded_getitem,
     "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -54,6 +59,7 @@ GUARDS = {
     "_inplacevar_": _inplacevar,
     "_print_": PrintCollector,
     "_apply_": _apply,
+    CHECK_DEADLINE: check_deadline,
 }
 
 

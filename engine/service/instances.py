@@ -96,6 +96,8 @@ def cancel(instance_id: int, actor: str | None) -> None:
         if instance.status in InstanceStatus.FINAL:
             raise InvalidState(_l("Instance %(id)s is already %(status)s."), id=instance_id, status=instance.status)
         workflow = store.workflow_of(instance)
+        # A cancelled workflow counts as finished and shows its (empty) workflow data: keep what it had.
+        workflow.data.update(projection.process_data(workflow))
         workflow.cancel()
         store.save(instance, workflow)
         instance.status, instance.next_timer_at = InstanceStatus.CANCELLED, None

@@ -6,7 +6,7 @@ from decimal import Decimal
 def jsonsafe(value):
     if isinstance(value, dict):
         return {str(k): jsonsafe(v) for k, v in value.items() if not callable(v)}
-    if isinstance(value, (list, tuple, set)):
+    if isinstance(value, (list, tuple, set, frozenset)):
         return [jsonsafe(v) for v in value]
     if isinstance(value, (datetime, date)):
         return value.isoformat()

@@ -76,4 +76,9 @@ def _advance_one(instance_id, now, result) -> None:
     except ConflictError:
         return  # someone else advanced it; it is re-read on the next round if still due
     if done is not None:
-        result.fired.append({"instance_id": instance_id, "timers": due_names})
+        # An instance advanced in several rounds (a cycle timer catching up) is reported once.
+        entry = next((f for f in result.fired if f["instance_id"] == instance_id), None)
+        if entry is None:
+            result.fired.append({"instance_id": instance_id, "timers": due_names})
+        else:
+            entry["timers"].extend(n for n in due_names if n not in entry["timers"])

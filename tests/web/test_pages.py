@@ -120,3 +120,50 @@ def _flat(data, prefix=""):
         elif value is not None:
             out[name] = value
     return out
+
+
+def test_claiming_makes_the_task_mine_and_releasing_gives_it_back(site):
+    instance_id = start_check()
+    task = only(instance_id, "checklist")
+    tech = site("tech17")
+    token = csrf(tech.get(f"/tasks/{task.id}"))
+    page = tech.post(f"/tasks/{task.id}/claim", data={"csrf_token": token}, follow_redirects=True)
+    assert "Задача теперь ваша" in page.get_data(as_text=True) and "Вернуть группе" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert only(instance_id, "checklist").assignee_id == engine.user_by_login("tech17").id
+    engine.ensure_user("tech17b", "ppe_tech", "ppe-17", password="demo")
+    with_other = site("tech17b")
+    assert "Задача адресована другой роли" in with_other.get(f"/tasks/{task.id}").get_data(as_text=True)
+    page = tech.post(f"/tasks/{task.id}/unclaim", data={"csrf_token": token}, follow_redirects=True)
+    assert "Задача возвращена группе" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert only(instance_id, "checklist").assignee_id is None
+
+
+def test_administrator_repairs_a_failed_step_with_corrected_data(site):
+    from tests.conftest import linear
+    engine.deploy([("repair.bpmn", linear('<bpmn:userTask id="n1" name="Заполнить"/>',
+                                          '<bpmn:scriptTask id="n2"><bpmn:script>total = base * 2</bpmn:script>'
+                                          '</bpmn:scriptTask>', '<bpmn:userTask id="n3" name="Проверить"/>',
+                                          process_id="repair"))])
+    instance_id = engine.start("repair", {}).instance_id
+    task = engine.list_tasks(instance_id=instance_id)[0]
+    try:
+        engine.complete(task.id, engine.user_by_login("admin"), {})
+    except engine.ProcessError as failed:
+        assert "n2" in failed.message and "base" in failed.message
+    assert engine.detail(instance_id)["status"] == "error"
+
+    admin = site("admin")
+    page = admin.get(f"/instances/{instance_id}").get_data(as_text=True)
+    assert "Применить шаг снова" in page
+    token = csrf(admin.get(f"/instances/{instance_id}"))
+    refused = admin.post(f"/instances/{instance_id}/retry", data={"csrf_token": token, "corrections": "[1]"},
+                         follow_redirects=True)
+    assert "JSON-объект" in refused.get_data(as_text=True)
+    assert site("iao").post(f"/instances/{instance_id}/retry", data={"csrf_token": token}).status_code in (400, 403)
+    done = admin.post(f"/instances/{instance_id}/retry", data={"csrf_token": token, "corrections": '{"base": 21}'},
+                      follow_redirects=True)
+    assert "Шаг применён снова" in done.get_data(as_text=True)
+    detail = engine.detail(instance_id)
+    assert detail["status"] == "running" and detail["data"]["total"] == 42

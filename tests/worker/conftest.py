@@ -18,7 +18,6 @@ STOP_GRACE_SECONDS = 10
 # The worker logs every task it finishes: "Task gia.sweep_timers[<id>] succeeded in 0.01s: {'fired': 2, ...}".
 SWEEP_DONE = re.compile(r"Task gia\.sweep_timers\[(?P<id>[0-9a-f-]+)\] succeeded in [0-9.e-]+s: "
                         r"\{'fired': (?P<fired>\d+), 'failed': (?P<failed>\d+)\}")
-SWEEP_RECEIVED = re.compile(r"Task gia\.sweep_timers\[(?P<id>[0-9a-f-]+)\] received")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -89,9 +88,10 @@ class CeleryRun:
         return env
 
     def worker(self, *extra, concurrency=2):
+        """A worker at INFO (it logs each task it finishes); `concurrency=None` for the solo pool."""
         name = f"worker{len(self.processes) + 1}"
-        return self._start(name, ["worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-                                  "--without-mingle", "--without-gossip",
+        pool = ["--pool=solo"] if concurrency is None else [f"--concurrency={concurrency}"]
+        return self._start(name, ["worker", "--loglevel=INFO", *pool, "--without-mingle", "--without-gossip",
                                   "-n", f"{self.queue}-{name}@%h", *extra])
 
     def beat(self):
@@ -155,19 +155,19 @@ class CeleryRun:
             db.engine.dispose()
 
 
-# "primary": the primary test database (PostgreSQL in CI) with CELERY_BROKER_URL (Redis in CI), else the embedded
-# set-up; "embedded": what `make run` uses, SQLite and kombu's SQLAlchemy transport on an SQLite file.
+# "production": the primary test database (PostgreSQL in CI) and CELERY_BROKER_URL (Redis in CI), when either is
+# given; "embedded": what `make run` uses, SQLite and kombu's SQLAlchemy transport on an SQLite file.
 BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-MODES = ["primary"] + (["embedded"] if PRIMARY != "sqlite" or BROKER_URL else [])
+MODES = (["production"] if PRIMARY != "sqlite" or BROKER_URL else []) + ["embedded"]
 
 
 @pytest.fixture(params=MODES)
 def celery_run(request, backends, tmp_path, monkeypatch):
     mode = request.param
-    kind = PRIMARY if mode == "primary" else "sqlite"
+    kind = PRIMARY if mode == "production" else "sqlite"
     database_url = backends(kind).fresh(tmp_path)
     sqla_broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
-    broker_url = BROKER_URL if mode == "primary" and BROKER_URL else sqla_broker
+    broker_url = BROKER_URL if mode == "production" and BROKER_URL else sqla_broker
     # Celery lets the CELERY_BROKER_URL variable win over the app's configuration: the test's own app must see
     # the broker the workers use.
     monkeypatch.setenv("CELERY_BROKER_URL", broker_url)

@@ -70,11 +70,11 @@ def assert_fired_once(ids):
 def test_beat_fires_a_deadline_that_falls_due_exactly_once(celery_run):
     celery = celery_run
     ids = start_checks(2)
-    if celery.mode == "primary":  # production: worker and beat as separate processes
+    if celery.mode == "production":  # worker and beat as separate processes
         celery.worker()
         celery.beat()
-    else:  # embedded: beat inside the worker
-        celery.worker(*celery.embedded_beat_args())
+    else:  # embedded, as `make run` starts it: beat inside a solo worker
+        celery.worker(*celery.embedded_beat_args(), concurrency=None)
 
     # Beat keeps sweeping; nothing is due yet.
     celery.wait_for(lambda: len(celery.sweeps()) >= 2, "two sweeps before the deadline")
