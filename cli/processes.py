@@ -98,5 +98,5 @@ def resume_command(instance_id, login, as_json):
 @guarded
 def retry_command(instance_id, data, login, as_json):
     """Apply the failed action again to the last good state (after fixing what made it fail)."""
-    instance, _views, _outcome = engine.retry(instance_id, login, parse_json(data))
-    emit({"instance_id": instance_id, "status": instance.status}, as_json, f"instance {instance_id}: {instance.status}")
+    done = engine.retry(instance_id, login, parse_json(data))
+    emit({"instance_id": instance_id, "status": done.status}, as_json, f"instance {instance_id}: {done.status}")

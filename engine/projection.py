@@ -38,6 +38,7 @@ class TaskView:
     form_key: str | None
     state: str
     due_at: datetime | None
+    instance_id: int | None = None
 
 
 def human_tasks(workflow, default_unit: str | None) -> list[TaskView]:

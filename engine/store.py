@@ -3,13 +3,14 @@ from contextlib import contextmanager
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import undefer
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import clock, projection, runtime
 from .bpmn import serializer
-from .bpmn.spec_cache import bundle_for
+from .bpmn.spec_cache import bundle_cached, bundle_for
 from .db import db, is_postgres
 from .errors import ConflictError, NotFound, ProcessError
 from .models import Deployment, HumanTask, InstanceWait, Notification, ProcessInstance
@@ -21,13 +22,13 @@ from .models.instance import InstanceStatus
 def transaction():
     """One engine call = one transaction: commit when the block ends, roll everything back on any error.
 
-    A read transaction left open by the caller (a web request that loaded the user) is ended first, so that the
-    first statement here takes the lock on SQLite and sees fresh data on PostgreSQL. The whole call sees one
-    instant of the engine clock (`clock.one_instant`)."""
+    What the caller read just before (a web request loading the user) joins this transaction rather than being
+    thrown away and read again: on SQLite every transaction already holds the write lock from its first
+    statement (BEGIN IMMEDIATE), and on PostgreSQL the instance row is locked and re-read by `lock`. The whole
+    call sees one instant of the engine clock (`clock.one_instant`)."""
     session = db.session
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unsaved changes in the session before an engine call")
-    session.rollback()
     try:
         with clock.one_instant():
             yield session
@@ -49,8 +50,8 @@ def lock(instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
     """The instance row, locked for this transaction: SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
     transaction already holds the write lock (BEGIN IMMEDIATE) and lock_version guards the update. With
     `skip_locked`, None when another transaction holds the row."""
-    query = select(ProcessInstance).where(ProcessInstance.id == instance_id).execution_options(
-        populate_existing=True)
+    query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
+             .options(undefer(ProcessInstance.state)).execution_options(populate_existing=True))
     if is_postgres():
         query = query.with_for_update(skip_locked=skip_locked)
     instance = db.session.execute(query).scalar_one_or_none()
@@ -62,8 +63,11 @@ def lock(instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
 
 
 def startable_of(instance: ProcessInstance):
-    deployment = db.session.get(Deployment, instance.deployment_id)
-    return bundle_for(deployment, current_app.config["MAX_BPMN_BYTES"]).get(instance.process_id)
+    bundle = bundle_cached(instance.definition_sha) if instance.definition_sha else None
+    if bundle is None:
+        deployment = db.session.get(Deployment, instance.deployment_id)
+        bundle = bundle_for(deployment, current_app.config["MAX_BPMN_BYTES"])
+    return bundle.get(instance.process_id)
 
 
 def workflow_of(instance: ProcessInstance):
@@ -97,6 +101,8 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     if instance.id is None:
         db.session.add(instance)
         db.session.flush()
+    for view in views:
+        view.instance_id = instance.id
     _sync_tasks(instance, views, now, completed_by or {})
     _sync_waits(instance, workflow)
     for note in (outcome.notifications if outcome else []):
@@ -105,39 +111,55 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     return views
 
 
+_TASKS = HumanTask.__table__
+_SHAPE = ("seq", "bpmn_id", "lane", "role", "form_key", "state")
+_OFFER = ("name", "unit_code", "due_at")
+
+
 def _sync_tasks(instance, views, now, completed_by):
-    rows = {row.id: row for row in db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id))}
+    """Bring the instance's human_task rows in line with `views`, writing only rows that changed (with Core
+    statements: this runs after every step and the ORM's unit of work cost more than the rest of the save)."""
+    columns = [_TASKS.c[name] for name in ("id", *_SHAPE, *_OFFER)]
+    old_rows = {row.id: row for row in db.session.execute(select(*columns).where(_TASKS.c.instance_id == instance.id))}
+    inserts, updates = [], {}
     for view in views:
-        row = rows.pop(view.id, None)
-        if row is None:
-            row = HumanTask(id=view.id, instance_id=instance.id, created_at=now)
-            db.session.add(row)
-        was_ready = row.state == TaskStatus.READY
-        row.seq, row.bpmn_id, row.lane, row.role, row.form_key = (view.seq, view.bpmn_id, view.lane, view.role,
-                                                                   view.form_key)
-        if view.state == TaskStatus.READY or row.name is None:
-            row.name, row.unit_code, row.due_at = view.name, view.unit_code, view.due_at
-        if view.state == TaskStatus.COMPLETED and row.state != TaskStatus.COMPLETED:
-            row.completed_at, row.completed_by = now, completed_by.get(view.id)
-        elif view.state == TaskStatus.CANCELLED and was_ready:
-            row.completed_at = now
-        row.state = view.state
-    for row in rows.values():  # gone from the tree: a prediction dropped, or a task removed by a reset
-        if row.state in (TaskStatus.READY, TaskStatus.WAITING):
-            if row.state == TaskStatus.WAITING:
-                db.session.delete(row)
-            else:
-                row.state, row.completed_at = TaskStatus.CANCELLED, now
+        old = old_rows.pop(view.id, None)
+        values = {name: getattr(view, name) for name in _SHAPE}
+        if view.state == TaskStatus.READY or old is None or old.name is None:
+            values.update({name: getattr(view, name) for name in _OFFER})  # the offer is set while READY
+        if view.state == TaskStatus.COMPLETED and (old is None or old.state != TaskStatus.COMPLETED):
+            values.update(completed_at=now, completed_by=completed_by.get(view.id))
+        elif view.state == TaskStatus.CANCELLED and old is not None and old.state == TaskStatus.READY:
+            values.update(completed_at=now)
+        if old is None:
+            inserts.append({"id": view.id, "instance_id": instance.id, "created_at": now, **values})
+        else:
+            changed = {k: v for k, v in values.items() if k not in old._fields or getattr(old, k) != v}
+            if changed:
+                updates.setdefault(tuple(sorted(changed)), []).append({"_id": view.id, **changed})
+    for old in old_rows.values():  # gone from the tree: a prediction dropped, or a task removed by a reset
+        if old.state == TaskStatus.WAITING:
+            db.session.execute(delete(_TASKS).where(_TASKS.c.id == old.id))
+        elif old.state == TaskStatus.READY:
+            updates.setdefault(("completed_at", "state"), []).append(
+                {"_id": old.id, "state": TaskStatus.CANCELLED, "completed_at": now})
+    if inserts:
+        db.session.execute(insert(_TASKS), inserts)
+    for keys, rows in updates.items():
+        db.session.execute(update(_TASKS).where(_TASKS.c.id == bindparam("_id"))
+                           .values({k: bindparam(k) for k in keys}), rows)
 
 
 def _sync_waits(instance, workflow):
-    db.session.execute(delete(InstanceWait).where(InstanceWait.instance_id == instance.id))
-    if instance.status in InstanceStatus.FINAL:
+    """Index the messages and signals the instance waits for; rows are rewritten only when the set changes
+    (the instance keeps the set it last indexed in `waits`)."""
+    wanted = [] if instance.status in InstanceStatus.FINAL else sorted(
+        {(w["type"], w["name"]) for w in projection.waits(workflow) if w["type"] in ("message", "signal")})
+    wanted = [list(pair) for pair in wanted]
+    if wanted == (instance.waits or []):
         return
-    seen = set()
-    for wait in projection.waits(workflow):
-        key = (wait["type"], wait["name"])
-        if wait["type"] in ("message", "signal") and key not in seen:
-            seen.add(key)
-            db.session.add(InstanceWait(instance_id=instance.id, kind=wait["type"], name=wait["name"]))
+    if instance.waits:
+        db.session.execute(delete(InstanceWait).where(InstanceWait.instance_id == instance.id))
+    for kind, name in wanted:
+        db.session.add(InstanceWait(instance_id=instance.id, kind=kind, name=name))
+    instance.waits = wanted

@@ -21,6 +21,11 @@ def remember(sha256: str, bundle: ParsedBundle) -> None:
             _cache.popitem(last=False)
 
 
+def bundle_cached(sha256: str) -> ParsedBundle | None:
+    with _lock:
+        return _cache.get(sha256)
+
+
 def bundle_for(deployment, max_bytes: int) -> ParsedBundle:
     with _lock:
         bundle = _cache.get(deployment.sha256)

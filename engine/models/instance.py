@@ -25,6 +25,9 @@ class ProcessInstance(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"), index=True)
+    # The deployment's content hash: the key of its parsed specs in the spec cache, so that a step finds them
+    # without reading the deployment.
+    definition_sha: Mapped[str | None] = mapped_column(String(64))
     process_id: Mapped[str] = mapped_column(String(255))
     process_name: Mapped[str | None] = mapped_column(String(500))
     unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -34,9 +37,12 @@ class ProcessInstance(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     # The action that failed, kept so that `retry` can apply it again to the last good state.
     failed_action: Mapped[dict | None] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(Text)
+    # Loaded only where the workflow is restored (store.lock): lists and status pages need not carry it.
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(20))
     lock_version: Mapped[int] = mapped_column(default=1)
+    # The (kind, name) pairs indexed in instance_wait, so that a step that changes nothing there writes nothing.
+    waits: Mapped[list | None] = mapped_column(JSON)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     started_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,6 +4,8 @@ When the diagram fails while acting (a script error, a time limit, a runaway loo
 back, so the instance keeps its last good state, and a second transaction marks it `error` with the message and
 the failed action, for `retry`.
 """
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 
 from .. import actions, audit, store
@@ -16,11 +18,20 @@ class Skip(Exception):
     """Raised by a check to leave the instance alone without it being an error (e.g. no longer due)."""
 
 
+@dataclass
+class Executed:
+    """What a step did, read before the commit (after it every loaded row would be read again)."""
+    instance_id: int
+    status: str
+    views: list
+    outcome: object
+
+
 def execute(instance_id: int, action: dict, actor: str | None, *, check=None, audit_action=None,
             audit_task=None, summary=None, corrections=None, allowed=InstanceStatus.ACTIVE, skip_locked=False):
     """Apply `action` to the instance in one transaction. `check(instance, workflow)` runs before acting and
-    may raise to refuse, or raise Skip to do nothing. Returns (instance, task views, outcome), or None when
-    skipped (or, with `skip_locked`, when another transaction holds the instance)."""
+    may raise to refuse, or raise Skip to do nothing. Returns an Executed, or None when skipped (or, with
+    `skip_locked`, when another transaction holds the instance)."""
     try:
         with store.transaction():
             instance = store.lock(instance_id, skip_locked=skip_locked)
@@ -41,11 +52,12 @@ def execute(instance_id: int, action: dict, actor: str | None, *, check=None, au
             audit.record(audit_action or action["op"], actor, instance_id=instance.id, task=audit_task,
                          summary=summary)
             _audit_notifications(instance, outcome)
+            done = Executed(instance.id, instance.status, views, outcome)
     except ProcessError as exc:
         mark_failed(instance_id, action, exc, actor)
         raise
     routing.route(outcome.events, source=instance_id, actor=actor)
-    return instance, views, outcome
+    return done
 
 
 def mark_failed(instance_id: int, action: dict, exc: ProcessError, actor: str | None) -> None:

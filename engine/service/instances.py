@@ -62,7 +62,7 @@ def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor
     workflow = runtime.create(startable.spec, startable.subprocess_specs, seed)
     initial_state = runtime.dump(workflow)
     row = dict(deployment_id=target.deployment_id, process_id=bpmn_id, process_name=target.name, unit_code=unit,
-               started_by=actor)
+               started_by=actor, definition_sha=db.session.get(Deployment, target.deployment_id).sha256)
     try:
         with store.transaction() as session:
             now = clock.now()

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from .. import actions, audit, store
 from ..assignment import may_act, memberships, offered_filter, offered_to
-from ..db import db
+from ..db import db, is_postgres
 from ..errors import ConflictError, InvalidData, NotFound, PermissionDenied, TaskNotReady
 from ..models import Attachment, HumanTask, ProcessInstance, User
 from ..models.human_task import TaskStatus
@@ -21,7 +21,7 @@ from .execution import execute
 class CompleteResult:
     instance_id: int
     status: str
-    next_tasks: list[HumanTask]
+    next_tasks: list  # projection.TaskView of the instance's READY tasks
     events: list
 
 
@@ -107,18 +107,20 @@ def complete(task_id: str, user: User, data: dict | None = None) -> CompleteResu
             raise NotFound(_l("Task %(id)s not found."), id=row.id)
         if task.state != TaskState.READY:
             raise TaskNotReady(_l("The task «%(name)s» was completed or cancelled meanwhile."), name=row.name)
-        if not may_act(user, db.session.get(HumanTask, row.id)):
+        if is_postgres():  # read committed: someone may have claimed it since it was read (SQLite: locked)
+            db.session.refresh(row, ["assignee_id"])
+        if not may_act(user, row, held):
             raise PermissionDenied(_DENIED)
 
     try:
-        instance, views, outcome = execute(
+        done = execute(
             row.instance_id, actions.complete(row.id, clean, user.login, variable), user.login, check=check,
             audit_task=row, summary=clean,
             audit_action="complete_as_admin" if not offered_to(user, row, held) else "complete")
     except PermissionDenied:
         _deny(user, row, "complete")
-    next_tasks = [db.session.get(HumanTask, v.id) for v in views if v.state == TaskStatus.READY]
-    return CompleteResult(instance.id, instance.status, next_tasks, outcome.events)
+    next_tasks = [v for v in done.views if v.state == TaskStatus.READY]
+    return CompleteResult(done.instance_id, done.status, next_tasks, done.outcome.events)
 
 
 _DENIED = _l("You may not act on this task: it is offered to another role or unit, or claimed by someone else.")
