@@ -58,36 +58,22 @@ def show_command(instance_id, as_json):
     emit(engine.detail(instance_id), as_json)
 
 
-@instance_group.command("cancel")
-@click.argument("instance_id", type=int)
-@click.option("--user", "login")
-@json_option
-@guarded
-def cancel_command(instance_id, login, as_json):
-    engine.cancel(instance_id, login)
-    emit({"instance_id": instance_id, "status": "cancelled"}, as_json, f"instance {instance_id}: cancelled")
+def _lifecycle_command(name: str, act, help_text: str):
+    @instance_group.command(name, help=help_text)
+    @click.argument("instance_id", type=int)
+    @click.option("--user", "login", help="Who does it (recorded in the audit trail).")
+    @json_option
+    @guarded
+    def command(instance_id, login, as_json):
+        act(instance_id, login)
+        status = engine.detail(instance_id)["status"]
+        emit({"instance_id": instance_id, "status": status}, as_json, f"instance {instance_id}: {status}")
+    return command
 
 
-@instance_group.command("suspend")
-@click.argument("instance_id", type=int)
-@click.option("--user", "login")
-@json_option
-@guarded
-def suspend_command(instance_id, login, as_json):
-    engine.suspend(instance_id, login)
-    emit({"instance_id": instance_id, "status": "suspended"}, as_json, f"instance {instance_id}: suspended")
-
-
-@instance_group.command("resume")
-@click.argument("instance_id", type=int)
-@click.option("--user", "login")
-@json_option
-@guarded
-def resume_command(instance_id, login, as_json):
-    engine.resume(instance_id, login)
-    detail = engine.detail(instance_id)
-    emit({"instance_id": instance_id, "status": detail["status"]}, as_json,
-         f"instance {instance_id}: {detail['status']}")
+_lifecycle_command("cancel", engine.cancel, "Cancel the instance: its open tasks close, its data is kept.")
+_lifecycle_command("suspend", engine.suspend, "Suspend the instance: no task can be completed, no timer fires.")
+_lifecycle_command("resume", engine.resume, "Resume a suspended instance.")
 
 
 @instance_group.command("retry")

@@ -10,7 +10,7 @@ from .. import store
 from ..assignment import can_view_instance, may_act, memberships, offered_to, task_properties
 from ..db import db
 from ..errors import NotFound, PermissionDenied
-from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, User
+from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, Unit, User
 from ..roles import is_city_wide
 from .instances import latest
 from .jsonsafe import jsonsafe
@@ -58,7 +58,8 @@ def instance_page(instance_id: int, user: User) -> dict:
                                     .order_by(HumanTask.created_at, HumanTask.seq)))
     trail = list(db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
                                     .order_by(AuditEvent.id)))
-    return {"instance": instance, "tasks": tasks, "trail": trail}
+    return {"instance": instance, "tasks": tasks, "trail": trail,
+            "unit_name": unit_names([instance.unit_code]).get(instance.unit_code)}
 
 
 def activities(user: User) -> list[dict]:
@@ -86,7 +87,13 @@ def activity_page(bpmn_id: str, user: User) -> dict:
             HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.state == "READY")
             .order_by(HumanTask.due_at)):
         open_tasks.setdefault(task.instance_id, []).append(task)
-    return {"process": process, "instances": instances, "open_tasks": open_tasks}
+    return {"process": process, "instances": instances, "open_tasks": open_tasks,
+            "unit_names": unit_names({i.unit_code for i in instances})}
+
+
+def unit_names(codes) -> dict[str, str]:
+    codes = [c for c in codes if c]
+    return dict(db.session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all()) if codes else {}
 
 
 def _visible_instances(user: User, bpmn_id: str) -> list[ProcessInstance]:

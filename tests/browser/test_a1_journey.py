@@ -61,7 +61,7 @@ def test_ppe_check_with_faulty_jammer_in_the_browser(live, page, tmp_path):
     page.fill("input[name=check_due]", "2021-03-19")
     page.get_by_role("button", name="Запустить проверку").click()
     expect(page.locator(".flash.success")).to_contain_text("Запущено: 1")
-    expect(page.locator("table.status-table")).to_contain_text("ppe-17")
+    expect(page.locator("table.status-table")).to_contain_text("ППЭ №17")
     sign_out(page)
 
     # The technical specialist marks the jammer faulty; without a comment the form refuses and keeps the input.
@@ -115,7 +115,7 @@ def test_ppe_check_with_faulty_jammer_in_the_browser(live, page, tmp_path):
     expect(page.locator(".flash.success")).to_contain_text("Выполнено")
     page.get_by_role("link", name="Мероприятия плана").click()
     page.get_by_role("link", name=re.compile("3.32")).click()
-    row = page.locator("table.status-table tr", has_text="ppe-17")
+    row = page.locator("table.status-table tr", has_text="ППЭ №17")
     expect(row).to_contain_text("готов")
     row.get_by_role("link", name="Подробнее").click()
     trail = page.locator("ol.trail")

@@ -1,5 +1,6 @@
 """The web UI over HTTP (Flask's test client, CSRF on): sign-in, privacy, refused posts, double completion."""
 import io
+import re
 
 import engine
 from engine.db import db
@@ -33,7 +34,7 @@ def test_head_of_another_school_sees_neither_the_task_nor_the_instance(site):
     assert head12.get(f"/tasks/{task.id}").status_code == 403
     assert head12.get(f"/instances/{instance_id}").status_code == 403
     activity = head12.get("/activities/ppe_tech_check").get_data(as_text=True)
-    assert "ppe-17" not in activity
+    assert "ППЭ №17" not in activity and "Это мероприятие ещё ни для кого не запущено" in activity
     tech17 = site("tech17")
     assert task.name in tech17.get("/").get_data(as_text=True)
     assert tech17.get(f"/instances/{instance_id}").status_code == 200
@@ -66,15 +67,19 @@ def test_completing_a_task_twice_in_two_tabs_is_refused_the_second_time(site):
     assert len(engine.list_tasks(instance_id=instance_id)) == 1  # one fix task, not two
 
 
-def test_uploaded_photo_is_downloadable_only_by_who_may_see_the_process(site):
+def _post_checklist_with_photo(site, photo: tuple):
+    """tech17 posts the checklist with the jammer faulty and `photo` (bytes, name) attached."""
     instance_id = start_check()
     task = only(instance_id, "checklist")
     tech = site("tech17")
-    token = csrf(tech.get(f"/tasks/{task.id}"))
-    form = _flat(checklist(faulty=["jammer"]))
-    form["jammer-photo"] = (io.BytesIO(b"\x89PNG\r\n\x1a\nphoto"), "jammer.png")
-    assert tech.post(f"/tasks/{task.id}", data={**form, "csrf_token": token},
-                     content_type="multipart/form-data").status_code == 302
+    form = {**_flat(checklist(faulty=["jammer"])), "csrf_token": csrf(tech.get(f"/tasks/{task.id}")),
+            "jammer-photo": (io.BytesIO(photo[0]), photo[1])}
+    return instance_id, tech.post(f"/tasks/{task.id}", data=form, content_type="multipart/form-data")
+
+
+def test_uploaded_photo_is_downloadable_only_by_who_may_see_the_process(site):
+    instance_id, response = _post_checklist_with_photo(site, (b"\x89PNG\r\n\x1a\nphoto", "jammer.png"))
+    assert response.status_code == 302
     photo = engine.detail(instance_id)["data"]["checklist"]["jammer"]["photo"]
     assert photo["filename"] == "jammer.png"
     url = f"/files/{photo['attachment_id']}"
@@ -83,13 +88,9 @@ def test_uploaded_photo_is_downloadable_only_by_who_may_see_the_process(site):
 
 
 def test_a_forbidden_file_type_is_refused_with_the_input_kept(site):
-    instance_id = start_check()
-    task = only(instance_id, "checklist")
-    tech = site("tech17")
-    token = csrf(tech.get(f"/tasks/{task.id}"))
-    form = _flat(checklist(faulty=["jammer"]))
-    form["jammer-photo"] = (io.BytesIO(b"MZ\x90\x00"), "virus.exe")
-    page = tech.post(f"/tasks/{task.id}", data={**form, "csrf_token": token}, content_type="multipart/form-data")
+    instance_id, page = _post_checklist_with_photo(site, (b"MZ\x90\x00", "virus.exe"))
+    html = page.get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*name="jammer-status"[^>]*value="faulty"', html)  # the input is kept
     assert page.status_code == 200 and "Файлы такого типа не принимаются" in page.get_data(as_text=True)
     assert only(instance_id, "checklist").state == "READY"
 
