@@ -8,7 +8,10 @@ from .errors import (ConflictError, EngineError, IncompatibleState, InvalidData,
                      NotFound, NothingWaiting, PermissionDenied, ProcessError, TaskNotReady)
 from .service.deploying import DeployResult, deploy
 from .service.instances import StartResult, cancel, detail, resume, retry, start, suspend
-from .service.people import authenticate, ensure_unit, ensure_user, user_by_login
+from .service.inbox import (InboxPage, InboxQuery, comment, comments, delete_filter, inbox, reassign,
+                            save_filter, saved_filters, snooze, visible_task)
+from .service.people import (absences, authenticate, deactivate, end_absence, ensure_unit, ensure_user,
+                             set_absence, user_by_login)
 from .service.routing import deliver
 from .service.tasks import CompleteResult, claim, complete, get_task, list_tasks, unclaim
 from .service.timers import TickResult, advance_timers
@@ -23,6 +26,8 @@ def init_app(app) -> None:
 __all__ = [
     "deploy", "start", "list_tasks", "get_task", "claim", "unclaim", "complete", "advance_timers", "cancel", "retry",
     "suspend", "resume", "detail", "deliver", "ensure_user", "ensure_unit", "user_by_login", "authenticate",
+    "inbox", "InboxQuery", "InboxPage", "reassign", "snooze", "comment", "comments", "visible_task", "save_filter",
+    "saved_filters", "delete_filter", "deactivate", "set_absence", "absences", "end_absence",
     "init_app", "DeployResult", "StartResult", "CompleteResult", "TickResult", "EngineError", "NotFound",
     "PermissionDenied", "TaskNotReady", "ConflictError", "InvalidState", "IncompatibleState", "NothingWaiting",
     "InvalidDefinition", "InvalidData", "ProcessError",

@@ -1,15 +1,28 @@
-"""Who a human task is offered to, and who may act on it.
+"""Who a human task is offered to, who may act on it, and who may see what. The one place that decides: the
+inbox, the task page, the REST API and the CLI all ask here.
 
 A task is offered to a (role, unit) pair. The role comes from the task's `role` property or its lane (see
 engine.roles); the unit from the task's `unit` property (an expression over the task data, e.g.
 `gia_unit['host']` for the school hosting a PPE) or else from the instance. City-wide roles (department staff)
-act for every unit. This module is the one place that decides; the inbox, the task page and the API ask it.
+act for every unit. A user who is away names a deputy: during the absence the deputy holds the absent user's
+memberships too (never the administrator's), so what is offered to one reaches the other.
 """
+from datetime import date
+from typing import NamedTuple
+
 from sqlalchemy import and_, false, or_, select
 
-from . import roles
+from . import clock, roles
 from .db import db
-from .models import HumanTask, Membership, Unit, User
+from .models import Absence, HumanTask, Membership, Unit, User
+
+_PERSONAL_ROLES = (roles.ADMIN, "designer")  # rights that are not handed to a deputy
+
+
+class Held(NamedTuple):
+    role: str
+    unit: str | None
+    deputy_for: int | None = None  # the absent user's id when held as their deputy
 
 
 def task_properties(task_spec) -> dict:
@@ -21,35 +34,49 @@ def role_of(task_spec) -> str | None:
     return roles.canonical(explicit or task_spec.lane)
 
 
-def memberships(user: User) -> list[tuple[str, str | None]]:
-    rows = db.session.execute(
-        select(Membership.role, Unit.code).outerjoin(Unit, Membership.unit_id == Unit.id)
-        .where(Membership.user_id == user.id)).all()
-    return [(role, code) for role, code in rows]
+def memberships(user: User, on: date | None = None) -> list[Held]:
+    """The user's memberships, and those of users who are away `on` that day (default today) with `user` as
+    their deputy."""
+    on = on or clock.now().astimezone(clock.local_zone()).date()
+    own = db.session.execute(select(Membership.role, Unit.code).outerjoin(Unit, Membership.unit_id == Unit.id)
+                             .where(Membership.user_id == user.id)).all()
+    deputized = db.session.execute(
+        select(Membership.role, Unit.code, Absence.user_id)
+        .join(Absence, Absence.user_id == Membership.user_id).outerjoin(Unit, Membership.unit_id == Unit.id)
+        .join(User, User.id == Absence.user_id)
+        .where(Absence.deputy_id == user.id, Absence.starts_on <= on, Absence.ends_on >= on,
+               Membership.role.notin_(_PERSONAL_ROLES))).all()
+    return [Held(role, unit) for role, unit in own] + [Held(role, unit, absent) for role, unit, absent in deputized]
+
+
+def _held(user, held):
+    return memberships(user) if held is None else held
 
 
 def is_admin(user: User, held: list | None = None) -> bool:
     """`held`: the user's memberships when the caller has just read them (saves the query)."""
-    return any(role == roles.ADMIN for role, _ in (memberships(user) if held is None else held))
+    return any(h.role == roles.ADMIN and h.deputy_for is None for h in _held(user, held))
+
+
+def is_city_staff(user: User, held: list | None = None) -> bool:
+    return any(roles.is_city_wide(h.role) for h in _held(user, held))
 
 
 def offered_to(user: User, task: HumanTask, held: list | None = None) -> bool:
     """Whether `task` is offered to `user` by role and unit (claims aside)."""
     if not user.active:
         return False
-    held = memberships(user) if held is None else held
+    held = _held(user, held)
     if task.role is None:
-        return task.unit_code is None or any(unit == task.unit_code for _, unit in held)
-    for role, unit in held:
-        if role == task.role and (roles.is_city_wide(role) or task.unit_code is None or unit == task.unit_code):
-            return True
-    return False
+        return task.unit_code is None or any(h.unit == task.unit_code for h in held)
+    return any(h.role == task.role and (roles.is_city_wide(h.role) or task.unit_code is None
+                                        or h.unit == task.unit_code) for h in held)
 
 
 def may_act(user: User, task: HumanTask, held: list | None = None) -> bool:
     if not user.active:
         return False
-    held = memberships(user) if held is None else held
+    held = _held(user, held)
     if is_admin(user, held):
         return True
     if task.assignee_id is not None and task.assignee_id != user.id:
@@ -57,40 +84,61 @@ def may_act(user: User, task: HumanTask, held: list | None = None) -> bool:
     return offered_to(user, task, held)
 
 
-def offered_filter(user: User):
+def offered_filter(user: User, held: list | None = None):
     """A SQL condition on HumanTask selecting the tasks offered to `user` (the same rule as `offered_to`)."""
     if not user.active:
         return false()
-    held = memberships(user)
-    units = [unit for _, unit in held if unit]
+    held = _held(user, held)
+    units = sorted({h.unit for h in held if h.unit})
     clauses = [and_(HumanTask.role.is_(None), or_(HumanTask.unit_code.is_(None), HumanTask.unit_code.in_(units)))]
-    for role, unit in held:
-        if roles.is_city_wide(role):
-            clauses.append(HumanTask.role == role)
-        else:
-            clauses.append(and_(HumanTask.role == role,
-                                or_(HumanTask.unit_code.is_(None), HumanTask.unit_code == unit)))
+    city = sorted({h.role for h in held if roles.is_city_wide(h.role)})
+    if city:
+        clauses.append(HumanTask.role.in_(city))
+    for role in sorted({h.role for h in held if not roles.is_city_wide(h.role)}):
+        role_units = sorted({h.unit for h in held if h.role == role and h.unit})
+        clauses.append(and_(HumanTask.role == role,
+                            or_(HumanTask.unit_code.is_(None), HumanTask.unit_code.in_(role_units))))
     return or_(*clauses)
 
 
-def can_view_instance(user: User, instance) -> bool:
+def visible_filter(user: User, held: list | None = None):
+    """A SQL condition on HumanTask for the tasks `user` may see: offered to them, claimed by them, or anything
+    when they are department staff."""
+    held = _held(user, held)
+    if not user.active:
+        return false()
+    if is_city_staff(user, held) or is_admin(user, held):
+        return HumanTask.id.isnot(None)
+    return or_(offered_filter(user, held), HumanTask.assignee_id == user.id)
+
+
+def can_view_instance(user: User, instance, held: list | None = None) -> bool:
     """Department staff see the city; a school's or PPE's staff see the instances of their unit and those
     where a task is offered to their unit (a PPE check's fix task for the host school)."""
     if not user.active:
         return False
-    held = memberships(user)
-    if any(roles.is_city_wide(role) for role, _ in held):
+    held = _held(user, held)
+    if is_city_staff(user, held) or is_admin(user, held):
         return True
-    units = {unit for _, unit in held if unit}
+    units = {h.unit for h in held if h.unit}
     if instance.unit_code in units:
         return True
     return db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance.id,
                                                         HumanTask.unit_code.in_(units)).limit(1)) is not None
 
 
+def visible_units(user: User, held: list | None = None) -> set[str] | None:
+    """The units whose instances `user` may list; None means all (department staff)."""
+    held = _held(user, held)
+    if is_city_staff(user, held) or is_admin(user, held):
+        return None
+    return {h.unit for h in held if h.unit}
+
+
 def may_start(user: User, start_spec) -> bool:
     """Who may start a process: holders of its start event's role (its lane), and administrators."""
-    if is_admin(user):
+    held = memberships(user)
+    if is_admin(user, held):
         return True
     role = role_of(start_spec)
-    return role is not None and any(held == role for held, _ in memberships(user))
+    return role is not None and any(h.role == role for h in held)

@@ -39,6 +39,7 @@ class TaskView:
     state: str
     due_at: datetime | None
     instance_id: int | None = None
+    columns: dict | None = None  # business columns for the inbox (property `columns`: a dict expression)
 
 
 def human_tasks(workflow, default_unit: str | None) -> list[TaskView]:
@@ -58,7 +59,8 @@ def human_tasks(workflow, default_unit: str | None) -> list[TaskView]:
             id=str(task.id), seq=seq, bpmn_id=spec.bpmn_id or spec.name,
             name=str(title or spec.bpmn_name or spec.bpmn_id or spec.name), lane=spec.lane, role=role_of(spec),
             unit_code=str(unit) if unit else None, form_key=props.get("form"), state=state,
-            due_at=_due(task, props) if ready else None))
+            due_at=_due(task, props) if ready else None,
+            columns=_columns(task, props) if ready and props.get("columns") else None))
     return views
 
 
@@ -68,6 +70,15 @@ def _evaluate(task, expression: str, what: str):
     except Exception as exc:
         raise ProcessError(_l("Task %(task)s: property %(what)s (%(expr)s) failed: %(detail)s"),
                            task=task.task_spec.bpmn_id, what=what, expr=expression, detail=exc) from exc
+
+
+def _columns(task, props) -> dict | None:
+    value = _evaluate(task, props["columns"], "columns")
+    if not isinstance(value, dict):
+        raise ProcessError(_l("Task %(task)s: property columns must give a dict, not %(type)s."),
+                           task=task.task_spec.bpmn_id, type=type(value).__name__)
+    return {str(k): (v if isinstance(v, (str, int, float, bool)) or v is None else str(v))
+            for k, v in value.items()}
 
 
 def _due(task, props) -> datetime | None:

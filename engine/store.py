@@ -113,7 +113,7 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
 
 _TASKS = HumanTask.__table__
 _SHAPE = ("seq", "bpmn_id", "lane", "role", "form_key", "state")
-_OFFER = ("name", "unit_code", "due_at")
+_OFFER = ("name", "unit_code", "due_at", "columns")
 
 
 def _sync_tasks(instance, views, now, completed_by):
@@ -132,7 +132,8 @@ def _sync_tasks(instance, views, now, completed_by):
         elif view.state == TaskStatus.CANCELLED and old is not None and old.state == TaskStatus.READY:
             values.update(completed_at=now)
         if old is None:
-            inserts.append({"id": view.id, "instance_id": instance.id, "created_at": now, **values})
+            inserts.append({"id": view.id, "instance_id": instance.id, "process_id": instance.process_id,
+                            "created_at": now, **values})
         else:
             changed = {k: v for k, v in values.items() if k not in old._fields or getattr(old, k) != v}
             if changed:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 # Task properties the host evaluates as expressions (see engine.assignment).
-EXPRESSION_PROPERTIES = ("due", "unit", "title")
+EXPRESSION_PROPERTIES = ("due", "unit", "title", "columns")
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ class TaskStatus:
 class HumanTask(db.Model):
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_offer", "state", "role", "unit_code"),
+        Index("ix_human_task_offer", "state", "role", "unit_code", "due_at"),
         Index("ix_human_task_instance", "instance_id", "seq"),
+        Index("ix_human_task_assignee", "assignee_id", "state", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow's task UUID
@@ -33,7 +34,8 @@ class HumanTask(db.Model):
     form_key: Mapped[str | None] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(20))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    process_id: Mapped[str | None] = mapped_column(String(255))  # the instance's, for the inbox's activity filter
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(100))

@@ -1,12 +1,14 @@
-"""Users, units and memberships as the CLI, the demo data and (later) the admin pages create them."""
+"""Users, units, memberships and absences, as the CLI, the demo data and the admin pages manage them."""
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, clock, roles, store
 from ..db import db
 from ..errors import EngineError, NotFound
-from ..models import Membership, Unit, User
+from ..models import Absence, HumanTask, Membership, Unit, User
 
 
 def user_by_login(login: str) -> User:
@@ -76,3 +78,48 @@ def authenticate(login: str, password: str) -> User | None:
     if user is None or not user.active or not user.password_hash:
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def deactivate(login: str, actor: str | None = None) -> User:
+    """Switch a user off: they can no longer sign in or act, their history stays, and the tasks they had
+    claimed go back to everyone they are offered to."""
+    with store.transaction():
+        user = user_by_login(login)
+        user.active = False
+        released = db.session.execute(update(HumanTask).where(HumanTask.assignee_id == user.id,
+                                                              HumanTask.state == "READY")
+                                       .values(assignee_id=None)).rowcount
+        audit.record("user_deactivate", actor, summary={"login": login, "tasks_released": released})
+    return user
+
+
+def set_absence(user: User, deputy_login: str, starts_on: date, ends_on: date, actor: str | None = None) -> Absence:
+    """`user` is away from `starts_on` to `ends_on`; `deputy_login` receives their tasks meanwhile."""
+    if ends_on < starts_on:
+        raise EngineError(_l("The absence ends before it starts."))
+    deputy = user_by_login(deputy_login)
+    if deputy.id == user.id or not deputy.active:
+        raise EngineError(_l("Choose an active colleague as the deputy."))
+    with store.transaction():
+        row = Absence(user_id=user.id, deputy_id=deputy.id, starts_on=starts_on, ends_on=ends_on,
+                      created_at=clock.now())
+        db.session.add(row)
+        audit.record("absence", actor or user.login, summary={"login": user.login, "deputy": deputy.login,
+                                                              "from": starts_on.isoformat(),
+                                                              "to": ends_on.isoformat()})
+    return row
+
+
+def absences(user: User) -> list[Absence]:
+    return list(db.session.scalars(select(Absence).where(or_(Absence.user_id == user.id,
+                                                             Absence.deputy_id == user.id))
+                                   .order_by(Absence.starts_on.desc())))
+
+
+def end_absence(absence_id: int, user: User) -> None:
+    with store.transaction():
+        row = db.session.get(Absence, absence_id)
+        if row is None or row.user_id != user.id:
+            raise NotFound(_l("Absence %(id)s not found."), id=absence_id)
+        db.session.delete(row)
+        audit.record("absence_end", user.login, summary={"absence": absence_id})

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from .. import store
-from ..assignment import can_view_instance, may_act, memberships, offered_to, task_properties
+from ..assignment import can_view_instance, may_act, memberships, offered_to, task_properties, visible_units
 from ..db import db
 from ..errors import NotFound, PermissionDenied
 from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, Unit, User
@@ -97,11 +97,12 @@ def unit_names(codes) -> dict[str, str]:
 
 
 def _visible_instances(user: User, bpmn_id: str) -> list[ProcessInstance]:
+    """The instances of `bpmn_id` that `user` may see (the rule of assignment.can_view_instance, in SQL)."""
     query = select(ProcessInstance).where(ProcessInstance.process_id == bpmn_id)
-    held = memberships(user)
-    if not any(is_city_wide(role) for role, _ in held):
-        units = [unit for _, unit in held if unit]
-        query = query.where(ProcessInstance.unit_code.in_(units))
+    units = visible_units(user)
+    if units is not None:
+        via_task = select(HumanTask.instance_id).where(HumanTask.unit_code.in_(units))
+        query = query.where(or_(ProcessInstance.unit_code.in_(units), ProcessInstance.id.in_(via_task)))
     return list(db.session.scalars(query.order_by(ProcessInstance.unit_code, ProcessInstance.id)))
 
 
@@ -116,13 +117,12 @@ def start_form_key(bpmn_id: str) -> str | None:
 
 
 def notifications(user: User, limit: int = 20) -> list[Notification]:
-    held = memberships(user)
     clauses = []
-    for role, unit in held:
-        if is_city_wide(role):
-            clauses.append(Notification.role == role)
+    for held in memberships(user):
+        if is_city_wide(held.role):
+            clauses.append(Notification.role == held.role)
         else:
-            clauses.append(and_(Notification.role == role, Notification.unit_code == unit))
+            clauses.append(and_(Notification.role == held.role, Notification.unit_code == held.unit))
     if not clauses:
         return []
     return list(db.session.scalars(select(Notification).where(or_(*clauses))

@@ -1,0 +1,263 @@
+"""The inbox: which tasks a person sees (tabs, filters, sorting, paging), and what they do around a task besides
+completing it: reassign, snooze, comment. Visibility comes from engine.assignment only."""
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, or_, select
+
+from .. import audit, clock, store
+from ..assignment import is_city_staff, memberships, offered_filter, offered_to, visible_filter
+from ..db import db
+from ..errors import EngineError, NotFound, PermissionDenied, TaskNotReady
+from ..models import HumanTask, ProcessInstance, SavedFilter, TaskComment, TaskSnooze, User
+from ..models.human_task import TaskStatus
+from ..models.instance import InstanceStatus
+from .tasks import get_task
+
+TABS = ("mine", "group", "available")
+SORTS = {"due": (HumanTask.due_at.asc().nulls_last(), HumanTask.id),
+         "-due": (HumanTask.due_at.desc().nulls_last(), HumanTask.id),
+         "created": (HumanTask.created_at.asc(), HumanTask.id),
+         "-created": (HumanTask.created_at.desc(), HumanTask.id),
+         "name": (HumanTask.name.asc(), HumanTask.id),
+         "unit": (HumanTask.unit_code.asc().nulls_last(), HumanTask.due_at.asc().nulls_last(), HumanTask.id)}
+COUNT_CAP = 10_000  # counting beyond this only slows the page down
+
+
+@dataclass
+class InboxQuery:
+    tab: str = "available"         # mine: claimed by me; group: offered to me, unclaimed; available: all I may do
+    process_id: str | None = None  # the activity
+    unit: str | None = None        # the school or PPE the task is for
+    overdue: bool = False
+    due_from: date | None = None
+    due_to: date | None = None
+    text: str | None = None
+    snoozed: bool = False          # show the tasks I snoozed instead of hiding them
+    sort: str = "due"
+    page: int = 1
+    per_page: int = 50
+
+    def params(self) -> dict:
+        """As plain JSON (for saved filters and links); defaults left out."""
+        default = InboxQuery()
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value != getattr(default, f.name) and f.name not in ("page", "per_page"):
+                out[f.name] = value.isoformat() if isinstance(value, date) else value
+        return out
+
+    @classmethod
+    def from_params(cls, raw: dict) -> "InboxQuery":
+        """From request arguments or a saved filter; unknown or malformed values fall back to the defaults."""
+        query = cls()
+        for f in fields(cls):
+            value = raw.get(f.name)
+            if value in (None, ""):
+                continue
+            try:
+                if f.name in ("overdue", "snoozed"):
+                    value = value is True or str(value).lower() in ("1", "true", "on", "y", "yes")
+                elif f.name in ("page", "per_page"):
+                    value = max(1, min(int(value), 200 if f.name == "per_page" else 100_000))
+                elif f.name in ("due_from", "due_to"):
+                    value = date.fromisoformat(str(value))
+                else:
+                    value = str(value)[:200]
+            except (TypeError, ValueError):
+                continue
+            setattr(query, f.name, value)
+        if query.tab not in TABS:
+            query.tab = "available"
+        if query.sort not in SORTS:
+            query.sort = "due"
+        return query
+
+
+@dataclass
+class InboxPage:
+    items: list[HumanTask]
+    total: int
+    total_capped: bool
+    query: InboxQuery
+    snoozed_until: dict[str, datetime] = field(default_factory=dict)
+
+    @property
+    def has_next(self) -> bool:
+        return self.query.page * self.query.per_page < self.total
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+
+def inbox(user: User, query: InboxQuery | None = None) -> InboxPage:
+    """One page of the tasks `user` may see, by tab and filters, with the total."""
+    query = query or InboxQuery()
+    now = clock.now()
+    held = memberships(user)
+    conditions = [HumanTask.state == TaskStatus.READY, ProcessInstance.status.in_(InstanceStatus.ACTIVE)]
+    if query.tab == "mine":
+        conditions.append(HumanTask.assignee_id == user.id)
+    elif query.tab == "group":
+        conditions += [HumanTask.assignee_id.is_(None), offered_filter(user, held)]
+    else:
+        conditions.append(or_(offered_filter(user, held), HumanTask.assignee_id == user.id))
+    if query.process_id:
+        conditions.append(HumanTask.process_id == query.process_id)
+    if query.unit:
+        conditions.append(HumanTask.unit_code == query.unit)
+    if query.overdue:
+        conditions.append(HumanTask.due_at < now)
+    if query.due_from:
+        conditions.append(HumanTask.due_at >= _day_start(query.due_from))
+    if query.due_to:
+        conditions.append(HumanTask.due_at < _day_start(query.due_to + timedelta(days=1)))
+    if query.text:
+        conditions.append(HumanTask.name.ilike(f"%{_escape_like(query.text)}%", escape="\\"))
+    snoozed = exists().where(TaskSnooze.task_id == HumanTask.id, TaskSnooze.user_id == user.id,
+                             TaskSnooze.until > now)
+    conditions.append(snoozed if query.snoozed else ~snoozed)
+    base = select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(*conditions)
+    items = list(db.session.scalars(base.order_by(*SORTS[query.sort])
+                                    .offset((query.page - 1) * query.per_page).limit(query.per_page)))
+    capped = select(HumanTask.id).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id) \
+        .where(*conditions).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(capped))
+    until = dict(db.session.execute(select(TaskSnooze.task_id, TaskSnooze.until).where(
+        TaskSnooze.user_id == user.id, TaskSnooze.task_id.in_([t.id for t in items]),
+        TaskSnooze.until > now)).all()) if query.snoozed else {}
+    return InboxPage(items, min(total, COUNT_CAP), total > COUNT_CAP, query, until)
+
+
+def _day_start(day: date) -> datetime:
+    return clock.aware(datetime.combine(day, time(0, 0)))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def visible_task(task_id: str, user: User) -> HumanTask:
+    """The task, if `user` may see it; NotFound otherwise (a foreign task is not confirmed to exist), with the
+    attempt recorded in the audit trail. Call it outside a transaction."""
+    task = db.session.get(HumanTask, str(task_id))
+    if task is None or not db.session.scalar(select(HumanTask.id).where(HumanTask.id == task.id,
+                                                                        visible_filter(user))):
+        if task is not None:
+            with store.transaction():
+                audit.record("denied", user.login, instance_id=task.instance_id, task=task, message="view")
+        raise NotFound(_l("Task %(id)s not found."), id=task_id)
+    return task
+
+
+def reassign(task_id: str, user: User, to_login: str, reason: str) -> HumanTask:
+    """Hand a task to a named colleague who holds the same role for the same unit, with a reason (audited)."""
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise EngineError(_l("Give a reason for the reassignment."))
+    from .people import user_by_login
+    target = user_by_login(to_login)
+    with store.transaction():
+        task = get_task(task_id)
+        if task.state != TaskStatus.READY:
+            raise TaskNotReady(_l("The task is no longer open."))
+        if not (task.assignee_id in (None, user.id) and offered_to(user, task)):
+            raise PermissionDenied(_l("You may reassign only a task that is offered to you or claimed by you."))
+        if not target.active or not offered_to(target, task):
+            raise EngineError(_l("%(name)s does not hold the role «%(role)s» for this unit; the task cannot be "
+                                 "given to them."), name=target.full_name or target.login, role=task.role)
+        previous = task.assignee_id
+        task.assignee_id = target.id
+        audit.record("reassign", user.login, instance_id=task.instance_id, task=task, message=reason,
+                     summary={"to": target.login, "from_assignee": previous})
+    return task
+
+
+def snooze(task_id: str, user: User, until: date | None) -> None:
+    """Hide the task from `user`'s inbox until the start of `until` (None: show it again now)."""
+    with store.transaction():
+        task = get_task(task_id)
+        if not offered_to(user, task) and task.assignee_id != user.id:
+            raise PermissionDenied(_l("This task is not offered to you."))
+        row = db.session.scalar(select(TaskSnooze).where(TaskSnooze.task_id == task.id,
+                                                         TaskSnooze.user_id == user.id))
+        if until is None:
+            if row is not None:
+                db.session.delete(row)
+            audit.record("unsnooze", user.login, instance_id=task.instance_id, task=task)
+            return
+        moment = _day_start(until)
+        if moment <= clock.now():
+            raise EngineError(_l("Choose a date in the future."))
+        if row is None:
+            db.session.add(TaskSnooze(task_id=task.id, user_id=user.id, until=moment))
+        else:
+            row.until = moment
+        audit.record("snooze", user.login, instance_id=task.instance_id, task=task,
+                     summary={"until": until.isoformat()})
+
+
+def comment(task_id: str, user: User, text: str, attachment_id: int | None = None) -> TaskComment:
+    text = (text or "").strip()
+    if not text and attachment_id is None:
+        raise EngineError(_l("Write a comment or attach a file."))
+    if len(text) > 5000:
+        raise EngineError(_l("The comment is longer than %(n)s characters.", n=5000))
+    task = visible_task(task_id, user)
+    with store.transaction():
+        row = TaskComment(task_id=task.id, instance_id=task.instance_id, author=user.login, text=text,
+                          attachment_id=attachment_id, created_at=clock.now())
+        db.session.add(row)
+        audit.record("comment", user.login, instance_id=task.instance_id, task=task,
+                     summary={"text": text, "attachment_id": attachment_id})
+    return row
+
+
+def comments(task_id: str) -> list[TaskComment]:
+    return list(db.session.scalars(select(TaskComment).where(TaskComment.task_id == str(task_id))
+                                   .order_by(TaskComment.id)))
+
+
+
+
+SCOPES = ("private", "unit", "department")
+
+
+def save_filter(user: User, name: str, scope: str, query: InboxQuery, unit: str | None = None) -> SavedFilter:
+    """Keep an inbox filter on the server, for oneself, for a unit's staff, or for the whole department."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise EngineError(_l("Name the filter (up to 200 characters)."))
+    if scope not in SCOPES:
+        raise EngineError(_l("Unknown sharing %(scope)s."), scope=scope)
+    held = memberships(user)
+    if scope == "unit" and unit not in {h.unit for h in held if h.unit and h.deputy_for is None}:
+        raise PermissionDenied(_l("A filter can be shared only with a unit you belong to."))
+    if scope == "department" and not is_city_staff(user, [h for h in held if h.deputy_for is None]):
+        raise PermissionDenied(_l("Only department staff can share a filter with the whole department."))
+    with store.transaction():
+        row = SavedFilter(name=name, owner_id=user.id, scope=scope, unit_code=unit if scope == "unit" else None,
+                          params=query.params(), created_at=clock.now())
+        db.session.add(row)
+    return row
+
+
+def saved_filters(user: User) -> list[SavedFilter]:
+    """Mine, those shared with a unit I belong to, and those shared with the department (for its staff)."""
+    held = memberships(user)
+    units = sorted({h.unit for h in held if h.unit})
+    visible = [SavedFilter.owner_id == user.id, and_(SavedFilter.scope == "unit", SavedFilter.unit_code.in_(units))]
+    if is_city_staff(user, held):
+        visible.append(SavedFilter.scope == "department")
+    return list(db.session.scalars(select(SavedFilter).where(or_(*visible)).order_by(SavedFilter.name)))
+
+
+def delete_filter(filter_id: int, user: User) -> None:
+    with store.transaction():
+        row = db.session.get(SavedFilter, filter_id)
+        if row is None or row.owner_id != user.id:
+            raise NotFound(_l("Filter %(id)s not found."), id=filter_id)
+        db.session.delete(row)
