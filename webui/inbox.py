@@ -1,18 +1,85 @@
-"""The inbox: the tasks offered to me, nearest deadline first, and the notifications addressed to my roles."""
-from flask import Blueprint, render_template
+"""The inbox: tabs (mine / my group's / all available), filters, sorting, paging, saved filters shared with a
+unit or the department, and the current list as Excel. The rules come from engine.inbox."""
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 import engine
-from engine import clock
+from engine import InboxQuery, clock
+from engine.assignment import memberships, visible_units
+from engine.db import db
+from engine.errors import EngineError
+from engine.models import DeployedProcess, Unit
 from engine.service.views import notifications
+from . import exports
+from .errors import flash_error
 
 bp = Blueprint("inbox", __name__)
+EXPORT_LIMIT = 10_000
 
 
 @bp.route("/")
 @login_required
 def index():
-    tasks = engine.list_tasks(user=current_user)
-    far = clock.now().replace(year=9999)
-    tasks.sort(key=lambda t: (t.due_at or far, t.instance_id, t.seq))
-    return render_template("inbox.html", tasks=tasks, notes=notifications(current_user), now=clock.now())
+    query = InboxQuery.from_params(request.args)
+    page = engine.inbox(current_user, query)
+    counts = {tab: engine.inbox(current_user, InboxQuery(tab=tab, per_page=1)).total for tab in engine.service.inbox.TABS}
+    columns = sorted({key for task in page.items for key in (task.columns or {})})
+    return render_template("inbox.html", page=page, query=query, counts=counts, columns=columns,
+                           notes=notifications(current_user), now=clock.now(),
+                           saved=engine.saved_filters(current_user), facets=_facets(), share_units=_share_units())
+
+
+def _facets() -> dict:
+    """The choices of the filter bar: activities and the units the user may filter by."""
+    processes = {}
+    for row in db.session.scalars(select(DeployedProcess).where(DeployedProcess.kind == "process")
+                                  .order_by(DeployedProcess.deployment_id)):
+        processes[row.bpmn_id] = row.name or row.bpmn_id
+    units = visible_units(current_user)
+    query = select(Unit.code, Unit.name).where(Unit.kind.in_(("school", "ppe")))
+    if units is not None:
+        query = query.where(Unit.code.in_(units))
+    return {"processes": sorted(processes.items(), key=lambda kv: kv[1]),
+            "units": sorted(db.session.execute(query).all(), key=lambda u: (len(u[1]), u[1]))}
+
+
+def _share_units():
+    return sorted({h.unit for h in memberships(current_user) if h.unit and h.deputy_for is None})
+
+
+@bp.route("/inbox.xlsx")
+@login_required
+def export():
+    """The list as it is filtered now (all pages, up to EXPORT_LIMIT rows), as an Excel workbook."""
+    query = InboxQuery.from_params(request.args)
+    query.page, query.per_page = 1, EXPORT_LIMIT
+    page = engine.inbox(current_user, query)
+    stream = exports.inbox_workbook(page.items, clock.now())
+    return send_file(stream, as_attachment=True, download_name=f"zadachi-{clock.now():%Y-%m-%d}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/filters", methods=["POST"])
+@login_required
+def save_filter():
+    query = InboxQuery.from_params(request.form)
+    try:
+        engine.save_filter(current_user, request.form.get("name", ""), request.form.get("scope", "private"),
+                           query, unit=request.form.get("unit") or None)
+        flash(_("The filter is saved."), "success")
+    except EngineError as exc:
+        flash_error(exc)
+    return redirect(url_for("inbox.index", **query.params()))
+
+
+@bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
+@login_required
+def delete_filter(filter_id):
+    try:
+        engine.delete_filter(filter_id, current_user)
+        flash(_("The filter is deleted."), "success")
+    except EngineError as exc:
+        flash_error(exc)
+    return redirect(url_for("inbox.index"))

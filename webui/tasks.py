@@ -1,4 +1,6 @@
 """The task page: what to do, the form, and completing it; claiming; downloading attached files."""
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -6,7 +8,7 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 import engine
 import forms
-from engine import attachments, store
+from engine import attachments, clock, store
 from engine.assignment import can_view_instance
 from engine.db import db
 from engine.errors import EngineError, InvalidData
@@ -34,7 +36,10 @@ def show(task_id):
     elif definition is not None:
         form = forms.bind_initial(definition, page.data)
     return render_template("task.html", page=page, definition=definition, form=form, errors=errors,
-                           instructions=instructions.render(page.instructions, page.data))
+                           instructions=instructions.render(page.instructions, page.data),
+                           comments=engine.comments(page.task.id),
+                           colleagues=engine.colleagues_for(page.task, current_user) if page.may_act else [],
+                           today=clock.now().astimezone(clock.local_zone()).date())
 
 
 def _submit(page, definition):
@@ -113,6 +118,61 @@ def take_or_release(task_id, action):
     except EngineError as exc:
         flash_error(exc)
     return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/tasks/<task_id>/reassign", methods=["POST"])
+@login_required
+def reassign(task_id):
+    try:
+        engine.reassign(task_id, current_user, request.form.get("to", ""), request.form.get("reason", ""))
+        flash(_("The task is handed over."), "success")
+        return redirect(url_for("inbox.index"))
+    except EngineError as exc:
+        flash_error(exc)
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/tasks/<task_id>/snooze", methods=["POST"])
+@login_required
+def snooze(task_id):
+    until = None
+    if request.form.get("until"):
+        try:
+            until = date.fromisoformat(request.form["until"])
+        except ValueError:
+            flash(_("Enter the date as dd.mm.yyyy."), "error")
+            return redirect(url_for("tasks.show", task_id=task_id))
+    try:
+        engine.snooze(task_id, current_user, until)
+        flash(_("The task is hidden until %(date)s.", date=until.strftime("%d.%m.%Y")) if until
+              else _("The task is back in your list."), "success")
+        return redirect(url_for("inbox.index"))
+    except EngineError as exc:
+        flash_error(exc)
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/tasks/<task_id>/comments", methods=["POST"])
+@login_required
+def add_comment(task_id):
+    task = engine.visible_task(task_id, current_user)
+    upload = request.files.get("file")
+    try:
+        attachment_id = None
+        if upload is not None and upload.filename:
+            with store.transaction():
+                attachment_id = attachments.store(upload.stream, upload.filename, "file",
+                                                  instance_id=task.instance_id, task_id=task.id,
+                                                  actor=current_user.login).id
+        engine.comment(task.id, current_user, request.form.get("text", ""), attachment_id)
+        flash(_("The comment is added."), "success")
+    except InvalidData as exc:
+        for messages in exc.field_errors.values():
+            for message in messages:
+                flash(message, "error")
+    except EngineError as exc:
+        flash_error(exc)
+    return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
 
 
 @bp.route("/files/<int:attachment_id>")

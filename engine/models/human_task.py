@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db
 
@@ -39,5 +39,6 @@ class HumanTask(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(100))
+    assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])
     # Values shown as inbox columns (e.g. the PPE), taken from the task data by the diagram's `columns` property.
     columns: Mapped[dict | None] = mapped_column(JSON)

@@ -5,12 +5,13 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
-from .. import audit, clock, store
+from .. import audit, clock, roles, store
 from ..assignment import is_city_staff, memberships, offered_filter, offered_to, visible_filter
 from ..db import db
 from ..errors import EngineError, NotFound, PermissionDenied, TaskNotReady
-from ..models import HumanTask, ProcessInstance, SavedFilter, TaskComment, TaskSnooze, User
+from ..models import HumanTask, Membership, ProcessInstance, SavedFilter, TaskComment, TaskSnooze, Unit, User
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
 from .tasks import get_task
@@ -121,7 +122,7 @@ def inbox(user: User, query: InboxQuery | None = None) -> InboxPage:
                              TaskSnooze.until > now)
     conditions.append(snoozed if query.snoozed else ~snoozed)
     base = select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(*conditions)
-    items = list(db.session.scalars(base.order_by(*SORTS[query.sort])
+    items = list(db.session.scalars(base.options(selectinload(HumanTask.assignee)).order_by(*SORTS[query.sort])
                                     .offset((query.page - 1) * query.per_page).limit(query.per_page)))
     capped = select(HumanTask.id).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id) \
         .where(*conditions).limit(COUNT_CAP + 1).subquery()
@@ -174,6 +175,21 @@ def reassign(task_id: str, user: User, to_login: str, reason: str) -> HumanTask:
         audit.record("reassign", user.login, instance_id=task.instance_id, task=task, message=reason,
                      summary={"to": target.login, "from_assignee": previous})
     return task
+
+
+def colleagues_for(task: HumanTask, user: User) -> list[User]:
+    """The active users, other than `user`, the task is offered to (its own holders; deputies aside): the people
+    it may be reassigned to."""
+    query = (select(User).join(Membership, Membership.user_id == User.id)
+             .outerjoin(Unit, Unit.id == Membership.unit_id)
+             .where(User.active.is_(True), User.id != user.id))
+    if task.role is not None:
+        query = query.where(Membership.role == task.role)
+        if task.unit_code is not None and not roles.is_city_wide(task.role):
+            query = query.where(Unit.code == task.unit_code)
+    elif task.unit_code is not None:
+        query = query.where(Unit.code == task.unit_code)
+    return list(db.session.scalars(query.distinct().order_by(User.full_name, User.login)))
 
 
 def snooze(task_id: str, user: User, until: date | None) -> None:
