@@ -62,5 +62,24 @@ class Config:
     WTF_CSRF_ENABLED = _bool("WTF_CSRF_ENABLED", True)
     WTF_I18N_ENABLED = True
 
+    # E-mail on assignment, reminder and escalation (engine/mail.py, engine/service/outbox.py). Messages are
+    # written to the outbox in the step's transaction and sent by Celery after the commit; with SMTP_HOST empty
+    # nothing is sent and the messages wait in the outbox until it is set.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+    SMTP_SSL = _bool("SMTP_SSL", False)  # TLS from the first byte (port 465) instead of STARTTLS
+    SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "20"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "GIA Flow <gia-flow@localhost>")
+    # Absolute links in e-mails point here (the engine knows no web request).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Minutes after a message was written at which attempt 1, 2, ... may be made; after the last it is given up.
+    MAIL_RETRY_MINUTES = [float(m) for m in os.environ.get("MAIL_RETRY_MINUTES", "0,1,5,15,60,180,720").split(",")]
+    MAIL_BATCH = int(os.environ.get("MAIL_BATCH", "100"))
+    # Beat's safety net: how often workers look for unsent mail besides the nudge after each step.
+    MAIL_SWEEP_SECONDS = float(os.environ.get("MAIL_SWEEP_SECONDS", "60"))
+
     PROCESSES_DIR = Path(os.environ.get("PROCESSES_DIR", BASE_DIR / "processes"))
     FORMS_DIR = Path(os.environ.get("FORMS_DIR", BASE_DIR / "forms" / "definitions"))

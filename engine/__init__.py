@@ -15,6 +15,8 @@ from .service.people import (absences, authenticate, deactivate, end_absence, en
 from .service.routing import deliver
 from .service.tasks import CompleteResult, claim, complete, get_task, list_tasks, unclaim
 from .service.timers import TickResult, advance_timers
+from .service.tokens import InvalidToken, check_token, create_token, revoke_token, tokens_of, user_for_token
+from .service.access import audit_trail, readable_instance, readable_task, record_denied, visible_instances
 
 
 def init_app(app) -> None:
@@ -32,3 +34,5 @@ __all__ = [
     "PermissionDenied", "TaskNotReady", "ConflictError", "InvalidState", "IncompatibleState", "NothingWaiting",
     "InvalidDefinition", "InvalidData", "ProcessError",
 ]
+__all__ += ["InvalidToken", "check_token", "create_token", "revoke_token", "tokens_of", "user_for_token",
+            "audit_trail", "readable_instance", "readable_task", "record_denied", "visible_instances"]

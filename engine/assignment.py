@@ -10,7 +10,7 @@ memberships too (never the administrator's), so what is offered to one reaches t
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, true
 
 from . import clock, roles
 from .db import db
@@ -71,6 +71,29 @@ def offered_to(user: User, task: HumanTask, held: list | None = None) -> bool:
         return task.unit_code is None or any(h.unit == task.unit_code for h in held)
     return any(h.role == task.role and (roles.is_city_wide(h.role) or task.unit_code is None
                                         or h.unit == task.unit_code) for h in held)
+
+
+def offered_users(role: str | None, unit_code: str | None, on: date | None = None) -> list[User]:
+    """The active users something addressed to (`role`, `unit_code`) is offered to, the rule of `offered_to`
+    read the other way: holders of the role in the unit (of a city-wide role, or with no unit: anywhere), and
+    the deputies of those of them who are away `on` that day (default today). No role: anyone of the unit."""
+    on = on or clock.now().astimezone(clock.local_zone()).date()
+    if role is None:
+        match = true() if unit_code is None else Unit.code == unit_code
+    elif roles.is_city_wide(role) or unit_code is None:
+        match = Membership.role == role
+    else:
+        match = and_(Membership.role == role, Unit.code == unit_code)
+    holders = select(Membership.user_id).outerjoin(Unit, Membership.unit_id == Unit.id).where(match)
+    deputies = (select(Absence.deputy_id).join(Membership, Membership.user_id == Absence.user_id)
+                .outerjoin(Unit, Membership.unit_id == Unit.id)
+                .where(match, Absence.starts_on <= on, Absence.ends_on >= on,
+                       Membership.role.notin_(_PERSONAL_ROLES)))
+    if role is None and unit_code is None:
+        holders = select(User.id)
+    return list(db.session.scalars(select(User).where(User.active.is_(True),
+                                                      or_(User.id.in_(holders), User.id.in_(deputies)))
+                                   .order_by(User.id)))
 
 
 def may_act(user: User, task: HumanTask, held: list | None = None) -> bool:

@@ -30,6 +30,10 @@ class NotFound(EngineError):
     pass
 
 
+class TooManyAttempts(EngineError):
+    """Sign-in refused for a while after repeated wrong passwords."""
+
+
 class PermissionDenied(EngineError):
     pass
 

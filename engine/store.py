@@ -29,6 +29,7 @@ def transaction():
     session = db.session
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unsaved changes in the session before an engine call")
+    session.info.pop(_MAIL_QUEUED, None)
     try:
         with clock.one_instant():
             yield session
@@ -44,6 +45,12 @@ def transaction():
     except BaseException:
         session.rollback()
         raise
+    if session.info.pop(_MAIL_QUEUED, False):
+        from .service.outbox import wake_senders
+        wake_senders()  # only now: a worker must find the rows committed
+
+
+_MAIL_QUEUED = "gia_mail_queued"  # session.info flag: this transaction wrote e-mail to send
 
 
 def lock(instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
@@ -103,11 +110,20 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
         db.session.flush()
     for view in views:
         view.instance_id = instance.id
-    _sync_tasks(instance, views, now, completed_by or {})
+    fresh = _sync_tasks(instance, views, now, completed_by or {})
     _sync_waits(instance, workflow)
-    for note in (outcome.notifications if outcome else []):
-        db.session.add(Notification(created_at=now, instance_id=instance.id, kind=note["kind"][:30],
-                                    role=note["role"], unit_code=note["unit"], text=note["text"]))
+    notes = [Notification(created_at=now, instance_id=instance.id, kind=note["kind"][:30], role=note["role"],
+                          unit_code=note["unit"], text=note["text"])
+             for note in (outcome.notifications if outcome else [])]
+    if notes:
+        db.session.add_all(notes)
+        db.session.flush()
+    if fresh or notes:
+        # E-mail for the tasks offered and the notifications raised, written in this transaction (engine.mail);
+        # the workers are nudged to send it once the transaction has committed (see `transaction`).
+        from . import mail
+        if mail.queue_step(instance, views, fresh, notes):
+            db.session.info[_MAIL_QUEUED] = True
     return views
 
 
@@ -116,14 +132,17 @@ _SHAPE = ("seq", "bpmn_id", "lane", "role", "form_key", "state")
 _OFFER = ("name", "unit_code", "due_at", "columns")
 
 
-def _sync_tasks(instance, views, now, completed_by):
+def _sync_tasks(instance, views, now, completed_by) -> set[str]:
     """Bring the instance's human_task rows in line with `views`, writing only rows that changed (with Core
-    statements: this runs after every step and the ORM's unit of work cost more than the rest of the save)."""
+    statements: this runs after every step and the ORM's unit of work cost more than the rest of the save).
+    Returns the ids of the tasks that became READY."""
     columns = [_TASKS.c[name] for name in ("id", *_SHAPE, *_OFFER)]
     old_rows = {row.id: row for row in db.session.execute(select(*columns).where(_TASKS.c.instance_id == instance.id))}
-    inserts, updates = [], {}
+    inserts, updates, fresh = [], {}, set()
     for view in views:
         old = old_rows.pop(view.id, None)
+        if view.state == TaskStatus.READY and (old is None or old.state != TaskStatus.READY):
+            fresh.add(view.id)
         values = {name: getattr(view, name) for name in _SHAPE}
         if view.state == TaskStatus.READY or old is None or old.name is None:
             values.update({name: getattr(view, name) for name in _OFFER})  # the offer is set while READY
@@ -149,6 +168,7 @@ def _sync_tasks(instance, views, now, completed_by):
     for keys, rows in updates.items():
         db.session.execute(update(_TASKS).where(_TASKS.c.id == bindparam("_id"))
                            .values({k: bindparam(k) for k in keys}), rows)
+    return fresh
 
 
 def _sync_waits(instance, workflow):

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired
 
 import engine
 from engine.db import db
+from engine.errors import TooManyAttempts
 from engine.models import User
 
 bp = Blueprint("auth", __name__)
@@ -39,7 +40,11 @@ def login():
         return redirect(url_for("inbox.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = engine.authenticate(form.login.data.strip(), form.password.data)
+        try:
+            user = engine.authenticate(form.login.data.strip(), form.password.data, request.remote_addr)
+        except TooManyAttempts as exc:
+            flash(exc.message, "error")
+            return render_template("login.html", form=form), 429
         if user is not None:
             login_user(user, remember=form.remember.data)
             target = request.args.get("next", "")

@@ -168,3 +168,20 @@ def test_administrator_repairs_a_failed_step_with_corrected_data(site):
     assert "Шаг применён снова" in done.get_data(as_text=True)
     detail = engine.detail(instance_id)
     assert detail["status"] == "running" and detail["data"]["total"] == 42
+
+
+def test_repeated_wrong_passwords_lock_the_login_for_a_while(site, primary_app):
+    client = primary_app.test_client()
+    token = csrf(client.get("/login"))
+    for _ in range(5):
+        client.post("/login", data={"login": "tech17", "password": "guess", "csrf_token": token})
+    locked = client.post("/login", data={"login": "tech17", "password": "demo", "csrf_token": token})
+    assert locked.status_code == 429 and "Слишком много неудачных попыток" in locked.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    assert db.session.query(AuditEvent).filter_by(action="login_locked", actor="tech17").count() == 1
+    site("head12")  # other logins are not affected
+    from datetime import timedelta
+    from engine import clock
+    clock.set_mode("manual", clock.now() + timedelta(minutes=16))
+    db.session.commit()
+    assert client.post("/login", data={"login": "tech17", "password": "demo", "csrf_token": token}).status_code == 302
