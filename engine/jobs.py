@@ -1,4 +1,5 @@
-"""Celery: the timer sweep that beat triggers, run by workers inside the Flask application context.
+"""Celery: the timer sweep that beat triggers and the e-mail sender, run by workers inside the Flask application
+context.
 
 Timers are never scheduled as long Celery ETAs (a Redis broker re-delivers those after its visibility timeout);
 beat triggers a sweep every TIMER_SWEEP_SECONDS and the sweep reads due instances from the database.
@@ -32,6 +33,8 @@ def init_celery(app) -> Celery:
         task_soft_time_limit=app.config.get("TASK_SOFT_TIME_LIMIT_SECONDS", 540),
         beat_schedule={
             "sweep-timers": {"task": "gia.sweep_timers", "schedule": app.config["TIMER_SWEEP_SECONDS"]},
+            # Mail is sent right after each step (engine.service.outbox.wake_senders); this catches the rest.
+            "send-mail": {"task": "gia.send_mail", "schedule": app.config["MAIL_SWEEP_SECONDS"]},
         },
     )
     if broker.startswith("sqla+"):
@@ -70,6 +73,17 @@ def sweep_timers() -> dict:
     if result.fired or result.failed:
         log.info("timer sweep at %s: fired %s, failed %s", result.now.isoformat(), result.fired, result.failed)
     return {"fired": len(result.fired), "failed": len(result.failed)}
+
+
+@shared_task(name="gia.send_mail")
+def send_mail() -> dict:
+    """Send the e-mail outbox (at most once per message; see engine.service.outbox)."""
+    from .service.outbox import send_pending
+    result = send_pending()
+    if result.sent or result.failed or result.given_up:
+        log.info("mail: sent %s, failed %s, given up %s", len(result.sent), len(result.failed),
+                 len(result.given_up))
+    return result.as_dict()
 
 
 @shared_task(name="gia.clean_broker")
