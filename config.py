@@ -75,8 +75,9 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "GIA Flow <gia-flow@localhost>")
     # Absolute links in e-mails point here (the engine knows no web request).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
-    # Minutes after a message was written at which attempt 1, 2, ... may be made; after the last it is given up.
-    MAIL_RETRY_MINUTES = [float(m) for m in os.environ.get("MAIL_RETRY_MINUTES", "0,1,5,15,60,180,720").split(",")]
+    # A message is sent at once; when that fails, attempt 2, 3, ... is made this many minutes after the message
+    # was written, and after the last one it is given up.
+    MAIL_RETRY_MINUTES = [float(m) for m in os.environ.get("MAIL_RETRY_MINUTES", "1,5,15,60,180,720").split(",")]
     MAIL_BATCH = int(os.environ.get("MAIL_BATCH", "100"))
     # Beat's safety net: how often workers look for unsent mail besides the nudge after each step.
     MAIL_SWEEP_SECONDS = float(os.environ.get("MAIL_SWEEP_SECONDS", "60"))

@@ -3,7 +3,6 @@ processes, and one PPE check already under way, so that `make run` shows a livin
 from datetime import timedelta
 from pathlib import Path
 
-import click
 from flask import current_app
 from sqlalchemy import select
 

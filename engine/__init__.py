@@ -17,6 +17,7 @@ from .service.tasks import CompleteResult, claim, complete, get_task, list_tasks
 from .service.timers import TickResult, advance_timers
 from .service.tokens import InvalidToken, check_token, create_token, revoke_token, tokens_of, user_for_token
 from .service.access import audit_trail, readable_instance, readable_task, record_denied, visible_instances
+from .service.profile import colleagues, end_my_absence, set_my_absence, set_preferences
 
 
 def init_app(app) -> None:
@@ -35,4 +36,5 @@ __all__ = [
     "InvalidDefinition", "InvalidData", "ProcessError",
 ]
 __all__ += ["InvalidToken", "check_token", "create_token", "revoke_token", "tokens_of", "user_for_token",
-            "audit_trail", "readable_instance", "readable_task", "record_denied", "visible_instances"]
+            "audit_trail", "readable_instance", "readable_task", "record_denied", "visible_instances",
+            "colleagues", "end_my_absence", "set_my_absence", "set_preferences"]

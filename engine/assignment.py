@@ -8,9 +8,10 @@ act for every unit. A user who is away names a deputy: during the absence the de
 memberships too (never the administrator's), so what is offered to one reaches the other.
 """
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, bindparam, false, or_, select, true
 
 from . import clock, roles
 from .db import db
@@ -77,23 +78,34 @@ def offered_users(role: str | None, unit_code: str | None, on: date | None = Non
     """The active users something addressed to (`role`, `unit_code`) is offered to, the rule of `offered_to`
     read the other way: holders of the role in the unit (of a city-wide role, or with no unit: anywhere), and
     the deputies of those of them who are away `on` that day (default today). No role: anyone of the unit."""
+    shape, params = offer_shape(role, unit_code, on)
+    return list(db.session.scalars(select(User).where(User.id.in_(offered_ids(shape))).order_by(User.id), params))
+
+
+def offer_shape(role: str | None, unit_code: str | None, on: date | None = None) -> tuple[str, dict]:
+    """Which `offered_ids` statement answers for (`role`, `unit_code`), and its parameters."""
     on = on or clock.now().astimezone(clock.local_zone()).date()
     if role is None:
-        match = true() if unit_code is None else Unit.code == unit_code
-    elif roles.is_city_wide(role) or unit_code is None:
-        match = Membership.role == role
+        shape = "anyone" if unit_code is None else "unit"
     else:
-        match = and_(Membership.role == role, Unit.code == unit_code)
-    holders = select(Membership.user_id).outerjoin(Unit, Membership.unit_id == Unit.id).where(match)
+        shape = "role" if roles.is_city_wide(role) or unit_code is None else "role_in_unit"
+    return shape, {"role": role, "unit": unit_code, "on": on}
+
+
+@lru_cache(maxsize=None)
+def offered_ids(shape: str):
+    """SELECT of the ids of the active users offered what is addressed to a role and unit of that `shape`, with
+    the bound parameters role, unit and on (see `offer_shape`). Built once per shape: this runs at every step
+    that offers a task (engine.mail), where building and caching a statement would cost more than running it."""
+    match = {"anyone": true(), "unit": Unit.code == bindparam("unit"), "role": Membership.role == bindparam("role"),
+             "role_in_unit": and_(Membership.role == bindparam("role"), Unit.code == bindparam("unit"))}[shape]
+    holders = (select(User.id) if shape == "anyone" else
+               select(Membership.user_id).outerjoin(Unit, Membership.unit_id == Unit.id).where(match))
     deputies = (select(Absence.deputy_id).join(Membership, Membership.user_id == Absence.user_id)
                 .outerjoin(Unit, Membership.unit_id == Unit.id)
-                .where(match, Absence.starts_on <= on, Absence.ends_on >= on,
+                .where(match, Absence.starts_on <= bindparam("on"), Absence.ends_on >= bindparam("on"),
                        Membership.role.notin_(_PERSONAL_ROLES)))
-    if role is None and unit_code is None:
-        holders = select(User.id)
-    return list(db.session.scalars(select(User).where(User.active.is_(True),
-                                                      or_(User.id.in_(holders), User.id.in_(deputies)))
-                                   .order_by(User.id)))
+    return select(User.id).where(User.active.is_(True), or_(User.id.in_(holders), User.id.in_(deputies)))
 
 
 def may_act(user: User, task: HumanTask, held: list | None = None) -> bool:

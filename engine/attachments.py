@@ -64,3 +64,15 @@ def get(attachment_id: int) -> Attachment:
     if attachment is None or not path_of(attachment).is_file():
         raise NotFound(_l("File %(id)s not found."), id=attachment_id)
     return attachment
+
+
+def for_user(attachment_id: int, user) -> Attachment:
+    """The attachment, if `user` may see the process it belongs to; refused (and audited) otherwise."""
+    from .assignment import can_view_instance
+    from .models import ProcessInstance
+    from .service.denials import refuse
+    attachment = get(attachment_id)
+    instance = db.session.get(ProcessInstance, attachment.instance_id) if attachment.instance_id else None
+    if instance is None or not can_view_instance(user, instance):
+        refuse(user, "download file", instance_id=attachment.instance_id)
+    return attachment

@@ -15,6 +15,7 @@ links to it, and no separate «Новая задача» mail is written: one me
 The texts are Russian plain-text Jinja templates in `mail_templates/`: the first line is the subject. Links are
 absolute, built from PUBLIC_BASE_URL (the engine knows no web request).
 """
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -23,9 +24,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import clock, roles
-from .assignment import offered_users
+from .assignment import offer_shape, offered_ids
 from .db import db
-from .models import EmailOutbox, Unit
+from .models import EmailOutbox, Unit, User
 from .models.human_task import TaskStatus
 
 TEMPLATES = Path(__file__).with_name("mail_templates")
@@ -72,8 +73,21 @@ def insert_rows(rows: list[dict]) -> int:
                                        .where(EmailOutbox.event_key.in_([r["event_key"] for r in rows]))))
         rows = [r for r in rows if r["event_key"] not in known]
         return db.session.execute(insert(EmailOutbox), rows).rowcount if rows else 0
-    statement = make(EmailOutbox).on_conflict_do_nothing(index_elements=["event_key"])
-    return sum(db.session.execute(statement.values(**row)).rowcount for row in rows)
+    statement = make(EmailOutbox).on_conflict_do_nothing(index_elements=["event_key"]).returning(EmailOutbox.id)
+    return sum(len(db.session.execute(statement.values(**row)).all()) for row in rows)
+
+
+def _plausible(address: str) -> bool:
+    """An address that can go into an envelope and a To: header as it is (no spaces or line breaks)."""
+    local, at, domain = address.rpartition("@")
+    return bool(local and at and domain) and not any(c.isspace() or ord(c) < 32 for c in address)
+
+
+@lru_cache(maxsize=None)
+def _reachable(shape):
+    return (select(User.id, User.email, User.full_name, User.login)
+            .where(User.id.in_(offered_ids(shape)), User.email.isnot(None), User.email_opt_out.is_(False))
+            .order_by(User.id))
 
 
 def _addressed_alike(view, role, unit_code) -> bool:
@@ -95,12 +109,14 @@ class _Context:
         self._codes = {instance.unit_code, *(v.unit_code for v in self.ready)}
 
     def recipients(self, role, unit_code) -> list:
+        """(id, address, name) of the users offered what goes to (role, unit) who take e-mail."""
         key = (role, unit_code)
         if key not in self._people:
+            shape, params = offer_shape(role, unit_code)
             seen, chosen = set(), []
-            for user in offered_users(role, unit_code):
-                address = (user.email or "").strip()
-                if address and not user.email_opt_out and address.casefold() not in seen:
+            for user in db.session.execute(_reachable(shape), params):
+                address = user.email.strip()
+                if _plausible(address) and address.casefold() not in seen:
                     seen.add(address.casefold())  # two accounts with one address: one message
                     chosen.append(user)
             self._people[key] = chosen
@@ -127,5 +143,6 @@ class _Context:
             instance_link=f"{self.base}/instances/{self.instance.id}", profile_link=self.base + PROFILE_PATH,
             **values)
         subject, _, body = text.partition("\n")
-        return {"event_key": event_key[:200], "to_addr": user.email.strip()[:300], "subject": subject.strip()[:500],
-                "body": body.lstrip("\n"), "created_at": self.now, "attempts": 0}
+        return {"event_key": event_key[:200], "to_addr": user.email.strip()[:300],
+                "subject": " ".join(subject.split())[:500], "body": body.lstrip("\n"), "created_at": self.now,
+                "attempts": 0}

@@ -23,7 +23,7 @@ class AttachmentField(Field):
         ref = next((v for v in valuelist if isinstance(v, str) and v.strip()), None)
         if ref is None:
             self.data = None
-        elif ref.strip().isdigit():
+        elif ref.strip().isascii() and ref.strip().isdigit() and int(ref) < 2**31:  # ids beyond the column name nothing
             self.data = {"attachment_id": int(ref)}
         else:
             self.data = None

@@ -34,6 +34,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (auth.bp, inbox.bp, tasks.bp, monitor.bp):
         app.register_blueprint(blueprint)
+    from . import api, profile
+    app.register_blueprint(profile.bp)
+    api.init_app(app, csrf)
+    from .admin import bp as admin_bp
+    app.register_blueprint(admin_bp)
 
     from cli import register
     register(app)

@@ -1,8 +1,9 @@
 """How engine errors and refused requests look to people: a message in their language, nothing lost."""
-from flask import flash, render_template
+from flask import flash, render_template, request
 from flask_babel import gettext as _
 
 from engine.errors import NotFound, PermissionDenied
+from . import api
 
 
 def init_app(app):
@@ -16,7 +17,13 @@ def init_app(app):
 
     @app.errorhandler(404)
     def page_not_found(_exc):
+        if api.is_api_request(request):  # a URL under /api/v1 that names nothing: JSON, as the API answers
+            return api.errors.http_error(_exc)
         return render_template("error.html", title=_("Not found"), message=_("There is no such page.")), 404
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        return api.errors.http_error(exc) if api.is_api_request(request) else exc
 
     @app.errorhandler(413)
     def too_large(_exc):
@@ -31,4 +38,7 @@ def init_app(app):
 
 
 def flash_error(exc) -> None:
+    """Show an engine error on the next page. A refusal of access is not a message but a 403/404 page."""
+    if isinstance(exc, (PermissionDenied, NotFound)):
+        raise exc
     flash(getattr(exc, "message", str(exc)), "error")

@@ -6,6 +6,9 @@ LANGUAGES = ("ru", "en")
 
 
 def select_locale():
+    if request and request.path.startswith("/api/"):  # the REST API: Accept-Language, else the token owner's
+        from .api.auth import api_locale
+        return api_locale()
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = request.cookies.get("lang") if request else None

@@ -15,6 +15,7 @@ from engine.assignment import is_admin, may_start
 from engine.db import db
 from engine.errors import EngineError
 from engine.models import Unit
+from engine.service.denials import refuse
 from engine.service.instances import startable_spec
 from engine.service.views import activities, activity_page, instance_page, start_form_key
 from .errors import flash_error
@@ -98,7 +99,7 @@ def instance(instance_id):
 def operate(instance_id, action):
     """An administrator's repair: apply the failed step again (with corrected data), or cancel the instance."""
     if not is_admin(current_user):
-        abort(403)
+        refuse(current_user, f"instance {action}", instance_id=instance_id)
     try:
         if action == "retry":
             corrections = _json_object(request.form.get("corrections", ""))

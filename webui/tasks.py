@@ -9,10 +9,7 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 import engine
 import forms
 from engine import attachments, clock, store
-from engine.assignment import can_view_instance
-from engine.db import db
-from engine.errors import EngineError, InvalidData
-from engine.models import ProcessInstance
+from engine.errors import EngineError, InvalidData, PermissionDenied
 from engine.service.views import task_page
 from . import instructions
 from .errors import flash_error
@@ -178,10 +175,10 @@ def add_comment(task_id):
 @bp.route("/files/<int:attachment_id>")
 @login_required
 def download(attachment_id):
-    attachment = attachments.get(attachment_id)
-    instance = db.session.get(ProcessInstance, attachment.instance_id) if attachment.instance_id else None
-    if instance is None or not can_view_instance(current_user, instance):
-        abort(404)
+    try:
+        attachment = attachments.for_user(attachment_id, current_user)
+    except PermissionDenied:
+        abort(404)  # another school's file: not even confirmed to exist
     inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
     return send_file(attachments.path_of(attachment), mimetype=attachment.content_type,
                      download_name=attachment.filename, as_attachment=not inline)

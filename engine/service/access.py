@@ -11,7 +11,6 @@ from ..assignment import can_view_instance, offered_to, visible_units
 from ..db import db
 from ..errors import NotFound
 from ..models import AuditEvent, HumanTask, ProcessInstance, User
-from .inbox import visible_task
 
 MAX_ID = 2**31 - 1  # ids beyond the column's range name nothing
 
@@ -23,18 +22,20 @@ def record_denied(user: User, what: str, *, instance_id=None, task=None) -> None
 
 
 def readable_task(task_id: str, user: User) -> HumanTask:
-    """The task if `user` may see it, as the task page allows (offered to them, or in an instance they may see)
-    or as the inbox does (engine.visible_task); NotFound otherwise, recorded."""
+    """The task if `user` may see it, by the task page's rule (offered to them, claimed by them, or in an instance
+    they may see); NotFound otherwise, with the attempt recorded."""
     task = db.session.get(HumanTask, str(task_id)) if _plausible_task_id(task_id) else None
     if task is None:
         raise NotFound(_l("Task %(id)s not found."), id=task_id)
     instance = db.session.get(ProcessInstance, task.instance_id)
-    if offered_to(user, task) or (instance is not None and can_view_instance(user, instance)):
-        return task
-    return visible_task(task.id, user)
+    if not (offered_to(user, task) or task.assignee_id == user.id
+            or (instance is not None and can_view_instance(user, instance))):
+        record_denied(user, "view task", instance_id=task.instance_id, task=task)
+        raise NotFound(_l("Task %(id)s not found."), id=task_id)
+    return task
 
 
-def readable_instance(instance_id: int, user: User, what: str = "view") -> ProcessInstance:
+def readable_instance(instance_id: int, user: User, what: str = "view instance") -> ProcessInstance:
     """The instance if `user` may see it; NotFound otherwise, with the attempt recorded."""
     instance = db.session.get(ProcessInstance, instance_id) if 0 < instance_id <= MAX_ID else None
     if instance is None:
@@ -90,7 +91,7 @@ def instance_tasks(instance_id: int) -> list[HumanTask]:
 
 def audit_trail(instance_id: int, user: User, page: int = 1, per_page: int = 100) -> Paged:
     """The instance's audit trail, oldest first, if `user` may see the instance."""
-    instance = readable_instance(instance_id, user, "audit")
+    instance = readable_instance(instance_id, user, "view audit")
     query = select(AuditEvent).where(AuditEvent.instance_id == instance.id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = list(db.session.scalars(query.order_by(AuditEvent.id).offset((page - 1) * per_page).limit(per_page)))

@@ -24,6 +24,7 @@ from .directory_xlsx import ORG_SHEET, STAFF_SHEET, Problem
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 _TITLES = {c.key: c.title for c in (*xlsx.ORG_COLUMNS, *xlsx.STAFF_COLUMNS)}
+_UNKNOWN = _l("unknown organisation «%(value)s»: it is neither on the sheet «%(sheet)s» nor in the system")
 
 
 class ImportRefused(EngineError):
@@ -143,13 +144,12 @@ def _check_units(sheet, known: dict, problems: list) -> dict:
 
 def _check_links(check, row, kinds, parents, host):
     values, number = row.values, row.number
-    unknown = _l("unknown organisation «%(value)s»: it is neither on the sheet «%(sheet)s» nor in the system")
     parent = values["parent"]
     if parent:
         if parent == values["code"]:
             check.add(number, "parent", (_l("an organisation cannot be its own parent"), {}))
         elif parent not in kinds:
-            check.add(number, "parent", (unknown, {"value": parent, "sheet": ORG_SHEET}))
+            check.add(number, "parent", (_UNKNOWN, {"value": parent, "sheet": ORG_SHEET}))
         else:
             loop = rules.parent_loop(values["code"], parent, parents)
             if loop:
@@ -158,8 +158,8 @@ def _check_links(check, row, kinds, parents, host):
         if not host:
             check.add(number, "host", (_l("a PPE needs the code of its host school"), {}))
         elif host not in kinds:
-            check.add(number, "host", (unknown, {"value": host, "sheet": ORG_SHEET}))
-        elif kinds[host] != "school":
+            check.add(number, "host", (_UNKNOWN, {"value": host, "sheet": ORG_SHEET}))
+        elif kinds[host] not in (None, "school"):  # (None: its own row has a bad kind, reported there)
             check.add(number, "host", (_l("the host «%(value)s» is «%(kind)s», not a school"),
                                        {"value": host, "kind": rules.KIND_LABELS.get(kinds[host], kinds[host])}))
     elif values["host"] and values["kind"]:
@@ -172,6 +172,10 @@ def _check_staff(sheet, known: dict, units: dict, problems: list) -> dict:
     kinds = {code: unit.kind for code, unit in known.items()}
     kinds.update({code: row.values["kind"] for code, row in units.items()})
     people, held = {}, {}
+    logins = sorted({cells["login"] for _n, cells in sheet.rows if cells.get("login")})
+    stored = set()
+    for start in range(0, len(logins), 500):
+        stored.update(db.session.scalars(select(User.login).where(User.login.in_(logins[start:start + 500]))))
     for number, cells in sheet.rows:
         login = cells.get("login")
         if not login:
@@ -180,7 +184,8 @@ def _check_staff(sheet, known: dict, units: dict, problems: list) -> dict:
             check.add(number, "login", rules.check_login(login))
         full_name = cells.get("full_name")
         if not full_name:
-            check.add(number, "full_name", rules.REQUIRED)
+            if login not in stored:  # a new user needs a name; a blank cell keeps a stored one
+                check.add(number, "full_name", rules.REQUIRED)
         else:
             check.add(number, "full_name", rules.check_text(full_name, rules.FULL_NAME_MAX))
         for key, rule in (("email", rules.check_email), ("password", rules.check_password)):
@@ -217,9 +222,10 @@ def _check_role(check, number, cells, kinds):
     if check.add(number, "role", found):
         return None
     if unit and unit not in kinds:
-        check.add(number, "unit", (_l("unknown organisation «%(value)s»: it is neither on the sheet «%(sheet)s» "
-                                      "nor in the system"), {"value": unit, "sheet": ORG_SHEET}))
+        check.add(number, "unit", (_UNKNOWN, {"value": unit, "sheet": ORG_SHEET}))
         return None
+    if unit and kinds[unit] is None:
+        return None  # the unit's row has a bad kind, reported there
     if check.add(number, "unit" if unit else "role", rules.check_role_unit(role, unit, kinds.get(unit))):
         return None
     return role, unit

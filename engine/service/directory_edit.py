@@ -189,10 +189,10 @@ def add_membership(user_id: int, role: str, unit_code: str | None, actor: str) -
     return membership
 
 
-def remove_membership(membership_id: int, actor: User) -> None:
+def remove_membership(membership_id: int, actor: User, user_id: int | None = None) -> None:
     with store.transaction():
         membership = db.session.get(Membership, membership_id)
-        if membership is None:
+        if membership is None or user_id not in (None, membership.user_id):
             raise NotFound(_l("Membership %(id)s not found."), id=membership_id)
         if membership.user_id == actor.id and membership.role == roles.ADMIN:
             raise EngineError(_l("You cannot take the administrator role from yourself."))

@@ -116,12 +116,14 @@ def check_role_unit(role: str, unit: str | None, unit_kind: str | None):
 
 
 def parent_loop(code: str, parent: str | None, parents: dict) -> list | None:
-    """The loop `code` would close by taking `parent` (given every unit's parent code), or None."""
+    """The loop through `code` that taking `parent` would close (given every unit's parent code), or None."""
     path, seen = [code], {code}
     while parent is not None:
         path.append(parent)
-        if parent in seen:
+        if parent == code:
             return path
+        if parent in seen:
+            return None  # a loop above, not through `code`: reported on its own rows
         seen.add(parent)
         parent = parents.get(parent)
     return None

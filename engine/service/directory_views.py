@@ -107,6 +107,12 @@ def unit_options(kind: str | None = None) -> list[tuple[str, str]]:
                   key=lambda c: _natural(c[1]))
 
 
+def unit_members(unit_id: int) -> list:
+    """[(user, role)] of everyone holding a role at the unit."""
+    return db.session.execute(select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+                              .where(Membership.unit_id == unit_id).order_by(User.login, Membership.role)).all()
+
+
 def role_options() -> list[tuple[str, str]]:
     return [(r.code, r.title) for r in roles.catalogue().values()]
 

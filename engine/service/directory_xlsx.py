@@ -248,6 +248,6 @@ def workbook(kinds: list, roles: list, units: list, org_rows: list, staff_rows: 
 
 
 def _dropdown(ws, letter, source):
-    check = DataValidation(type="list", formula1=f"={source}", allow_blank=True, showErrorMessage=False)
+    check = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=False)
     check.add(f"{letter}2:{letter}5001")
     ws.add_data_validation(check)

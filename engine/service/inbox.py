@@ -10,10 +10,11 @@ from sqlalchemy.orm import selectinload
 from .. import audit, clock, roles, store
 from ..assignment import is_city_staff, memberships, offered_filter, offered_to, visible_filter
 from ..db import db
-from ..errors import EngineError, NotFound, PermissionDenied, TaskNotReady
+from ..errors import ConflictError, EngineError, NotFound, PermissionDenied, TaskNotReady
 from ..models import HumanTask, Membership, ProcessInstance, SavedFilter, TaskComment, TaskSnooze, Unit, User
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
+from .denials import refuse
 from .tasks import get_task
 
 TABS = ("mine", "group", "available")
@@ -145,12 +146,10 @@ def visible_task(task_id: str, user: User) -> HumanTask:
     """The task, if `user` may see it; NotFound otherwise (a foreign task is not confirmed to exist), with the
     attempt recorded in the audit trail. Call it outside a transaction."""
     task = db.session.get(HumanTask, str(task_id))
-    if task is None or not db.session.scalar(select(HumanTask.id).where(HumanTask.id == task.id,
-                                                                        visible_filter(user))):
-        if task is not None:
-            with store.transaction():
-                audit.record("denied", user.login, instance_id=task.instance_id, task=task, message="view")
+    if task is None:
         raise NotFound(_l("Task %(id)s not found."), id=task_id)
+    if not db.session.scalar(select(HumanTask.id).where(HumanTask.id == task.id, visible_filter(user))):
+        refuse(user, "view task", instance_id=task.instance_id, task=task)
     return task
 
 
@@ -161,12 +160,16 @@ def reassign(task_id: str, user: User, to_login: str, reason: str) -> HumanTask:
         raise EngineError(_l("Give a reason for the reassignment."))
     from .people import user_by_login
     target = user_by_login(to_login)
+    task = get_task(task_id)
+    if not (task.assignee_id in (None, user.id) and offered_to(user, task)):
+        refuse(user, "reassign", instance_id=task.instance_id, task=task,
+               message=_l("You may reassign only a task that is offered to you or claimed by you."))
     with store.transaction():
         task = get_task(task_id)
         if task.state != TaskStatus.READY:
             raise TaskNotReady(_l("The task is no longer open."))
-        if not (task.assignee_id in (None, user.id) and offered_to(user, task)):
-            raise PermissionDenied(_l("You may reassign only a task that is offered to you or claimed by you."))
+        if task.assignee_id not in (None, user.id):
+            raise ConflictError(_l("Someone else has just claimed this task."))
         if not target.active or not offered_to(target, task):
             raise EngineError(_l("%(name)s does not hold the role «%(role)s» for this unit; the task cannot be "
                                  "given to them."), name=target.full_name or target.login, role=task.role)
@@ -194,10 +197,11 @@ def colleagues_for(task: HumanTask, user: User) -> list[User]:
 
 def snooze(task_id: str, user: User, until: date | None) -> None:
     """Hide the task from `user`'s inbox until the start of `until` (None: show it again now)."""
+    task = get_task(task_id)
+    if not offered_to(user, task) and task.assignee_id != user.id:
+        refuse(user, "snooze", instance_id=task.instance_id, task=task,
+               message=_l("This task is not offered to you."))
     with store.transaction():
-        task = get_task(task_id)
-        if not offered_to(user, task) and task.assignee_id != user.id:
-            raise PermissionDenied(_l("This task is not offered to you."))
         row = db.session.scalar(select(TaskSnooze).where(TaskSnooze.task_id == task.id,
                                                          TaskSnooze.user_id == user.id))
         if until is None:
@@ -272,8 +276,10 @@ def saved_filters(user: User) -> list[SavedFilter]:
 
 
 def delete_filter(filter_id: int, user: User) -> None:
+    row = db.session.get(SavedFilter, filter_id)
+    if row is None:
+        raise NotFound(_l("Filter %(id)s not found."), id=filter_id)
+    if row.owner_id != user.id:
+        refuse(user, f"delete filter {filter_id}", message=_l("Only its author can delete a filter."))
     with store.transaction():
-        row = db.session.get(SavedFilter, filter_id)
-        if row is None or row.owner_id != user.id:
-            raise NotFound(_l("Filter %(id)s not found."), id=filter_id)
-        db.session.delete(row)
+        db.session.delete(db.session.get(SavedFilter, filter_id))

@@ -11,7 +11,6 @@ from ..bpmn.spec_cache import bundle_for
 from ..db import db
 from ..errors import InvalidState, NotFound, ProcessError
 from ..models import DeployedProcess, Deployment, HumanTask, InstanceWait, ProcessInstance, Unit
-from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
 from .. import actions
 from .execution import execute, mark_failed

@@ -15,9 +15,10 @@ operator may re-send by clearing it). The alternative, holding the row lock whil
 least once instead: a crash after the server accepted the message and before the commit would send it twice,
 and on SQLite every writer of the application would wait for the SMTP conversation.
 
-State of a row: sent (`sent_at` set); pending (`last_error` empty or a plain error of a failed attempt, and
-another attempt is due: attempt n may be made MAIL_RETRY_MINUTES[n] minutes after the message was written);
-given up (all attempts failed); claimed, uncertain or rejected (`last_error` starts with "[").
+State of a row: sent (`sent_at` set); pending (`last_error` empty, or the plain error of a failed attempt while
+attempts remain); given up (all attempts failed); claimed, uncertain or rejected (`last_error` starts with "[").
+The first attempt is made at once (after the commit); attempt n + 1 is due MAIL_RETRY_MINUTES[n - 1] minutes after
+the message was written, so a server that is down for a while costs retries spread over hours, not one minute.
 """
 import hashlib
 import logging
@@ -25,8 +26,10 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.header import Header
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr, format_datetime, parseaddr
 
 from flask import current_app
 from sqlalchemy import and_, or_, select
@@ -62,8 +65,12 @@ def wake_senders() -> None:
     beat's sweep (every MAIL_SWEEP_SECONDS)."""
     if not enabled():
         return
+    celery = current_app.extensions["celery"]
     try:
-        current_app.extensions["celery"].send_task("gia.send_mail", retry=False)
+        with celery.producer_or_acquire() as producer:
+            # One quick try: by default kombu keeps reconnecting for seconds, and the user is waiting.
+            producer.connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            celery.send_task("gia.send_mail", producer=producer, retry=False)
     except Exception as exc:  # noqa: BLE001 - the step has committed; its mail goes out with the next sweep
         log.warning("could not queue gia.send_mail (mail waits for the next sweep): %s", exc)
 
@@ -99,11 +106,11 @@ def _schedule() -> list[timedelta]:
 
 def _due(now):
     """Rows to send now: unsent, not claimed/uncertain/rejected, and the next attempt's time has come."""
-    attempts_due = [and_(EmailOutbox.attempts == n, EmailOutbox.created_at <= now - wait)
-                    for n, wait in enumerate(_schedule())]
+    retries = [and_(EmailOutbox.attempts == n, EmailOutbox.created_at <= now - wait)
+               for n, wait in enumerate(_schedule(), start=1)]
     return and_(EmailOutbox.sent_at.is_(None),
                 or_(EmailOutbox.last_error.is_(None), EmailOutbox.last_error.notlike("[%")),
-                or_(*attempts_due))
+                or_(EmailOutbox.attempts == 0, *retries))
 
 
 def _claim():
@@ -135,20 +142,22 @@ def _record(row_id, outcome, error, attempt, result: SendResult) -> None:
             result.given_up.append(row_id)
         else:  # failed or unreachable: not accepted, may be tried again
             row.last_error = error[:4000]
-            (result.given_up if attempt >= len(_schedule()) else result.failed).append(row_id)
+            (result.given_up if attempt > len(_schedule()) else result.failed).append(row_id)
 
 
-def _message(row: EmailOutbox, sender: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
+def _message(row: EmailOutbox, sender: str) -> MIMEText:
+    # The classic email API: the modern one folds a long Cyrillic subject into encoded words with the space
+    # between two words outside them, and readers then drop it ("в ППЭ" is shown as "вППЭ").
+    message = MIMEText(row.body, "plain", "utf-8")  # base64: 7-bit clean for any server
+    name, address = parseaddr(sender)
+    message["From"] = formataddr((name, address), charset="utf-8")
     message["To"] = row.to_addr
-    message["Subject"] = row.subject
+    message["Subject"] = Header(row.subject, "utf-8")
     message["Date"] = format_datetime(row.created_at)
     # The same event always has the same Message-ID, so that a mail client would fold a copy into one.
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "gia-flow"
+    domain = address.rpartition("@")[2] or "gia-flow"
     message["Message-ID"] = f"<{hashlib.sha256(row.event_key.encode()).hexdigest()[:32]}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(row.body, cte="base64")
     return message
 
 
@@ -181,7 +190,7 @@ class _Sender:
             raise
         return conn
 
-    def send(self, message: EmailMessage) -> tuple[str, str | None]:
+    def send(self, message: MIMEText) -> tuple[str, str | None]:
         kept = self.conn is not None
         if self.conn is None:
             try:
@@ -189,7 +198,7 @@ class _Sender:
             except (OSError, smtplib.SMTPException) as exc:
                 return "unreachable", _describe(exc)
         conn = self.conn
-        sender, recipient = parseaddr(message["From"])[1], message["To"]
+        sender, recipient = parseaddr(str(message["From"]))[1], message["To"]
         try:
             code, reply = conn.mail(sender)
             if code == 250:
@@ -205,7 +214,7 @@ class _Sender:
         try:
             # data() raises SMTPDataError only when DATA itself is refused (before any of the message is sent);
             # any other failure inside it may come after the server took the message.
-            code, reply = conn.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
+            code, reply = conn.data(message.as_bytes(policy=compat32.clone(linesep="\r\n")))
         except smtplib.SMTPDataError as exc:
             _quietly(conn.rset)
             return ("rejected" if exc.smtp_code >= 500 else "failed"), _describe(exc)

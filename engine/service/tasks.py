@@ -14,6 +14,7 @@ from ..errors import ConflictError, InvalidData, NotFound, PermissionDenied, Tas
 from ..models import Attachment, HumanTask, ProcessInstance, User
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
+from .denials import refuse
 from .execution import execute
 
 
@@ -67,10 +68,12 @@ def claim(task_id: str, user: User) -> HumanTask:
 
 
 def unclaim(task_id: str, user: User) -> HumanTask:
+    task = get_task(task_id)
+    if task.assignee_id != user.id and not may_act(user, task):
+        refuse(user, "unclaim", instance_id=task.instance_id, task=task,
+               message=_l("Only the person who claimed the task can release it."))
     with store.transaction():
         task = get_task(task_id)
-        if task.assignee_id != user.id and not may_act(user, task):
-            raise PermissionDenied(_l("Only the person who claimed the task can release it."))
         task.assignee_id = None
         audit.record("unclaim", user.login, instance_id=task.instance_id, task=task)
     return task
@@ -127,10 +130,7 @@ _DENIED = _l("You may not act on this task: it is offered to another role or uni
 
 
 def _deny(user, row, what: str):
-    """Record the refused attempt in the audit trail (its own transaction), then refuse."""
-    with store.transaction():
-        audit.record("denied", user.login, instance_id=row.instance_id, task=row, message=what)
-    raise PermissionDenied(_DENIED)
+    refuse(user, what, instance_id=row.instance_id, task=row, message=_DENIED)
 
 
 def _state_word(state: str) -> str:

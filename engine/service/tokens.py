@@ -54,10 +54,14 @@ def create_token(user: User, name: str, days: int | None = None) -> tuple[ApiTok
 
 def revoke_token(token_id: int, user: User) -> ApiToken:
     """Revoke one of `user`'s tokens; it stops working at once."""
+    row = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    if row is None or row.user_id != user.id:
+        if row is not None:  # someone else's token: refused like a missing one, and recorded
+            with store.transaction():
+                audit.record("denied", user.login, message=f"revoke api token {row.id}")
+        raise NotFound(_l("Token %(id)s not found."), id=token_id)
     with store.transaction():
         row = db.session.get(ApiToken, token_id)
-        if row is None or row.user_id != user.id:
-            raise NotFound(_l("Token %(id)s not found."), id=token_id)
         if row.revoked_at is not None:
             raise InvalidState(_l("The token «%(name)s» is already revoked."), name=row.name)
         row.revoked_at = clock.now()

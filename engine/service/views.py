@@ -9,9 +9,10 @@ from sqlalchemy import and_, or_, select
 from .. import store
 from ..assignment import can_view_instance, may_act, memberships, offered_to, task_properties, visible_units
 from ..db import db
-from ..errors import NotFound, PermissionDenied
+from ..errors import NotFound
 from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, Unit, User
 from ..roles import is_city_wide
+from .denials import refuse
 from .instances import latest
 from .jsonsafe import jsonsafe
 
@@ -32,8 +33,8 @@ def task_page(task_id: str, user: User) -> TaskPage:
     if task is None:
         raise NotFound(_l("Task %(id)s not found."), id=task_id)
     instance = db.session.get(ProcessInstance, task.instance_id)
-    if not (offered_to(user, task) or can_view_instance(user, instance)):
-        raise PermissionDenied(_l("This task is not yours to see."))
+    if not (offered_to(user, task) or task.assignee_id == user.id or can_view_instance(user, instance)):
+        refuse(user, "view task", instance_id=instance.id, task=task)
     workflow = store.workflow_of(instance)
     try:
         spiff_task = workflow.get_task_from_id(UUID(task.id))
@@ -53,7 +54,7 @@ def instance_page(instance_id: int, user: User) -> dict:
     if instance is None:
         raise NotFound(_l("Instance %(id)s not found."), id=instance_id)
     if not can_view_instance(user, instance):
-        raise PermissionDenied(_l("This instance is not yours to see."))
+        refuse(user, "view instance", instance_id=instance.id)
     tasks = list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                                     .order_by(HumanTask.created_at, HumanTask.seq)))
     trail = list(db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)

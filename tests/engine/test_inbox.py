@@ -168,7 +168,7 @@ def test_comments_are_kept_in_order_and_only_for_who_may_see_the_task(org, two_c
     engine.comment(check17.id, org["iao"], "Хорошо")
     assert [(c.author, c.text) for c in engine.comments(check17.id)] == [
         ("tech17", "Генератор проверим в пятницу"), ("iao", "Хорошо")]
-    with pytest.raises(engine.NotFound):
+    with pytest.raises(engine.PermissionDenied):
         engine.comment(check17.id, org["head12"], "подсматриваю")
     with pytest.raises(engine.EngineError):
         engine.comment(check17.id, org["tech17"], "   ")

@@ -17,6 +17,9 @@ from .auth import authenticate
 
 PREFIX = "/api/v1"
 BLUEPRINTS = (tasks.blp, instances.blp)
+for _blueprint in BLUEPRINTS:  # once, at import: a blueprint is set up before its first registration
+    _blueprint.before_request(authenticate)
+    errors.register(_blueprint)
 
 
 class GiaApi(Api):
@@ -41,9 +44,6 @@ def init_app(app, csrf) -> GiaApi:
     api = GiaApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for blueprint in BLUEPRINTS:
-        if not blueprint.before_request_funcs.get(None):
-            blueprint.before_request(authenticate)
-            errors.register(blueprint)
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     return api

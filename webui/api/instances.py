@@ -13,7 +13,7 @@ from engine.service.views import unit_names
 from . import schemas
 from .auth import api_user
 
-blp = Blueprint("instances", __name__, url_prefix="/api/v1",
+blp = Blueprint("api-instances", __name__, url_prefix="/api/v1",
                 description="Process instances: list, detail with data and history, audit trail, files.")
 _INSTANCE_ID = {"in": "path", "name": "instance_id", "required": True, "schema": {"type": "integer", "minimum": 0},
                 "description": "The instance's id."}
@@ -59,21 +59,24 @@ def audit(args, instance_id):
     return _paged(engine.audit_trail(instance_id, api_user(), **args))
 
 
-@blp.route("/files/<int:file_id>", parameters=[{"in": "path", "name": "file_id", "required": True,
-                                                 "schema": {"type": "integer", "minimum": 0}}])
+@blp.route("/files/<int:attachment_id>", parameters=[{"in": "path", "name": "attachment_id", "required": True,
+                                                       "schema": {"type": "integer", "minimum": 0}}])
 @blp.response(200, description="The file's bytes, with its content type.",
               content_type="application/octet-stream")
 @blp.alt_response(404, schema=schemas.Error, description="No such file, or not yours to see.")
-def download(file_id):
+def download(attachment_id):
     """A file attached to an instance I may see"""
     user = api_user()
-    attachment = db.session.get(Attachment, file_id) if 0 < file_id <= MAX_ID else None
+    attachment = db.session.get(Attachment, attachment_id) if 0 < attachment_id <= MAX_ID else None
     if attachment is None or attachment.instance_id is None:
-        raise engine.NotFound(_l("File %(id)s not found."), id=file_id)
+        raise engine.NotFound(_l("File %(id)s not found."), id=attachment_id)
     try:
-        engine.readable_instance(attachment.instance_id, user, f"file {attachment.id}")
+        engine.readable_instance(attachment.instance_id, user, f"download file {attachment.id}")
     except engine.NotFound:
-        raise engine.NotFound(_l("File %(id)s not found."), id=file_id) from None
-    return send_file(attachments.path_of(attachment), mimetype=attachment.content_type,
+        raise engine.NotFound(_l("File %(id)s not found."), id=attachment_id) from None
+    path = attachments.path_of(attachment)
+    if not path.is_file():  # the bytes were lost (a restore without the upload folder): say so, do not fail
+        raise engine.NotFound(_l("File %(id)s not found."), id=attachment_id)
+    return send_file(path, mimetype=attachment.content_type,
                      download_name=attachment.filename, as_attachment=True)
 

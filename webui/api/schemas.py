@@ -50,25 +50,41 @@ class Day(_Translated, ma.fields.Date):
     MESSAGES = {"invalid": _l("Expected a date as YYYY-MM-DD."), "format": _l("Expected a date as YYYY-MM-DD.")}
 
 
-def one_of(choices):
-    def check(value):
-        if value not in choices:
-            raise ValidationError(_("Choose one of: %(choices)s.", choices=", ".join(choices)))
-    return check
+class OneOf:
+    """Validators as classes with the attributes apispec reads (choices; min and max; equal), so that the limits
+    appear in the OpenAPI document too."""
+
+    def __init__(self, choices):
+        self.choices = list(choices)
+
+    def __call__(self, value):
+        if value not in self.choices:
+            raise ValidationError(_("Choose one of: %(choices)s.", choices=", ".join(self.choices)))
 
 
-def between(low, high):
-    def check(value):
-        if not low <= value <= high:
-            raise ValidationError(_("Enter a value from %(min)s to %(max)s.", min=low, max=high))
-    return check
+class Between:
+    def __init__(self, low, high):
+        self.min, self.max = low, high
+
+    def __call__(self, value):
+        if not self.min <= value <= self.max:
+            raise ValidationError(_("Enter a value from %(min)s to %(max)s.", min=self.min, max=self.max))
 
 
-def length(most: int):
-    def check(value):
-        if len(value) > most:
-            raise ValidationError(_("At most %(n)s characters.", n=most))
-    return check
+class MaxLength:
+    def __init__(self, most: int):
+        self.min, self.max, self.equal = None, most, None
+
+    def __call__(self, value):
+        if len(value) > self.max:
+            raise ValidationError(_("At most %(n)s characters.", n=self.max))
+
+
+def in_years(value: date):
+    """Dates far from now are refused before they reach date arithmetic."""
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError(_("Enter a date from %(min)s to %(max)s.", min=EARLIEST.isoformat(),
+                                max=LATEST.isoformat()))
 
 
 class Schema(ma.Schema):
@@ -79,29 +95,29 @@ class PageArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = Int(load_default=1, validate=between(1, 100_000), metadata={"description": "Page number, from 1."})
-    per_page = Int(load_default=50, validate=between(1, 200), metadata={"description": "Items per page (≤ 200)."})
+    page = Int(load_default=1, validate=Between(1, 100_000), metadata={"description": "Page number, from 1."})
+    per_page = Int(load_default=50, validate=Between(1, 200), metadata={"description": "Items per page (≤ 200)."})
 
 
 class TaskQueryArgs(PageArgs):
     """The inbox filters (engine.InboxQuery)."""
-    tab = Text(load_default="available", validate=one_of(TABS),
+    tab = Text(load_default="available", validate=OneOf(TABS),
                metadata={"description": "mine: claimed by me; group: offered to me, unclaimed; available: all I "
                                         "may do", "enum": list(TABS)})
-    process_id = Text(validate=length(255), metadata={"description": "The activity (BPMN process id)."})
-    unit = Text(validate=length(64), metadata={"description": "The school or PPE code the task is for."})
+    process_id = Text(validate=MaxLength(255), metadata={"description": "The activity (BPMN process id)."})
+    unit = Text(validate=MaxLength(64), metadata={"description": "The school or PPE code the task is for."})
     overdue = Bool(load_default=False)
-    due_from = Day(validate=between(EARLIEST, LATEST))
-    due_to = Day(validate=between(EARLIEST, LATEST))
-    text = Text(validate=length(200), metadata={"description": "Part of the task name."})
+    due_from = Day(validate=in_years)
+    due_to = Day(validate=in_years)
+    text = Text(validate=MaxLength(200), metadata={"description": "Part of the task name."})
     snoozed = Bool(load_default=False, metadata={"description": "Show the tasks I snoozed instead of hiding them."})
-    sort = Text(load_default="due", validate=one_of(tuple(SORTS)), metadata={"enum": list(SORTS)})
+    sort = Text(load_default="due", validate=OneOf(SORTS))
 
 
 class InstanceQueryArgs(PageArgs):
-    process_id = Text(validate=length(255))
-    status = Text(validate=one_of(STATUSES), metadata={"enum": list(STATUSES)})
-    unit = Text(validate=length(64))
+    process_id = Text(validate=MaxLength(255))
+    status = Text(validate=OneOf(STATUSES))
+    unit = Text(validate=MaxLength(64))
 
 
 class FormData(Schema):
@@ -259,7 +275,8 @@ class ErrorBody(ma.Schema):
                                                                     "not_ready, conflict, …"})
     message = ma.fields.String(required=True, metadata={"description": "For people, in the caller's language."})
     field_errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
-                                  attribute="fields", data_key="fields", metadata={"description": "422: the messages of each field."})
+                                  attribute="fields", data_key="fields",
+                                  metadata={"description": "422: the messages of each field."})
 
 
 class Error(ma.Schema):

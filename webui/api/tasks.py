@@ -20,13 +20,13 @@ from .auth import api_user
 from .errors import ApiError
 from .formjson import definition_json, initial_json
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks",
+blp = Blueprint("api-tasks", __name__, url_prefix="/api/v1/tasks",
                 description="Human tasks: the inbox, a task with its form, claim, unclaim, complete.")
 _TASK_ID = {"in": "path", "name": "task_id", "required": True, "schema": {"type": "string"},
             "description": "The task's id (a UUID)."}
 
 
-@blp.route("", parameters=[])
+@blp.route("")
 @blp.arguments(schemas.TaskQueryArgs, location="query")
 @blp.response(200, schemas.TaskPage)
 def list_tasks(args):
@@ -87,7 +87,8 @@ def unclaim(task_id):
 
 
 @blp.route("/<task_id>/complete", methods=["POST"], parameters=[_TASK_ID])
-@blp.arguments(schemas.FormData, description="The form's data, shaped as the task's form definition says.")
+@blp.arguments(schemas.FormData, description="The form's data, shaped as the task's form definition says.",
+               example={"action": "Подавитель заменён", "fixed_on": "2021-03-24"})
 @blp.response(200, schemas.CompleteAnswer)
 @blp.alt_response(403, schema=schemas.Error, description="You may not complete this task.")
 @blp.alt_response(404, schema=schemas.Error, description="No such task, or not yours to see.")

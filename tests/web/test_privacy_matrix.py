@@ -1,0 +1,132 @@
+"""Nobody sees what isn't theirs: every route of the UI and of the API, asked by the head of school №12 about
+school №17's process, answers 403 or 404 and never shows its data; list pages leave it out; nothing changes; and
+each refusal of an existing object is in the audit log.
+
+The routes are read from the application's URL map, so a new route is covered (or fails here, asking for a sample
+value of its parameters) without anyone remembering to add it."""
+import io
+import re
+
+import pytest
+
+import engine
+from engine.db import db
+from engine.models import AuditEvent, HumanTask, ProcessInstance
+from tests.engine.a1 import checklist, only, start_check
+from tests.web.conftest import csrf
+
+SECRETS = ("ППЭ №17", "СОШ №17", "Подавитель не глушит", "jammer-secret.png", "Генератор в ремонте",
+           "Гасанов", "Омарова")
+OPEN_ROUTES = {"static", "auth.login", "auth.logout"}  # no data of anyone's behind them
+
+
+@pytest.fixture
+def school17(site, primary_app):
+    """School №17's PPE check: the checklist with a photo done, the fix task open, a comment, a saved filter."""
+    instance_id = start_check("ppe-17", due="2031-03-19")
+    check = only(instance_id, "checklist")
+    tech = site("tech17")
+    form = {"csrf_token": csrf(tech.get(f"/tasks/{check.id}")),
+            **_flat(checklist(faulty=["jammer"])), "jammer-comment": "Подавитель не глушит",
+            "jammer-photo": (io.BytesIO(b"\x89PNG\r\n\x1a\nsecret"), "jammer-secret.png")}
+    assert tech.post(f"/tasks/{check.id}", data=form, content_type="multipart/form-data").status_code == 302
+    fix = only(instance_id, "fix_task")
+    engine.comment(fix.id, engine.user_by_login("head17"), "Генератор в ремонте")
+    saved = engine.save_filter(engine.user_by_login("tech17"), "Мой фильтр", "private", engine.InboxQuery())
+    token, _plaintext = engine.create_token(engine.user_by_login("tech17"), "ноутбук")
+    photo = engine.detail(instance_id)["data"]["checklist"]["jammer"]["photo"]["attachment_id"]
+    return {"instance_id": instance_id, "task_id": fix.id, "attachment_id": photo, "filter_id": saved.id,
+            "bpmn_id": "ppe_tech_check", "token_id": token.id,
+            "login": "tech17", "user_id": engine.user_by_login("tech17").id, "unit_code": "ppe-17",
+            "code": "ppe-17", "unit_id": _unit_id("ppe-17"), "absence_id": _absence()}
+
+
+def _unit_id(code):
+    from engine.models import Unit
+    return db.session.query(Unit).filter_by(code=code).one().id
+
+
+def _absence():
+    from datetime import date
+    return engine.set_absence(engine.user_by_login("tech17"), "head17", date(2031, 1, 1), date(2031, 1, 2)).id
+
+
+def _flat(data, prefix=""):
+    out = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{name}-"))
+        elif isinstance(value, list):
+            for i, row in enumerate(value):
+                out.update(_flat(row, f"{name}-{i}-"))
+        elif value is not None:
+            out[name] = value
+    return out
+
+
+def _state(ids):
+    db.session.expire_all()
+    instance = db.session.get(ProcessInstance, ids["instance_id"])
+    task = db.session.get(HumanTask, ids["task_id"])
+    return instance.status, instance.lock_version, task.state, task.assignee_id
+
+
+def _url(rule, values, action):
+    url = rule.rule
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        value = action if type(converter).__name__ == "AnyConverter" else values.get(name)
+        if value is None:
+            pytest.fail(f"privacy matrix: no sample value for <{name}> in {rule.rule}; add it to the fixture")
+        url = re.sub(r"<[^>]*\b" + name + r">", str(value), url)
+    return url
+
+
+def _actions(rule):
+    converter = next((rule._converters[a] for a in rule.arguments
+                      if type(rule._converters[a]).__name__ == "AnyConverter"), None)
+    return list(converter.items) if converter is not None else [None]
+
+
+OBJECT_PARAMS = {"task_id", "instance_id", "attachment_id", "filter_id", "token_id", "absence_id", "user_id",
+                 "unit_id"}
+
+
+def _denials():
+    return db.session.query(AuditEvent).filter_by(action="denied", actor="head12").count()
+
+
+def test_another_schools_head_gets_403_or_404_on_every_route_and_never_its_data(site, primary_app, school17):
+    intruder = site("head12")
+    html_token = csrf(intruder.get("/"))
+    api_token = engine.create_token(engine.user_by_login("head12"), "matrix")[1]
+    before = _state(school17)
+    refused = []
+    for rule in primary_app.url_map.iter_rules():
+        if rule.endpoint in OPEN_ROUTES or "openapi" in rule.rule:
+            continue
+        is_api = rule.rule.startswith("/api/")
+        guarded = bool(OBJECT_PARAMS & set(rule.arguments)) or rule.rule.startswith("/admin")
+        for action in _actions(rule):
+            url = _url(rule, school17, action)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                headers = {"Authorization": f"Bearer {api_token}"} if is_api else {}
+                denials = _denials()
+                if method == "GET":
+                    response = intruder.get(url, headers=headers)
+                elif is_api:
+                    response = intruder.open(url, method=method, json={}, headers=headers)
+                else:
+                    response = intruder.open(url, method=method, data={
+                        "csrf_token": html_token, "to": "head12", "reason": "чужая задача", "text": "x",
+                        "until": "2031-03-30", "name": "x", "scope": "private"})
+                body = response.data.decode("utf-8", "replace")
+                leaked = [secret for secret in SECRETS if secret in body]
+                assert not leaked, f"{method} {url} showed {leaked} to another school's head"
+                if guarded:
+                    assert response.status_code in (403, 404), f"{method} {url} answered {response.status_code}"
+                    assert _denials() > denials, f"{method} {url} was refused without an audit record"
+                    refused.append(f"{method} {url}")
+    assert _state(school17) == before, "a refused request changed school №17's process"
+    assert len(refused) >= 30, refused  # tasks, instances, files, filters, profile, admin, API
