@@ -1098,8 +1098,8 @@ def main(argv=None):
         print(_table(("user", "path", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "target",
                       "verdict", "page"), rows))
         print(f"  client: {http[0][3].tool}; {http[0][3].note}")
-        print("  the load client, the two workers and PostgreSQL share the machine's CPUs; [proposal]: a gunicorn "
-              "whose app has install_proposal() in force")
+        print("  the load client, the two workers and PostgreSQL share the machine's CPUs"
+              + ("; [proposal]: a gunicorn whose app has install_proposal() in force" if not args.no_proposal else ""))
     if plans:
         print("\nEXPLAIN (ANALYZE, BUFFERS) of the statements that read human_task:\n")
         print("\n\n".join(plans))

@@ -8,7 +8,7 @@ from .errors import (ConflictError, EngineError, IncompatibleState, InvalidData,
                      NotFound, NothingWaiting, PermissionDenied, ProcessError, TaskNotReady)
 from .service.deploying import DeployResult, deploy
 from .service.instances import StartResult, cancel, detail, resume, retry, start, suspend
-from .service.inbox import (InboxPage, InboxQuery, colleagues_for, comment, comments, delete_filter, inbox, reassign,
+from .service.inbox import (InboxPage, InboxQuery, colleagues_for, comment, comments, delete_filter, inbox, inbox_counts, reassign,
                             save_filter, saved_filters, snooze, visible_task)
 from .service.people import (absences, authenticate, deactivate, end_absence, ensure_unit, ensure_user,
                              set_absence, user_by_login)
@@ -29,7 +29,7 @@ def init_app(app) -> None:
 __all__ = [
     "deploy", "start", "list_tasks", "get_task", "claim", "unclaim", "complete", "advance_timers", "cancel", "retry",
     "suspend", "resume", "detail", "deliver", "ensure_user", "ensure_unit", "user_by_login", "authenticate",
-    "inbox", "InboxQuery", "colleagues_for", "InboxPage", "reassign", "snooze", "comment", "comments", "visible_task", "save_filter",
+    "inbox", "inbox_counts", "InboxQuery", "colleagues_for", "InboxPage", "reassign", "snooze", "comment", "comments", "visible_task", "save_filter",
     "saved_filters", "delete_filter", "deactivate", "set_absence", "absences", "end_absence",
     "init_app", "DeployResult", "StartResult", "CompleteResult", "TickResult", "EngineError", "NotFound",
     "PermissionDenied", "TaskNotReady", "ConflictError", "InvalidState", "IncompatibleState", "NothingWaiting",

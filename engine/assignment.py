@@ -119,21 +119,26 @@ def may_act(user: User, task: HumanTask, held: list | None = None) -> bool:
     return offered_to(user, task, held)
 
 
-def offered_filter(user: User, held: list | None = None):
-    """A SQL condition on HumanTask selecting the tasks offered to `user` (the same rule as `offered_to`)."""
+def offer_parts(user: User, held: list | None = None) -> tuple[list, list[str]]:
+    """The rule of `offered_to` in SQL, in two parts: conditions on HumanTask for the unit-bound offers (a few
+    units' tasks) and the city-wide roles held (each offered that role's tasks across the city). The inbox queries
+    the parts separately, because one OR of both cannot use an index well."""
     if not user.active:
-        return false()
+        return [false()], []
     held = _held(user, held)
     units = sorted({h.unit for h in held if h.unit})
-    clauses = [and_(HumanTask.role.is_(None), or_(HumanTask.unit_code.is_(None), HumanTask.unit_code.in_(units)))]
-    city = sorted({h.role for h in held if roles.is_city_wide(h.role)})
-    if city:
-        clauses.append(HumanTask.role.in_(city))
+    local = [and_(HumanTask.role.is_(None), or_(HumanTask.unit_code.is_(None), HumanTask.unit_code.in_(units)))]
     for role in sorted({h.role for h in held if not roles.is_city_wide(h.role)}):
         role_units = sorted({h.unit for h in held if h.role == role and h.unit})
-        clauses.append(and_(HumanTask.role == role,
-                            or_(HumanTask.unit_code.is_(None), HumanTask.unit_code.in_(role_units))))
-    return or_(*clauses)
+        local.append(and_(HumanTask.role == role,
+                          or_(HumanTask.unit_code.is_(None), HumanTask.unit_code.in_(role_units))))
+    return local, sorted({h.role for h in held if roles.is_city_wide(h.role)})
+
+
+def offered_filter(user: User, held: list | None = None):
+    """A SQL condition on HumanTask selecting the tasks offered to `user` (the same rule as `offered_to`)."""
+    local, city = offer_parts(user, held)
+    return or_(*local, *([HumanTask.role.in_(city)] if city else []))
 
 
 def visible_filter(user: User, held: list | None = None):

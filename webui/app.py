@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
 
+    _one_instant_per_request(app)
     from . import auth, errors, filters, inbox, monitor, tasks
     auth.init_app(app)
     filters.init_app(app)
@@ -46,6 +47,23 @@ def create_app(overrides: dict | None = None) -> Flask:
     from engine.jobs import init_celery
     init_celery(app)
     return app
+
+
+def _one_instant_per_request(app):
+    """A request sees one engine time (the clock setting is read once, not at every date on the page)."""
+    from flask import g
+    from engine import clock
+
+    @app.before_request
+    def _enter():
+        g.gia_instant = clock.one_instant()
+        g.gia_instant.__enter__()
+
+    @app.teardown_request
+    def _leave(_exc):
+        instant = g.pop("gia_instant", None)
+        if instant is not None:
+            instant.__exit__(None, None, None)
 
 
 def _migrations_dir():

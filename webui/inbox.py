@@ -23,8 +23,9 @@ EXPORT_LIMIT = 10_000
 @login_required
 def index():
     query = InboxQuery.from_params(request.args)
-    page = engine.inbox(current_user, query)
-    counts = {tab: engine.inbox(current_user, InboxQuery(tab=tab, per_page=1)).total for tab in engine.service.inbox.TABS}
+    held = memberships(current_user)
+    page = engine.inbox(current_user, query, held)
+    counts = engine.inbox_counts(current_user, held)
     columns = sorted({key for task in page.items for key in (task.columns or {})})
     return render_template("inbox.html", page=page, query=query, counts=counts, columns=columns,
                            notes=notifications(current_user), now=clock.now(),

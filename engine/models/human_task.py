@@ -35,7 +35,7 @@ class HumanTask(db.Model):
     unit_code: Mapped[str | None] = mapped_column(String(64))
     form_key: Mapped[str | None] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(20))
-    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     process_id: Mapped[str | None] = mapped_column(String(255))  # the instance's, for the inbox's activity filter
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

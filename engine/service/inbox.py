@@ -4,11 +4,11 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from .. import audit, clock, roles, store
-from ..assignment import is_city_staff, memberships, offered_filter, offered_to, visible_filter
+from ..assignment import is_city_staff, memberships, offer_parts, offered_to, visible_filter
 from ..db import db
 from ..errors import ConflictError, EngineError, NotFound, PermissionDenied, TaskNotReady
 from ..models import HumanTask, Membership, ProcessInstance, SavedFilter, TaskComment, TaskSnooze, Unit, User
@@ -18,13 +18,8 @@ from .denials import refuse
 from .tasks import get_task
 
 TABS = ("mine", "group", "available")
-SORTS = {"due": (HumanTask.due_at.asc().nulls_last(), HumanTask.id),
-         "-due": (HumanTask.due_at.desc().nulls_last(), HumanTask.id),
-         "created": (HumanTask.created_at.asc(), HumanTask.id),
-         "-created": (HumanTask.created_at.desc(), HumanTask.id),
-         "name": (HumanTask.name.asc(), HumanTask.id),
-         "unit": (HumanTask.unit_code.asc().nulls_last(), HumanTask.due_at.asc().nulls_last(), HumanTask.id)}
-COUNT_CAP = 10_000  # counting beyond this only slows the page down
+SORTS = ("due", "-due", "created", "-created", "name", "unit")
+COUNT_CAP = 1_000  # "1000+": counting further only slows the page down
 
 
 @dataclass
@@ -95,18 +90,65 @@ class InboxPage:
         return max(1, -(-self.total // self.query.per_page))
 
 
-def inbox(user: User, query: InboxQuery | None = None) -> InboxPage:
-    """One page of the tasks `user` may see, by tab and filters, with the total."""
+def inbox(user: User, query: InboxQuery | None = None, held: list | None = None) -> InboxPage:
+    """One page of the tasks `user` may see, by tab and filters, with the total (capped at COUNT_CAP).
+
+    The offer rule has two parts (engine.assignment.offer_parts): the tasks of the user's own units, a bounded
+    set, and for each city-wide role held, that role's tasks across the city. Each part is a branch ordered and
+    limited on its own (a city-wide role's branch is read in page order from ix_human_task_role_due), and the
+    branches are merged: a page costs about its own rows, whatever the size of the city and of its history."""
     query = query or InboxQuery()
     now = clock.now()
-    held = memberships(user)
-    conditions = [HumanTask.state == TaskStatus.READY, ProcessInstance.status.in_(InstanceStatus.ACTIVE)]
-    if query.tab == "mine":
-        conditions.append(HumanTask.assignee_id == user.id)
-    elif query.tab == "group":
-        conditions += [HumanTask.assignee_id.is_(None), offered_filter(user, held)]
-    else:
-        conditions.append(or_(offered_filter(user, held), HumanTask.assignee_id == user.id))
+    held = memberships(user, on=now.astimezone(clock.local_zone()).date()) if held is None else held
+    branches = _branches(user, held, query.tab)
+    if not branches:
+        return InboxPage([], 0, False, query)
+    common = _filters(user, query, now)
+    end = query.page * query.per_page
+    table = HumanTask.__table__
+    keys = (table.c.id, table.c.due_at, table.c.created_at, table.c.name, table.c.unit_code)
+    ranked = _merge([select(*keys).where(*common, condition).order_by(*_order(table.c, query.sort, bounded))
+                     .limit(end) for condition, bounded in branches])
+    ids = list(db.session.scalars(select(ranked.c.id).order_by(*_order(ranked.c, query.sort))
+                                  .offset(end - query.per_page).limit(query.per_page)))
+    rows = {t.id: t for t in db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ids))
+                                                .options(selectinload(HumanTask.assignee)))} if ids else {}
+    items = [rows[i] for i in ids]
+    total = _count(branches, common)
+    until = dict(db.session.execute(select(TaskSnooze.task_id, TaskSnooze.until).where(
+        TaskSnooze.user_id == user.id, TaskSnooze.task_id.in_(ids), TaskSnooze.until > now)).all()) \
+        if query.snoozed and ids else {}
+    return InboxPage(items, min(total, COUNT_CAP), total > COUNT_CAP, query, until)
+
+
+def inbox_counts(user: User, held: list | None = None) -> dict[str, int]:
+    """How many tasks each tab holds (capped at COUNT_CAP), without loading any."""
+    now = clock.now()
+    held = memberships(user, on=now.astimezone(clock.local_zone()).date()) if held is None else held
+    common = _filters(user, InboxQuery(), now)
+    return {tab: min(_count(_branches(user, held, tab), common), COUNT_CAP) for tab in TABS}
+
+
+def _branches(user, held, tab) -> list[tuple]:
+    """(condition, bounded) per branch: `bounded` marks the unit-bound branch, a small set better sorted than
+    read in index order."""
+    local, city = offer_parts(user, held)
+    if tab == "mine":
+        return [(HumanTask.assignee_id == user.id, True)]
+    if tab == "group":
+        return ([(and_(HumanTask.assignee_id.is_(None), or_(*local)), True)]
+                + [(and_(HumanTask.assignee_id.is_(None), HumanTask.role == role), False) for role in city])
+    mine = HumanTask.assignee_id == user.id
+    if city:  # my claimed tasks of a city-wide role come with that role's branch
+        mine = and_(mine, or_(HumanTask.role.is_(None), HumanTask.role.notin_(city)))
+    return [(or_(*local, mine), True)] + [(HumanTask.role == role, False) for role in city]
+
+
+def _filters(user, query, now) -> list:
+    conditions = [HumanTask.state == TaskStatus.READY,
+                  # completed and cancelled instances hold no READY task; these two statuses do
+                  ~exists().where(ProcessInstance.id == HumanTask.instance_id,
+                                  ProcessInstance.status.in_((InstanceStatus.SUSPENDED, InstanceStatus.ERROR)))]
     if query.process_id:
         conditions.append(HumanTask.process_id == query.process_id)
     if query.unit:
@@ -122,16 +164,32 @@ def inbox(user: User, query: InboxQuery | None = None) -> InboxPage:
     snoozed = exists().where(TaskSnooze.task_id == HumanTask.id, TaskSnooze.user_id == user.id,
                              TaskSnooze.until > now)
     conditions.append(snoozed if query.snoozed else ~snoozed)
-    base = select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(*conditions)
-    items = list(db.session.scalars(base.options(selectinload(HumanTask.assignee)).order_by(*SORTS[query.sort])
-                                    .offset((query.page - 1) * query.per_page).limit(query.per_page)))
-    capped = select(HumanTask.id).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id) \
-        .where(*conditions).limit(COUNT_CAP + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(capped))
-    until = dict(db.session.execute(select(TaskSnooze.task_id, TaskSnooze.until).where(
-        TaskSnooze.user_id == user.id, TaskSnooze.task_id.in_([t.id for t in items]),
-        TaskSnooze.until > now)).all()) if query.snoozed else {}
-    return InboxPage(items, min(total, COUNT_CAP), total > COUNT_CAP, query, until)
+    return conditions
+
+
+def _order(c, sort: str, bounded: bool = False) -> tuple:
+    """ORDER BY for `sort` over columns `c`. For a bounded branch the due date is wrapped in an expression no index
+    yields in order, so that PostgreSQL fetches the branch's few rows and sorts them rather than walking a due-date
+    index over the whole table, hoping to meet the branch's rows early."""
+    due = func.coalesce(c.due_at, c.due_at) if bounded else c.due_at
+    return {"due": (due.asc().nulls_last(), c.id), "-due": (due.desc().nulls_last(), c.id),
+            "created": (c.created_at.asc(), c.id), "-created": (c.created_at.desc(), c.id),
+            "name": (c.name.asc(), c.id), "unit": (c.unit_code.asc().nulls_last(), due.asc().nulls_last(), c.id)}[sort]
+
+
+def _merge(selects):
+    if len(selects) == 1:
+        return selects[0].subquery("inbox")
+    return union_all(*[select(s.subquery()) for s in selects]).subquery("inbox")
+
+
+def _count(branches, common) -> int:
+    """Tasks in the branches, counted up to COUNT_CAP + 1 (the branches do not overlap)."""
+    if not branches:
+        return 0
+    table = HumanTask.__table__
+    ids = _merge([select(table.c.id).where(*common, condition).limit(COUNT_CAP + 1) for condition, _ in branches])
+    return db.session.scalar(select(func.count()).select_from(select(ids.c.id).limit(COUNT_CAP + 1).subquery()))
 
 
 def _day_start(day: date) -> datetime:
