@@ -97,3 +97,25 @@ def test_comment_with_a_photo_is_seen_by_the_department_not_by_another_school(pa
     expect(page.locator("main")).not_to_contain_text("Чек-лист")
     assert page.goto(f"{base}/tasks/{task_id}").status == 403
     assert page.goto(f"{base}{file_url}").status == 404
+
+
+def test_deputy_receives_the_tasks_of_an_absent_colleague(page, check_for_ppe17):
+    base, task_id = check_for_ppe17
+    sign_in(page, base, "head17")
+    expect(page.locator("table.inbox")).to_have_count(0)  # the check is the PPE technicians' task
+    sign_out(page)
+
+    sign_in(page, base, "tech17")
+    page.get_by_role("link", name="Профиль").click()
+    deputy = page.locator("select[name=deputy] option", has_text="Омарова").get_attribute("value")
+    page.select_option("select[name=deputy]", deputy)
+    page.fill("input[name=starts_on]", "2021-03-15")
+    page.fill("input[name=ends_on]", "2021-03-20")
+    page.get_by_role("button", name="Записать отсутствие").click()
+    expect(page.locator("table.absences")).to_contain_text("Омарова")
+    sign_out(page)
+
+    sign_in(page, base, "head17")
+    expect(page.locator("table.inbox")).to_contain_text("Чек-лист технической готовности")
+    open_check(page)
+    expect(page.locator("form.task-form").first).to_be_visible()
