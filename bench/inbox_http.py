@@ -24,18 +24,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-
-def start_gunicorn(url: str, workdir: Path, port: int, proposal: bool = False) -> subprocess.Popen:
+def start_gunicorn(url: str, workdir: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "GIA_VAR_DIR": str(workdir),
            "UPLOAD_DIR": str(workdir / "uploads"), "GIA_CLOCK": "real"}
-    module = "wsgi:app"
-    if proposal:
-        (workdir / "bench_proposal_wsgi.py").write_text(PROPOSAL_WSGI.format(bench=str(ROOT / "bench")))
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(workdir), str(ROOT), env.get("PYTHONPATH")]))
-        module = "bench_proposal_wsgi:app"
     log = open(workdir / "gunicorn.log", "ab")
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                             "--log-level", "warning", module], cwd=ROOT, env=env, stdout=log,
+                             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -185,32 +179,29 @@ def run_python_client(port, path, cookie, seconds, connections) -> Load:
                 pct(0.99), "errors: non-200 or socket errors; the client shares the 2 CPUs with the server")
 
 
-def measure_http(url, workdir, seconds, connections, client, paths, proposal) -> list:
-    """One gunicorn (2 sync workers) per variant: the app as it is, then (with the proposal) the app with
-    engine.inbox swapped for proposed_inbox. Returns [(persona, path, variant, Load, page check)]."""
+def measure_http(url, workdir, seconds, connections, client, paths) -> list:
+    """One gunicorn (2 sync workers) for all rows. `paths`: [(persona, login, path)].
+    Returns [(persona, path, Load, page check)]."""
     results = []
-    for variant in ["", " [proposal]"] if proposal else [""]:
-        port = free_port()
-        proc = start_gunicorn(url, workdir, port, proposal=bool(variant))
+    port = free_port()
+    proc = start_gunicorn(url, workdir, port)
+    try:
+        for persona, login_name, path in paths:
+            cookie = login(port, login_name)
+            before = check_inbox(port, path, cookie)
+            for _ in range(20):  # warm both workers (templates, translations, statement cache, pool)
+                http_get(port, path, cookie)
+            if client == "wrk":
+                load = run_wrk(port, path, cookie, seconds, connections, workdir)
+            else:
+                load = run_python_client(port, path, cookie, seconds, connections)
+            check_inbox(port, path, cookie)  # still the inbox after the load
+            results.append((persona, path, load, before))
+    finally:
+        proc.terminate()
         try:
-            for persona, login_name, path in paths:
-                cookie = login(port, login_name)
-                before = check_inbox(port, path, cookie)
-                for _ in range(20):  # warm both workers (templates, translations, statement cache, pool)
-                    http_get(port, path, cookie)
-                if client == "wrk":
-                    load = run_wrk(port, path, cookie, seconds, connections, workdir)
-                else:
-                    load = run_python_client(port, path, cookie, seconds, connections)
-                check_inbox(port, path, cookie)  # still the inbox after the load
-                results.append((persona, path, variant, load, before))
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
     return results
-
-

@@ -17,6 +17,12 @@ ALLOWED = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf":
 _CHUNK = 1 << 16
 
 
+def size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return str(_l("%(n)s MB", n=round(size / (1024 * 1024), 1)))
+    return str(_l("%(n)s KB", n=max(1, round(size / 1024))))
+
+
 def path_of(attachment: Attachment) -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / attachment.sha256[:2] / attachment.sha256
 
@@ -38,8 +44,8 @@ def store(stream, filename: str, field: str, *, instance_id: int | None, task_id
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise InvalidData({field: [str(_l("The file is larger than %(mb)s MB.",
-                                                      mb=limit // (1024 * 1024)))]})
+                    raise InvalidData({field: [str(_l("The file is larger than %(size)s.",
+                                                      size=size_text(limit)))]})
                 digest.update(chunk)
                 temp.write(chunk)
         except BaseException:

@@ -23,22 +23,22 @@ EXPORT_LIMIT = 10_000
 @login_required
 def index():
     query = InboxQuery.from_params(request.args)
-    held = memberships(current_user)
+    held = memberships(current_user)  # read once, for everything on the page that depends on them
     page = engine.inbox(current_user, query, held)
     counts = engine.inbox_counts(current_user, held)
     columns = sorted({key for task in page.items for key in (task.columns or {})})
     return render_template("inbox.html", page=page, query=query, counts=counts, columns=columns,
-                           notes=notifications(current_user), now=clock.now(),
-                           saved=engine.saved_filters(current_user), facets=_facets(), share_units=_share_units())
+                           notes=notifications(current_user, held=held), now=clock.now(),
+                           saved=engine.saved_filters(current_user), facets=_facets(held),
+                           share_units=_share_units(held))
 
 
-def _facets() -> dict:
+def _facets(held) -> dict:
     """The choices of the filter bar: activities and the units the user may filter by."""
-    processes = {}
-    for row in db.session.scalars(select(DeployedProcess).where(DeployedProcess.kind == "process")
-                                  .order_by(DeployedProcess.deployment_id)):
-        processes[row.bpmn_id] = row.name or row.bpmn_id
-    units = visible_units(current_user)
+    processes = {bpmn_id: name or bpmn_id for bpmn_id, name in db.session.execute(  # the latest version's name
+        select(DeployedProcess.bpmn_id, DeployedProcess.name).where(DeployedProcess.kind == "process")
+        .order_by(DeployedProcess.deployment_id))}
+    units = visible_units(current_user, held)
     query = select(Unit.code, Unit.name).where(Unit.kind.in_(("school", "ppe")))
     if units is not None:
         query = query.where(Unit.code.in_(units))
@@ -46,8 +46,8 @@ def _facets() -> dict:
             "units": sorted(db.session.execute(query).all(), key=lambda u: (len(u[1]), u[1]))}
 
 
-def _share_units():
-    return sorted({h.unit for h in memberships(current_user) if h.unit and h.deputy_for is None})
+def _share_units(held):
+    return sorted({h.unit for h in held if h.unit and h.deputy_for is None})
 
 
 @bp.route("/inbox.xlsx")

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import audit, clock, roles, store
 from ..assignment import is_city_staff, memberships, offer_parts, offered_to, visible_filter
@@ -96,7 +96,8 @@ def inbox(user: User, query: InboxQuery | None = None, held: list | None = None)
     The offer rule has two parts (engine.assignment.offer_parts): the tasks of the user's own units, a bounded
     set, and for each city-wide role held, that role's tasks across the city. Each part is a branch ordered and
     limited on its own (a city-wide role's branch is read in page order from ix_human_task_role_due), and the
-    branches are merged: a page costs about its own rows, whatever the size of the city and of its history."""
+    branches are merged: a page costs about its own rows, whatever the size of the city and of its history.
+    The page, its total and its tasks (with their assignees) come in one statement."""
     query = query or InboxQuery()
     now = clock.now()
     held = memberships(user, on=now.astimezone(clock.local_zone()).date()) if held is None else held
@@ -108,25 +109,29 @@ def inbox(user: User, query: InboxQuery | None = None, held: list | None = None)
     table = HumanTask.__table__
     keys = (table.c.id, table.c.due_at, table.c.created_at, table.c.name, table.c.unit_code)
     ranked = _merge([select(*keys).where(*common, condition).order_by(*_order(table.c, query.sort, bounded))
-                     .limit(end) for condition, bounded in branches])
-    ids = list(db.session.scalars(select(ranked.c.id).order_by(*_order(ranked.c, query.sort))
-                                  .offset(end - query.per_page).limit(query.per_page)))
-    rows = {t.id: t for t in db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ids))
-                                                .options(selectinload(HumanTask.assignee)))} if ids else {}
-    items = [rows[i] for i in ids]
-    total = _count(branches, common)
+                     .limit(end) for condition, bounded in branches]).subquery("inbox")
+    page = (select(ranked).order_by(*_order(ranked.c, query.sort)).offset(end - query.per_page)
+            .limit(query.per_page).subquery("page"))
+    total = _counted(branches, common, in_index_order=not (query.process_id or query.text))
+    rows = db.session.execute(select(HumanTask, total).join(page, page.c.id == HumanTask.id)
+                              .options(joinedload(HumanTask.assignee)).order_by(*_order(page.c, query.sort))).all()
+    items = [task for task, _ in rows]
+    # no row: no task at all, or a page past the last one (then the total needs a statement of its own)
+    count = rows[0][1] if rows else 0 if query.page == 1 else db.session.scalar(select(total))
+    ids = [task.id for task in items]
     until = dict(db.session.execute(select(TaskSnooze.task_id, TaskSnooze.until).where(
         TaskSnooze.user_id == user.id, TaskSnooze.task_id.in_(ids), TaskSnooze.until > now)).all()) \
         if query.snoozed and ids else {}
-    return InboxPage(items, min(total, COUNT_CAP), total > COUNT_CAP, query, until)
+    return InboxPage(items, min(count, COUNT_CAP), count > COUNT_CAP, query, until)
 
 
 def inbox_counts(user: User, held: list | None = None) -> dict[str, int]:
-    """How many tasks each tab holds (capped at COUNT_CAP), without loading any."""
+    """How many tasks each tab holds (capped at COUNT_CAP), without loading any, in one statement."""
     now = clock.now()
     held = memberships(user, on=now.astimezone(clock.local_zone()).date()) if held is None else held
     common = _filters(user, InboxQuery(), now)
-    return {tab: min(_count(_branches(user, held, tab), common), COUNT_CAP) for tab in TABS}
+    counts = db.session.execute(select(*[_counted(_branches(user, held, tab), common) for tab in TABS])).one()
+    return {tab: min(n, COUNT_CAP) for tab, n in zip(TABS, counts)}
 
 
 def _branches(user, held, tab) -> list[tuple]:
@@ -178,18 +183,20 @@ def _order(c, sort: str, bounded: bool = False) -> tuple:
 
 
 def _merge(selects):
-    if len(selects) == 1:
-        return selects[0].subquery("inbox")
-    return union_all(*[select(s.subquery()) for s in selects]).subquery("inbox")
+    return selects[0] if len(selects) == 1 else union_all(*[select(s.subquery()) for s in selects])
 
 
-def _count(branches, common) -> int:
-    """Tasks in the branches, counted up to COUNT_CAP + 1 (the branches do not overlap)."""
-    if not branches:
-        return 0
+def _counted(branches, common, in_index_order: bool = True):
+    """The number of tasks in the branches, counted up to COUNT_CAP + 1 (the branches do not overlap), as a
+    scalar subquery. `in_index_order`: read a city-wide role's branch in the order of ix_human_task_role_due,
+    where it stops at the cap (without an order PostgreSQL is apt to scan the table, completed tasks included,
+    until it has met COUNT_CAP + 1 of the role's open tasks); not when a filter the index does not hold (the
+    activity, the text) leaves few of the role's tasks: reading them in that order would then cost more."""
     table = HumanTask.__table__
-    ids = _merge([select(table.c.id).where(*common, condition).limit(COUNT_CAP + 1) for condition, _ in branches])
-    return db.session.scalar(select(func.count()).select_from(select(ids.c.id).limit(COUNT_CAP + 1).subquery()))
+    ids = _merge([select(table.c.id).where(*common, condition)
+                  .order_by(*(_order(table.c, "due") if in_index_order and not bounded else ()))
+                  .limit(COUNT_CAP + 1) for condition, bounded in branches]).subquery("inbox")
+    return select(func.count()).select_from(select(ids.c.id).limit(COUNT_CAP + 1).subquery()).scalar_subquery()
 
 
 def _day_start(day: date) -> datetime:

@@ -117,13 +117,15 @@ def start_form_key(bpmn_id: str) -> str | None:
     return None
 
 
-def notifications(user: User, limit: int = 20) -> list[Notification]:
+def notifications(user: User, limit: int = 20, held: list | None = None) -> list[Notification]:
+    """The latest notifications addressed to a role `user` holds (in its unit, or city-wide). `held`: the
+    user's memberships when the caller has just read them (saves the query)."""
     clauses = []
-    for held in memberships(user):
-        if is_city_wide(held.role):
-            clauses.append(Notification.role == held.role)
+    for h in memberships(user) if held is None else held:
+        if is_city_wide(h.role):
+            clauses.append(Notification.role == h.role)
         else:
-            clauses.append(and_(Notification.role == held.role, Notification.unit_code == held.unit))
+            clauses.append(and_(Notification.role == h.role, Notification.unit_code == h.unit))
     if not clauses:
         return []
     return list(db.session.scalars(select(Notification).where(or_(*clauses))

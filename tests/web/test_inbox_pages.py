@@ -80,3 +80,20 @@ def test_hand_over_snooze_and_comment_with_a_file_from_the_task_page(site):
     assert db.session.get(HumanTask, task.id).assignee_id == engine.user_by_login("tech17b").id
     mine = site("tech17b").get("/?tab=mine").get_data(as_text=True)
     assert f"/tasks/{task.id}" in mine
+
+
+def test_a_file_over_the_size_limit_is_refused_and_nothing_is_stored(site, primary_app):
+    from engine.models import Attachment, TaskComment
+    task = only(start_check("ppe-17", due="2031-03-19"), "checklist")
+    tech = site("tech17")
+    token = csrf(tech.get(f"/tasks/{task.id}"))
+    primary_app.config.update(MAX_UPLOAD_BYTES=1024, MAX_CONTENT_LENGTH=8192)
+    page = tech.post(f"/tasks/{task.id}/comments", data={
+        "csrf_token": token, "text": "акт", "file": (io.BytesIO(b"%PDF" + b"0" * 2000), "akt.pdf")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "Файл больше 1 КБ." in page.get_data(as_text=True)
+    huge = tech.post(f"/tasks/{task.id}/comments", data={
+        "csrf_token": token, "text": "акт", "file": (io.BytesIO(b"%PDF" + b"0" * 20000), "akt.pdf")},
+        content_type="multipart/form-data")
+    assert huge.status_code == 413 and "Слишком большой файл" in huge.get_data(as_text=True)
+    assert db.session.query(Attachment).count() == 0 and db.session.query(TaskComment).count() == 0
