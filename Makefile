@@ -31,8 +31,8 @@ translations: $(VENV)/.installed
 # Re-extract the messages after changing user-facing text; then translate the new entries in
 # webui/translations/ru/LC_MESSAGES/messages.po and run `make translations`.
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o webui/translations/messages.pot .
-	$(BIN)/pybabel update --no-location -i webui/translations/messages.pot -d webui/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --no-wrap --sort-output -o webui/translations/messages.pot .
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete --no-fuzzy-matching -i webui/translations/messages.pot -d webui/translations
 
 db: setup
 	$(BIN)/flask db upgrade

@@ -31,5 +31,5 @@ gia = GiaGroup("gia", help="GIA Flow operations: deploy, start, tasks, complete,
 
 
 def register(app) -> None:
-    from . import demo, events, people, processes, tasks  # noqa: F401  (they add their commands to `gia`)
+    from . import demo, events, people, plan, processes, simulation, tasks  # noqa: F401  (they add their commands to `gia`)
     app.cli.add_command(gia)

@@ -36,6 +36,12 @@ USERS = [
 ]
 
 
+def deploy_processes():
+    """Deploy every diagram in processes/ as one version (the same files again reuse it)."""
+    processes = sorted(Path(current_app.config["PROCESSES_DIR"]).glob("*.bpmn"))
+    return engine.deploy([(p.name, p.read_bytes()) for p in processes], actor="admin")
+
+
 def load_demo() -> dict:
     with store.transaction():
         for code, name, kind, parent in DEPARTMENTS:
@@ -48,8 +54,7 @@ def load_demo() -> dict:
     for login, role, unit, name in USERS:
         engine.ensure_user(login, role, unit, password=DEMO_PASSWORD, full_name=name,
                            email=f"{login}@gia.example")
-    processes = sorted(Path(current_app.config["PROCESSES_DIR"]).glob("*.bpmn"))
-    deployed = engine.deploy([(p.name, p.read_bytes()) for p in processes], actor="admin")
+    deployed = deploy_processes()
     started = None
     if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_id == "ppe_tech_check")) is None:
         due = (clock.now().astimezone(clock.local_zone()) + timedelta(days=4)).date().isoformat()

@@ -33,6 +33,7 @@ def init_celery(app) -> Celery:
         task_soft_time_limit=app.config.get("TASK_SOFT_TIME_LIMIT_SECONDS", 540),
         beat_schedule={
             "sweep-timers": {"task": "gia.sweep_timers", "schedule": app.config["TIMER_SWEEP_SECONDS"]},
+            "start-plan-items": {"task": "gia.start_plan_items", "schedule": app.config["PLAN_SWEEP_SECONDS"]},
             # Mail is sent right after each step (engine.service.outbox.wake_senders); this catches the rest.
             "send-mail": {"task": "gia.send_mail", "schedule": app.config["MAIL_SWEEP_SECONDS"]},
         },
@@ -73,6 +74,17 @@ def sweep_timers() -> dict:
     if result.fired or result.failed:
         log.info("timer sweep at %s: fired %s, failed %s", result.now.isoformat(), result.fired, result.failed)
     return {"fired": len(result.fired), "failed": len(result.failed)}
+
+
+@shared_task(name="gia.start_plan_items")
+def start_plan_items() -> dict:
+    """Start the plan items whose window has opened (engine.service.plans)."""
+    from .service.plans import start_due_items
+    result = start_due_items()
+    if result.started or result.failed:
+        log.info("plan: started %s, failed %s, pending %s", len(result.started), len(result.failed),
+                 result.pending)
+    return result.as_dict()
 
 
 @shared_task(name="gia.send_mail")

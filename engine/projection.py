@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import clock
+from . import clock, roles
 from .assignment import role_of, task_properties
 from .errors import ProcessError
 from .models.human_task import TaskStatus
@@ -55,13 +55,23 @@ def human_tasks(workflow, default_unit: str | None) -> list[TaskView]:
         ready = task.state == TaskState.READY
         title = _evaluate(task, props.get("title"), "title") if ready and props.get("title") else None
         unit = _evaluate(task, props.get("unit"), "unit") if ready and props.get("unit") else default_unit
+        role = _role(task, props["role_expression"]) if ready and props.get("role_expression") else role_of(spec)
         views.append(TaskView(
             id=str(task.id), seq=seq, bpmn_id=spec.bpmn_id or spec.name,
-            name=str(title or spec.bpmn_name or spec.bpmn_id or spec.name), lane=spec.lane, role=role_of(spec),
+            name=_fit(str(title or spec.bpmn_name or spec.bpmn_id or spec.name), NAME_LENGTH), lane=spec.lane,
+            role=role,
             unit_code=str(unit) if unit else None, form_key=props.get("form"), state=state,
             due_at=_due(task, props) if ready else None,
             columns=_columns(task, props) if ready and props.get("columns") else None))
     return views
+
+
+NAME_LENGTH = 500  # human_task.name
+
+
+def _fit(text: str, length: int) -> str:
+    """A title shortened to the column (a plan item's title runs to a page), marked as shortened."""
+    return text if len(text) <= length else text[:length - 1] + "…"
 
 
 def _evaluate(task, expression: str, what: str):
@@ -70,6 +80,17 @@ def _evaluate(task, expression: str, what: str):
     except Exception as exc:
         raise ProcessError(_l("Task %(task)s: property %(what)s (%(expr)s) failed: %(detail)s"),
                            task=task.task_spec.bpmn_id, what=what, expr=expression, detail=exc) from exc
+
+
+def _role(task, expression: str) -> str:
+    """The role a `role_expression` names (a plan pattern's lead role comes with the start data). Only a role of
+    the catalogue: a mistyped code would offer the task to nobody, silently."""
+    value = _evaluate(task, expression, "role_expression")
+    code = roles.canonical(value) if isinstance(value, str) else None
+    if code is None or code not in roles.catalogue():
+        raise ProcessError(_l("Task %(task)s: property role_expression (%(expr)s) gave %(value)s, which is not a "
+                              "known role."), task=task.task_spec.bpmn_id, expr=expression, value=repr(value))
+    return code
 
 
 def _columns(task, props) -> dict | None:

@@ -5,7 +5,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import undefer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import clock, projection, runtime
@@ -37,6 +37,11 @@ def transaction():
     except StaleDataError as exc:
         session.rollback()
         raise ConflictError(_l("The process was changed by someone else at the same moment; try again.")) from exc
+    except IntegrityError as exc:
+        # a unique row another transaction wrote first (one plan item's instance per unit, say)
+        session.rollback()
+        raise ConflictError(_l("Someone else recorded the same thing at the same moment; reload and try "
+                               "again.")) from exc
     except OperationalError as exc:
         session.rollback()
         if "locked" in str(exc).lower() or "deadlock" in str(exc).lower():
@@ -103,8 +108,10 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
                               if instance.status not in InstanceStatus.FINAL else None)
     if instance.status == InstanceStatus.COMPLETED and instance.completed_at is None:
         instance.completed_at = now
-    text = projection.process_data(workflow).get("status_text")
+    data = projection.process_data(workflow)
+    text = data.get("status_text")
     instance.status_text = str(text)[:500] if text is not None else None
+    instance.submitted_on, instance.late_days = _hand_in(data)
     if instance.id is None:
         db.session.add(instance)
         db.session.flush()
@@ -127,9 +134,17 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     return views
 
 
+def _hand_in(data: dict) -> tuple[str | None, int | None]:
+    """When the unit handed in its work and how many days late, where the diagram records them."""
+    submitted, late = data.get("submitted_on"), data.get("late_days")
+    submitted = str(submitted)[:10] if submitted else None
+    return submitted, late if isinstance(late, int) and not isinstance(late, bool) else None
+
+
 _TASKS = HumanTask.__table__
-_SHAPE = ("seq", "bpmn_id", "lane", "role", "form_key", "state")
-_OFFER = ("name", "unit_code", "due_at", "columns")
+_SHAPE = ("seq", "bpmn_id", "lane", "form_key", "state")
+# role: a task's `role_expression` is evaluated only while it is READY; afterwards the row keeps that role.
+_OFFER = ("name", "role", "unit_code", "due_at", "columns")
 
 
 def _sync_tasks(instance, views, now, completed_by) -> set[str]:

@@ -29,11 +29,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     _one_instant_per_request(app)
-    from . import auth, errors, filters, inbox, monitor, tasks
+    from . import auth, errors, filters, inbox, monitor, plan, tasks
     auth.init_app(app)
     filters.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, monitor.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, monitor.bp, plan.bp):
         app.register_blueprint(blueprint)
     from . import api, profile
     app.register_blueprint(profile.bp)

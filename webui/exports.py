@@ -1,4 +1,6 @@
-"""Excel exports people would otherwise copy by hand (openpyxl): headers in Russian, dates as dates."""
+"""Excel exports people would otherwise copy by hand (openpyxl): headers in Russian, dates as dates, late rows
+marked in red, a frozen header row with filters."""
+from datetime import date, datetime
 from io import BytesIO
 
 from flask_babel import gettext as _
@@ -12,37 +14,71 @@ from .filters import local, overdue_days
 _LATE = PatternFill("solid", fgColor="F8D7DA")
 
 
-def inbox_workbook(tasks, now) -> BytesIO:
-    extra = sorted({key for task in tasks for key in (task.columns or {})})
+def table_workbook(title: str, headers: list[str], rows: list[tuple[list, bool]], wide: int = 1) -> BytesIO:
+    """One sheet: `rows` are (values, late); the first `wide` columns get room for long text."""
     book = Workbook()
     sheet = book.active
-    sheet.title = _("Tasks")
-    headers = [_("Task"), _("Activity"), _("Unit"), *extra, _("Role"), _("Due"), _("Overdue, days"), _("Claimed by"),
-               _("Created")]
+    sheet.title = title[:31]
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for task in tasks:
-        late = overdue_days(task.due_at, now)
-        sheet.append([task.name, task.process_id, task.unit_code, *[(task.columns or {}).get(k) for k in extra],
-                      roles.title(task.role), _naive(task.due_at), late or None,
-                      task.assignee.login if task.assignee else None, _naive(task.created_at)])
-        if late:
-            for cell in sheet[sheet.max_row]:
+    for values, late in rows:
+        sheet.append([_naive(v) if isinstance(v, datetime) else v for v in values])
+        for cell, value in zip(sheet[sheet.max_row], values):
+            if isinstance(value, datetime):
+                cell.number_format = "DD.MM.YYYY HH:MM"
+            elif isinstance(value, date):
+                cell.number_format = "DD.MM.YYYY"
+            if late:
                 cell.fill = _LATE
     for column, header in enumerate(headers, start=1):
-        letter = get_column_letter(column)
-        sheet.column_dimensions[letter].width = max(12, min(60, len(str(header)) + 4))
-        if header in (_("Due"), _("Created")):
-            for cell in sheet[letter][1:]:
-                cell.number_format = "DD.MM.YYYY HH:MM"
-    sheet.column_dimensions["A"].width = 70
+        width = 60 if column <= wide else max(12, min(40, len(str(header)) + 4))
+        sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     stream = BytesIO()
     book.save(stream)
     stream.seek(0)
     return stream
+
+
+def inbox_workbook(tasks, now) -> BytesIO:
+    extra = sorted({key for task in tasks for key in (task.columns or {})})
+    headers = [_("Task"), _("Activity"), _("Unit"), *extra, _("Role"), _("Due"), _("Overdue, days"), _("Claimed by"),
+               _("Created")]
+    rows = []
+    for task in tasks:
+        late = overdue_days(task.due_at, now)
+        rows.append(([task.name, task.process_id, task.unit_code, *[(task.columns or {}).get(k) for k in extra],
+                      roles.title(task.role), task.due_at, late or None,
+                      task.assignee.login if task.assignee else None, task.created_at], bool(late)))
+    return table_workbook(_("Tasks"), headers, rows)
+
+
+def coverage_workbook(page, now) -> BytesIO:
+    """A plan item across its units: who handed in, when, how late, who is still overdue."""
+    item = page["item"]
+    headers = [_("Unit"), _("Status"), _("Handed in"), _("Late, days"), _("Open task"), _("Due"),
+               _("Overdue, days")]
+    rows = []
+    for instance in page["instances"]:
+        task = (page["open_tasks"].get(instance.id) or [None])[0]
+        overdue = overdue_days(task.due_at, now) if task else 0
+        submitted = date.fromisoformat(instance.submitted_on) if instance.submitted_on else None
+        rows.append(([page["unit_names"].get(instance.unit_code, instance.unit_code),
+                      instance.status_text or instance.status, submitted, instance.late_days or None,
+                      task.name if task else None, task.due_at if task else None, overdue or None],
+                     bool(overdue or instance.late_days)))
+    return table_workbook(_("Item %(number)s", number=item.number), headers, rows)
+
+
+def late_workbook(rows) -> BytesIO:
+    """Work handed in late across the plan: item, unit, the deadline, when it came, how late."""
+    headers = [_("Plan item"), _("Unit"), _("Deadline"), _("Handed in"), _("Late, days")]
+    return table_workbook(_("Late submissions"), headers, [
+        ([f"{item.number} {item.title.splitlines()[0]}", unit_name, item.due,
+          date.fromisoformat(instance.submitted_on) if instance.submitted_on else None, instance.late_days], True)
+        for item, instance, unit_name in rows])
 
 
 def _naive(value):

@@ -49,9 +49,22 @@ def days_text(days: int) -> str:
     return ngettext("%(num)s day", "%(num)s days", days)
 
 
+PLAN_STATE = {
+    "not_started": _l("not started"), "waiting_calendar": _l("waiting for a date in the calendar"),
+    "running": _l("in progress"), "overdue": _l("overdue"), "done": _l("done"), "error": _l("error"),
+}
+PLAN_SCOPE = {"department": _l("the department"), "schools": _l("every school"), "ppe": _l("every PPE")}
+
+
+def plan_windows(windows) -> str:
+    """[[starts, ends], ...] as 01.10.2020–30.11.2020, a one-day window as one date."""
+    return "; ".join(ru_date(a) if a == b else f"{ru_date(a)}–{ru_date(b)}" for a, b in windows)
+
+
 def init_app(app):
     app.jinja_env.filters.update(
         ru_date=ru_date, ru_datetime=ru_datetime, role_title=roles.title, days_text=days_text,
         instance_status=lambda s: INSTANCE_STATUS.get(s, s), task_state=lambda s: TASK_STATE.get(s, s),
-        audit_action=lambda a: AUDIT_ACTION.get(a, a))
+        audit_action=lambda a: AUDIT_ACTION.get(a, a), plan_windows=plan_windows,
+        plan_state=lambda s: PLAN_STATE.get(s, s), plan_scope=lambda s: PLAN_SCOPE.get(s, s))
     app.jinja_env.globals.update(overdue_days=overdue_days, get_locale=get_locale)

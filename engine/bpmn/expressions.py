@@ -3,8 +3,8 @@ from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
-# Task properties the host evaluates as expressions (see engine.assignment).
-EXPRESSION_PROPERTIES = ("due", "unit", "title", "columns")
+# Task properties the host evaluates as expressions (see engine.projection and engine.service.tasks).
+EXPRESSION_PROPERTIES = ("due", "unit", "title", "columns", "role_expression", "checks")
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ from .audit import AuditEvent
 from .notification import Notification
 from .attachment import Attachment
 from .setting import EngineSetting
+from .plan import Plan, PlanItem
 from .inbox import Absence, ApiToken, EmailOutbox, LoginAttempt, SavedFilter, TaskComment, TaskSnooze
 
 __all__ = [
     "Deployment", "DeploymentFile", "DeployedProcess", "ProcessInstance", "InstanceWait", "HumanTask",
     "Unit", "User", "Membership", "AuditEvent", "Notification", "Attachment", "EngineSetting", "Absence",
-    "ApiToken", "EmailOutbox", "LoginAttempt", "SavedFilter", "TaskComment", "TaskSnooze",
+    "ApiToken", "EmailOutbox", "LoginAttempt", "SavedFilter", "TaskComment", "TaskSnooze", "Plan", "PlanItem",
 ]

@@ -21,7 +21,9 @@ class InstanceStatus:
 
 class ProcessInstance(db.Model):
     __tablename__ = "process_instance"
-    __table_args__ = (Index("ix_process_instance_process", "process_id", "status"),)
+    __table_args__ = (Index("ix_process_instance_process", "process_id", "status"),
+                      # one instance of a plan item per unit: two sweeps starting the item race on this
+                      Index("ix_process_instance_plan_unit", "plan_item_id", "unit_code", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"), index=True)
@@ -45,6 +47,10 @@ class ProcessInstance(db.Model):
     waits: Mapped[list | None] = mapped_column(JSON)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     started_by: Mapped[str | None] = mapped_column(String(100))
+    plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_item.id"))
+    # When the unit handed in its work and how late (data `submitted_on`, `late_days`), for coverage reports.
+    submitted_on: Mapped[str | None] = mapped_column(String(10))
+    late_days: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

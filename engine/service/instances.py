@@ -47,11 +47,13 @@ def unit_by_code(code: str) -> Unit:
 
 
 def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor: str | None = None,
-          action: dict | None = None) -> StartResult:
+          action: dict | None = None, plan_item_id: int | None = None) -> StartResult:
     """Start the latest version of a process or collaboration, run it until it waits, and save it.
 
     `data` seeds the process data (JSON types kept); with `unit`, the unit's description is added as
-    `gia_unit`. `action` (e.g. a message) is applied to the new workflow before it runs."""
+    `gia_unit`. `action` (e.g. a message) is applied to the new workflow before it runs. `plan_item_id`: the
+    plan item this instance runs for `unit` (at most one per item and unit: a second start raises
+    ConflictError)."""
     action = action or {"op": "steps"}
     target = latest(bpmn_id)
     seed = dict(data or {})
@@ -61,7 +63,8 @@ def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor
     workflow = runtime.create(startable.spec, startable.subprocess_specs, seed)
     initial_state = runtime.dump(workflow)
     row = dict(deployment_id=target.deployment_id, process_id=bpmn_id, process_name=target.name, unit_code=unit,
-               started_by=actor, definition_sha=db.session.get(Deployment, target.deployment_id).sha256)
+               started_by=actor, definition_sha=db.session.get(Deployment, target.deployment_id).sha256,
+               plan_item_id=plan_item_id)
     try:
         with store.transaction() as session:
             now = clock.now()

@@ -1,4 +1,5 @@
 """list, claim, unclaim and complete human tasks, with every guard the library leaves to the host."""
+import copy
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -8,12 +9,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 
 from .. import actions, audit, store
-from ..assignment import may_act, memberships, offered_filter, offered_to
+from ..assignment import may_act, memberships, offered_filter, offered_to, task_properties
 from ..db import db, is_postgres
-from ..errors import ConflictError, InvalidData, NotFound, PermissionDenied, TaskNotReady
+from ..errors import ConflictError, InvalidData, NotFound, PermissionDenied, ProcessError, TaskNotReady
 from ..models import Attachment, HumanTask, ProcessInstance, User
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
+from ..runtime import script_engine
 from .denials import refuse
 from .execution import execute
 
@@ -114,6 +116,9 @@ def complete(task_id: str, user: User, data: dict | None = None) -> CompleteResu
             db.session.refresh(row, ["assignee_id"])
         if not may_act(user, row, held):
             raise PermissionDenied(_DENIED)
+        refused = _refusals(task, variable, clean)
+        if refused:
+            raise InvalidData(refused)
 
     try:
         done = execute(
@@ -136,6 +141,27 @@ def _deny(user, row, what: str):
 def _state_word(state: str) -> str:
     return {TaskStatus.COMPLETED: _l("already completed"), TaskStatus.CANCELLED: _l("cancelled"),
             TaskStatus.WAITING: _l("not started yet"), TaskStatus.ERROR: _l("in error")}.get(state, state)
+
+
+def _refusals(task, variable, clean) -> dict[str, list[str]]:
+    """The rules of the task's `checks` property: those a form cannot state because they need the process data
+    or compare fields (a document the plan item requires, done ≤ total). It is an expression over the task data
+    with the submission in place, giving [field, condition that must hold, message] items."""
+    expression = task_properties(task.task_spec).get("checks")
+    if not expression:
+        return {}
+    submitted = copy.deepcopy(clean)
+    context = {**task.data, **({variable: submitted} if variable else submitted)}
+    try:
+        rules = list(script_engine().environment.evaluate(expression, context))
+        refused = {}
+        for field, holds, message in rules:
+            if not holds:
+                refused.setdefault(str(field), []).append(str(message))
+    except Exception as exc:
+        raise ProcessError(_l("Task %(task)s: property %(what)s (%(expr)s) failed: %(detail)s"),
+                           task=task.task_spec.bpmn_id, what="checks", expr=expression, detail=exc) from exc
+    return refused
 
 
 def _check_attachments(data, instance_id):

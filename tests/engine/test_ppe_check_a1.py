@@ -100,3 +100,17 @@ def test_iao_can_return_the_check_for_another_round(org, clock_at):
     result = engine.complete(result.next_tasks[0].id, org["iao"], {"decision": "recheck", "comment": "Фото нечёткие"})
     assert [t.bpmn_id for t in result.next_tasks] == ["checklist"]
     assert db.session.get(ProcessInstance, instance_id).status_text == "возвращено ИАО на повторную проверку"
+
+
+def test_a_recheck_that_finds_faults_again_gets_fix_tasks_again(org, clock_at):
+    # found by the simulated year: the second round's fixes must not meet the first round's in the MI output
+    clock_at("2021-03-15T10:00:00+03:00")
+    instance_id = start_check()
+    check = only(instance_id, "checklist")
+    [fix] = engine.complete(check.id, org["tech17"], checklist(faulty=["jammer"])).next_tasks
+    [recheck] = engine.complete(fix.id, org["head17"], {"action": "Заменён", "fixed_on": "2021-03-16"}).next_tasks
+    [fix_again] = engine.complete(recheck.id, org["tech17"], checklist(faulty=["generator"])).next_tasks
+    assert fix_again.bpmn_id == "fix_task" and "Электрогенератор" in fix_again.name
+    [last] = engine.complete(fix_again.id, org["head17"], {"action": "Починен", "fixed_on": "2021-03-17"}).next_tasks
+    assert last.bpmn_id == "checklist"
+    assert db.session.get(ProcessInstance, instance_id).status == "running"

@@ -38,7 +38,7 @@ def school17(site, primary_app):
     return {"instance_id": instance_id, "task_id": fix.id, "attachment_id": photo, "filter_id": saved.id,
             "bpmn_id": "ppe_tech_check", "token_id": token.id,
             "login": "tech17", "user_id": engine.user_by_login("tech17").id, "unit_code": "ppe-17",
-            "code": "ppe-17", "unit_id": _unit_id("ppe-17"), "absence_id": _absence()}
+            "code": "ppe-17", "unit_id": _unit_id("ppe-17"), "absence_id": _absence(), "item_id": 1}
 
 
 def _unit_id(code):
@@ -107,7 +107,7 @@ def test_another_schools_head_gets_403_or_404_on_every_route_and_never_its_data(
         if rule.endpoint in OPEN_ROUTES or "openapi" in rule.rule:
             continue
         is_api = rule.rule.startswith("/api/")
-        guarded = bool(OBJECT_PARAMS & set(rule.arguments)) or rule.rule.startswith("/admin")
+        guarded = bool(OBJECT_PARAMS & set(rule.arguments)) or rule.rule.startswith(("/admin", "/plan"))
         for action in _actions(rule):
             url = _url(rule, school17, action)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

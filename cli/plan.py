@@ -1,0 +1,73 @@
+"""`flask gia plan …`: the school year's programme: check the catalogue, open the plan, start due items, status."""
+import click
+
+from engine.plan import catalogue as plan_catalogue
+from engine.service import plans
+from . import gia
+from .output import emit, guarded, json_option
+
+
+@gia.group("plan")
+def plan_group():
+    """The school year's plan (processes/plan)."""
+
+
+@plan_group.command("catalogue")
+@json_option
+@guarded
+def catalogue_command(as_json):
+    """Check the plan catalogue (processes/plan) and list its items, windows and anomalies."""
+    catalogue = plan_catalogue.load_default()
+    rows = [_entry_dict(e) for e in catalogue.entries]
+    lines = [f"{r['number']:>5}  {r['window'] or '—':<25} {r['process']:<20} {r['scope']:<10} {r['lead_role']}"
+             + "".join(f"\n       ! {a['message']}" for a in r["anomalies"]) for r in rows]
+    emit({"year": catalogue.year, "items": rows}, as_json,
+         f"plan {catalogue.year}: {len(rows)} items, {len(catalogue.anomalies)} anomalies\n" + "\n".join(lines))
+
+
+def _entry_dict(entry) -> dict:
+    return {"number": entry.number, "section": entry.section, "title": entry.title,
+            "deadline_text": entry.deadline_text,
+            "window": "; ".join(f"{w.starts.isoformat()}..{w.ends.isoformat()}" for w in entry.windows),
+            "process": entry.process, "scope": entry.scope, "lead_role": entry.lead_role,
+            "anomalies": [{"code": a.code, "message": str(a.message)} for a in entry.anomalies]}
+
+
+@plan_group.command("open")
+@click.option("--user", "login", default=None, help="Who opens it (for the audit trail).")
+@json_option
+@guarded
+def open_command(login, as_json):
+    """Open the school year's plan from the catalogue; its items start as their windows open."""
+    catalogue = plan_catalogue.load_default()
+    plan = plans.open_plan(catalogue, actor=login)
+    emit({"plan_id": plan.id, "year": plan.year, "items": len(catalogue.entries),
+          "anomalies": [{"item": n, "code": a.code, "message": str(a.message)} for n, a in catalogue.anomalies]},
+         as_json, f"plan {plan.year} opened: {len(catalogue.entries)} items, "
+                  f"{len(catalogue.anomalies)} anomalies in the source")
+
+
+@plan_group.command("start-due")
+@click.option("--limit", type=int, default=500, show_default=True, help="At most this many starts.")
+@json_option
+@guarded
+def start_due_command(limit, as_json):
+    """Start the items whose window has opened, for every unit that has no instance of them yet."""
+    tick = plans.start_due_items(limit=limit)
+    emit(tick.as_dict(), as_json, f"started {len(tick.started)}, items complete {len(tick.completed_items)}, "
+                                  f"failed {len(tick.failed)}, pending {tick.pending}"
+         + "".join(f"\nerror: {n} {u}: {m}" for n, u, m in tick.failed))
+
+
+@plan_group.command("status")
+@click.option("--year", default=None, help="e.g. 2020/21 (default: the latest plan).")
+@json_option
+@guarded
+def status_command(year, as_json):
+    """Each item's progress across its units."""
+    plan = plans.plan_for(year)
+    rows = [{"number": p.item.number, "state": p.state, "units": p.units, "done": p.done, "late": p.late,
+             "overdue": p.overdue, "errors": p.errors} for p in plans.overview(plan)]
+    emit({"year": plan.year, "items": rows}, as_json,
+         f"plan {plan.year}\n" + "\n".join(f"{r['number']:>5} {r['state']:<16} {r['done']}/{r['units']} done, "
+                                           f"{r['late']} late, {r['overdue']} overdue" for r in rows))

@@ -1,0 +1,268 @@
+"""`flask gia simulate`: a school year run on the manual clock, from September to August.
+
+It builds a city (schools, PPE, a user for every role), opens the plan, and then for each day moves the clock,
+starts the items whose window opened, fires the timers (reminders, escalations) and works the inbox the way people
+would: each task is done on a day drawn between its creation and its deadline, or, for a `late_share` of them,
+1–7 days after it. Data comes from each task's form (forms.sample), so every completion passes the same checks a
+person's would. It prints what happened per section of the plan.
+"""
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from io import BytesIO
+
+import click
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+import engine
+import forms
+from engine import attachments, clock, store
+from engine.assignment import offered_users
+from engine.db import db
+from engine.errors import EngineError
+from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
+from engine.plan import catalogue as plan_catalogue
+from engine.service import plans
+from forms.sample import sample_data
+from . import gia
+from .demo import DEPARTMENTS, deploy_processes
+from .output import emit, guarded, json_option
+
+ESCALATION_FORM = "escalation"  # informational tasks that close themselves once the work is done
+CITY_ROLES = ("guo_head", "guo_deputy", "iao_head", "iao_specialist", "mo_head", "mo_specialist", "ooo_head",
+              "ooo_specialist", "odovr_head", "odovr_specialist")
+SCHOOL_ROLES = ("school_head", "school_coordinator")
+PPE_ROLES = ("ppe_head", "ppe_tech")
+
+
+@dataclass
+class SectionStats:
+    instances: int = 0
+    completed: int = 0
+    late: int = 0
+    escalations: int = 0
+    errors: int = 0
+
+
+@dataclass
+class YearReport:
+    year: str
+    schools: int
+    ppe: int
+    days: int = 0
+    seconds: float = 0.0
+    instances: int = 0
+    tasks: int = 0
+    completions: int = 0
+    refused: list[str] = field(default_factory=list)
+    failed_starts: list[str] = field(default_factory=list)
+    sections: dict[int, SectionStats] = field(default_factory=lambda: defaultdict(SectionStats))
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "schools": self.schools, "ppe": self.ppe, "days": self.days,
+                "seconds": round(self.seconds, 1), "instances": self.instances, "tasks": self.tasks,
+                "completions": self.completions, "refused": self.refused[:20], "failed_starts": self.failed_starts[:20],
+                "sections": {str(k): vars(v) for k, v in sorted(self.sections.items())}}
+
+
+class YearSimulation:
+    def __init__(self, schools: int, ppe: int, late_share: float, seed: int, unusual: float = 0.1):
+        self.rng = random.Random(seed)
+        self.seed, self.late_share, self.unusual = seed, late_share, unusual
+        self.schools, self.ppe = schools, ppe
+        self.planned: dict[str, date] = {}        # task id → the day it gets done
+        self.people: dict[tuple, object] = {}     # (role, unit) → a user offered such tasks
+        self.sections: dict[int, int] = {}        # instance id → section of its plan item
+        self.seen: set[str] = set()
+        self.skipped: set[str] = set()            # tasks whose generated data was refused (reported once)
+
+    def run(self, catalogue, progress=None) -> YearReport:
+        report = YearReport(catalogue.year, self.schools, self.ppe)
+        started = time.perf_counter()
+        self.build_city()
+        deploy_processes()
+        self.evidence = self.evidence_file()
+        first, last = catalogue.school_year.starts, catalogue.school_year.ends
+        with store.transaction():
+            clock.set_mode("manual", _morning(first))
+        plans.open_plan(catalogue, actor="simulation")
+        day = first
+        while day <= last:
+            self.live(day, report)
+            report.days += 1
+            if progress:
+                progress(day, report)
+            day += timedelta(days=1)
+        report.seconds = time.perf_counter() - started
+        report.instances = db.session.scalar(select(db.func.count()).select_from(ProcessInstance)
+                                             .where(ProcessInstance.plan_item_id.is_not(None)))
+        return report
+
+    def build_city(self) -> None:
+        with store.transaction():
+            for code, name, kind, parent in DEPARTMENTS:
+                engine.ensure_unit(code, name, kind, parent)
+            for n in range(1, self.schools + 1):
+                engine.ensure_unit(f"school-{n}", f"МБОУ «СОШ №{n}»", "school", "guo")
+            for host in self.ppe_hosts():
+                engine.ensure_unit(f"ppe-{host}", f"ППЭ №{host} (на базе СОШ №{host})", "ppe", "guo",
+                                   host=f"school-{host}", attrs={"number": host, "auditoriums": 2 + host % 4})
+        for role in CITY_ROLES:
+            engine.ensure_user(f"sim-{role}", role, role.split("_")[0])  # guo_head → unit guo, iao_… → iao
+        for n in range(1, self.schools + 1):
+            for role in SCHOOL_ROLES:
+                engine.ensure_user(f"sim-{role}-{n}", role, f"school-{n}")
+        for host in self.ppe_hosts():
+            for role in PPE_ROLES:
+                engine.ensure_user(f"sim-{role}-{host}", role, f"ppe-{host}")
+
+    def ppe_hosts(self) -> list[int]:
+        step = max(1, self.schools // max(1, self.ppe))
+        return [1 + i * step for i in range(min(self.ppe, self.schools))]
+
+    def evidence_file(self) -> dict:
+        with store.transaction() as session:
+            row = attachments.store(BytesIO(b"%PDF-1.4\n% simulated evidence\n"), "evidence.pdf", "document",
+                                    instance_id=None, task_id=None, actor="simulation")
+            session.flush()
+            return {"attachment_id": row.id}
+
+    def live(self, day: date, report: YearReport) -> None:
+        with store.transaction():
+            clock.advance_to(_morning(day))
+        tick = plans.start_due_items(limit=100_000, actor="simulation")
+        report.failed_starts += [f"{n} {u}: {m}" for n, u, m in tick.failed]
+        engine.advance_timers()
+        self.work(day, report)
+
+    def work(self, day: date, report: YearReport) -> None:
+        ready = db.session.execute(select(HumanTask.id, HumanTask.instance_id, HumanTask.role, HumanTask.unit_code,
+                                          HumanTask.form_key, HumanTask.due_at)
+                                   .where(HumanTask.state == "READY").order_by(HumanTask.due_at, HumanTask.id)).all()
+        db.session.rollback()
+        for task in ready:
+            section = self.section_of(task.instance_id)
+            if task.id not in self.seen:
+                self.seen.add(task.id)
+                report.tasks += 1
+                if task.form_key == ESCALATION_FORM:
+                    report.sections[section].escalations += 1
+            if task.form_key == ESCALATION_FORM or task.id in self.skipped:
+                continue
+            due = task.due_at.astimezone(clock.local_zone()).date() if task.due_at else None
+            when = self.planned.setdefault(task.id, self.plan_day(task.id, day, due))
+            if when > day:
+                continue
+            self.complete(task, day, due, section, report)
+
+    def plan_day(self, task_id: str, today: date, due: date | None) -> date:
+        rng = random.Random(f"{self.seed}:{task_id}")
+        if due is None:
+            return today + timedelta(days=rng.randint(0, 5))
+        if rng.random() < self.late_share:
+            return due + timedelta(days=rng.randint(1, 7))
+        return today + timedelta(days=rng.randint(0, max(0, (due - today).days)))
+
+    def complete(self, task, day, due, section, report) -> None:
+        user = self.person(task.role, task.unit_code)
+        if user is None:
+            self.skipped.add(task.id)
+            report.refused.append(f"{task.id}: nobody holds {task.role} in {task.unit_code}")
+            return
+        data = {}
+        if task.form_key:
+            definition = forms.load(task.form_key)
+            # rows counted from the task's data (a PPE's auditoriums) need it; restoring costs, so only then
+            context = engine.detail(task.instance_id)["data"] if _counts_rows(definition) else {}
+            data = sample_data(definition, random.Random(f"{self.seed}:{task.id}:data"), today=day,
+                               context=context, file_ref=self.evidence, unusual=self.unusual)
+        try:
+            engine.complete(task.id, user, data)
+        except EngineError as exc:
+            db.session.rollback()
+            self.skipped.add(task.id)
+            target = report.sections[section]
+            target.errors += 1
+            report.refused.append(f"{task.form_key}: {exc.message}")
+            return
+        report.completions += 1
+        report.sections[section].completed += 1
+        if due is not None and day > due:
+            report.sections[section].late += 1
+
+    def person(self, role, unit):
+        key = (role, unit)
+        if key not in self.people:
+            found = offered_users(role, unit)
+            self.people[key] = found[0] if found else None
+        return self.people[key]
+
+    def section_of(self, instance_id: int) -> int:
+        if instance_id not in self.sections:
+            section = db.session.scalar(select(PlanItem.section).join(
+                ProcessInstance, ProcessInstance.plan_item_id == PlanItem.id).where(ProcessInstance.id == instance_id))
+            self.sections[instance_id] = section or 0
+        return self.sections[instance_id]
+
+
+def _counts_rows(definition) -> bool:
+    return any(f.type == "rows" and f.rows_from for f in definition.fields)
+
+
+def _morning(day: date) -> datetime:
+    """09:30 local: after the 09:00 reminders and escalations of the day."""
+    return datetime(day.year, day.month, day.day, 9, 30, tzinfo=clock.local_zone())
+
+
+def count_section_instances(report: YearReport) -> None:
+    for section, count in db.session.execute(
+            select(PlanItem.section, db.func.count()).join(ProcessInstance, ProcessInstance.plan_item_id == PlanItem.id)
+            .group_by(PlanItem.section)).all():
+        report.sections[section].instances = count
+
+
+def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: int, progress=None) -> YearReport:
+    catalogue = plan_catalogue.load_default()
+    if catalogue.year != year:
+        raise EngineError(_l("The catalogue holds the plan for %(have)s, not %(want)s."), have=catalogue.year,
+                          want=year)
+    if db.session.scalar(select(Plan.id).where(Plan.year == year)) is not None:
+        raise EngineError(_l("A plan for %(year)s is open in this database already: simulate on a fresh database "
+                             "(e.g. DATABASE_URL=sqlite:////tmp/year.db)."), year=year)
+    db.session.rollback()
+    report = YearSimulation(schools, ppe, late_share, seed).run(catalogue, progress)
+    count_section_instances(report)
+    return report
+
+
+@gia.command("simulate")
+@click.option("--year", default="2020/21", show_default=True)
+@click.option("--schools", type=click.IntRange(1, 1000), default=60, show_default=True)
+@click.option("--ppe", type=click.IntRange(0, 500), default=20, show_default=True)
+@click.option("--late-share", type=click.FloatRange(0, 1), default=0.1, show_default=True,
+              help="Share of tasks done after their deadline.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@json_option
+@guarded
+def simulate_command(year, schools, ppe, late_share, seed, as_json):
+    """Run the school year's plan on a fresh database, day by day, and print what happened per section."""
+    def progress(day, report):
+        if not as_json and day.day == 1:
+            click.echo(f"{day:%m.%Y}: {report.completions} tasks done, {report.tasks} seen", err=True)
+
+    report = simulate_year(year, schools, ppe, late_share, seed, progress)
+    emit(report.as_dict(), as_json, render(report))
+
+
+def render(report: YearReport) -> str:
+    lines = [f"year {report.year}: {report.schools} schools, {report.ppe} PPE, {report.days} days in "
+             f"{report.seconds:.1f} s; {report.instances} instances, {report.tasks} tasks, "
+             f"{report.completions} completions",
+             f"{'section':>8} {'instances':>10} {'done':>8} {'late':>6} {'escalations':>12} {'errors':>7}"]
+    for section, s in sorted(report.sections.items()):
+        lines.append(f"{section:>8} {s.instances:>10} {s.completed:>8} {s.late:>6} {s.escalations:>12} {s.errors:>7}")
+    lines += [f"refused: {r}" for r in report.refused[:10]] + [f"start failed: {f}" for f in report.failed_starts[:10]]
+    return "\n".join(lines)

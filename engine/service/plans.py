@@ -1,0 +1,222 @@
+"""The school year's plan: opened from the catalogue (processes/plan), each item started when its window opens,
+for the units that must act: the department, every school or every PPE.
+
+Starting is idempotent and safe to race: an item's instance for a unit is unique (plan_item_id, unit_code), so a
+second sweep that tries the same start gets a conflict and moves on. Each start is its own transaction
+(engine.start); an item is marked started once every unit has its instance.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from .. import audit, clock, store
+from ..db import db
+from ..errors import ConflictError, EngineError, NotFound
+from ..models import Plan, PlanItem, ProcessInstance, Unit
+from ..plan.catalogue import Catalogue, PlanEntry
+from ..plan.executors import HEAD_OF
+from .instances import start
+
+PLAN_ACTOR = "plan"  # who the audit trail names as starting the items
+SCOPE_KINDS = {"schools": "school", "ppe": "ppe"}
+DEPARTMENT_KIND = "department"
+
+
+@dataclass
+class PlanTick:
+    started: list[tuple[str, str]] = field(default_factory=list)  # (item number, unit code)
+    completed_items: list[str] = field(default_factory=list)     # items now started for every unit
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (item number, unit code, message)
+    pending: int = 0  # starts left for the next sweep (the batch limit was reached)
+
+    def as_dict(self) -> dict:
+        return {"started": [list(s) for s in self.started], "completed_items": self.completed_items,
+                "failed": [list(f) for f in self.failed], "pending": self.pending}
+
+
+def open_plan(catalogue: Catalogue, actor: str | None = None, source_sha: str | None = None) -> Plan:
+    """Record the school year's plan and its items from the catalogue, in one transaction. A plan for that
+    year exists already → ConflictError, nothing changed."""
+    with store.transaction() as session:
+        if session.scalar(select(Plan.id).where(Plan.year == catalogue.year)) is not None:
+            raise ConflictError(_l("The plan for %(year)s is open already."), year=catalogue.year)
+        plan = Plan(year=catalogue.year, title=catalogue.title, status="open", calendar=catalogue.calendar,
+                    school_year_starts=catalogue.school_year.starts, school_year_ends=catalogue.school_year.ends,
+                    source_sha=source_sha, opened_by=actor, opened_at=clock.now())
+        session.add(plan)
+        session.flush()
+        session.add_all(_item_row(plan.id, seq, entry) for seq, entry in enumerate(catalogue.entries, 1))
+        audit.record("plan_open", actor, summary={"year": catalogue.year, "items": len(catalogue.entries),
+                                                  "anomalies": len(catalogue.anomalies)})
+    return plan
+
+
+def _item_row(plan_id: int, seq: int, entry: PlanEntry) -> PlanItem:
+    return PlanItem(
+        plan_id=plan_id, seq=seq, section=entry.section, section_title=entry.section_title, number=entry.number,
+        title=entry.title, deadline_text=entry.deadline_text,
+        windows=[[w.starts.isoformat(), w.ends.isoformat()] for w in entry.windows],
+        calendar_keys=list(entry.calendar_keys), starts=entry.starts, due=entry.due,
+        executors_text=entry.executors_text, roles=list(entry.roles), lead_role=entry.lead_role, scope=entry.scope,
+        process_id=entry.process, params=dict(entry.params),
+        anomalies=[{"code": a.code, "message": str(a.message)} for a in entry.anomalies])
+
+
+def plan_for(year: str | None = None) -> Plan:
+    """The plan of `year` ("2020/21"), or the latest opened."""
+    query = select(Plan).order_by(Plan.opened_at.desc(), Plan.id.desc())
+    if year is not None:
+        query = query.where(Plan.year == year)
+    plan = db.session.scalars(query.limit(1)).first()
+    if plan is None:
+        raise NotFound(_l("No plan for %(year)s has been opened.") if year else _l("No plan has been opened."),
+                       **({"year": year} if year else {}))
+    return plan
+
+
+def start_due_items(limit: int = 500, actor: str = PLAN_ACTOR) -> PlanTick:
+    """Start the items of open plans whose window has opened by today, for each unit that has no instance of
+    the item yet; at most `limit` starts (the rest wait for the next sweep)."""
+    tick = PlanTick()
+    today = clock.now().astimezone(clock.local_zone()).date()
+    items = list(db.session.scalars(
+        select(PlanItem).join(Plan).where(Plan.status == "open", PlanItem.started_at.is_(None),
+                                          PlanItem.starts.is_not(None), PlanItem.starts <= today)
+        .order_by(PlanItem.starts, PlanItem.seq)))
+    db.session.rollback()  # end the read: each start below is a transaction of its own
+    for item in items:
+        missing = _units_without_instance(item)
+        for unit in missing:
+            if len(tick.started) >= limit:
+                tick.pending += 1
+                continue
+            try:
+                start(item.process_id, start_data(item, unit), unit=unit.code, actor=actor, plan_item_id=item.id)
+                tick.started.append((item.number, unit.code))
+            except ConflictError:
+                pass  # another sweep started it at the same moment: nothing to do
+            except EngineError as exc:
+                tick.failed.append((item.number, unit.code, exc.message))
+        if not tick.pending and not _units_without_instance(item):
+            _mark_started(item.id)
+            tick.completed_items.append(item.number)
+    db.session.rollback()  # end the last read (on SQLite every transaction holds the write lock)
+    return tick
+
+
+def _units_without_instance(item: PlanItem) -> list[Unit]:
+    have = select(ProcessInstance.unit_code).where(ProcessInstance.plan_item_id == item.id)
+    return list(db.session.scalars(select(Unit).where(*_scope_filter(item.scope), Unit.code.notin_(have))
+                                   .order_by(Unit.id)))
+
+
+def _scope_filter(scope: str) -> tuple:
+    if scope == "department":
+        return (Unit.kind == DEPARTMENT_KIND,)
+    return (Unit.kind == SCOPE_KINDS[scope],)
+
+
+def _mark_started(item_id: int) -> None:
+    with store.transaction() as session:
+        item = session.get(PlanItem, item_id)
+        if item.started_at is None:
+            item.started_at = clock.now()
+            audit.record("plan_item_start", PLAN_ACTOR, summary={"item": item.number, "process": item.process_id})
+
+
+def start_data(item: PlanItem, unit: Unit) -> dict:
+    """What an item's instance starts with: the item, its window and roles, and its parameters, where a string
+    parameter "$due" or "$starts" stands for that date of the window (e.g. a PPE check's check_due)."""
+    window = {"$starts": item.starts.isoformat(), "$due": item.due.isoformat()}
+    params = {key: window.get(value, value) if isinstance(value, str) else value
+              for key, value in (item.params or {}).items()}
+    if item.scope == "department" and "schools" not in params:
+        # patterns that ask every school for something (an order's acknowledgements) fan out over this list
+        params["schools"] = [{"code": code, "name": name} for code, name in db.session.execute(
+            select(Unit.code, Unit.name).where(Unit.kind == "school").order_by(Unit.id))]
+    return {**{k: v for k, v in params.items() if k != "schools"},
+            "plan_item": {"number": item.number, "title": item.title, "section": item.section},
+            "starts": item.starts.isoformat(), "due": item.due.isoformat(),
+            "lead_role": item.lead_role, "escalate_to": HEAD_OF.get(item.lead_role, "iao_head"),
+            "params": params}
+
+
+@dataclass
+class ItemProgress:
+    item: PlanItem
+    units: int          # units that must act (0 until started)
+    done: int
+    late: int           # handed in late
+    overdue: int        # open with a task past its due date
+    errors: int
+
+    @property
+    def state(self) -> str:
+        if self.item.started_at is None and self.units == 0:
+            return "waiting_calendar" if self.item.starts is None else "not_started"
+        if self.errors:
+            return "error"
+        if self.units and self.done == self.units:
+            return "done"
+        return "overdue" if self.overdue else "running"
+
+
+def overview(plan: Plan, now: datetime | None = None) -> list[ItemProgress]:
+    """Each item's progress across its units, in plan order, from the instance rows (no workflow restored)."""
+    from ..models import HumanTask
+    from ..models.instance import InstanceStatus
+    now = now or clock.now()
+    pi = ProcessInstance
+    counts = {row.plan_item_id: row for row in db.session.execute(
+        select(pi.plan_item_id, func.count().label("units"),
+               func.count().filter(pi.status == InstanceStatus.COMPLETED).label("done"),
+               func.count().filter(pi.late_days > 0).label("late"),
+               func.count().filter(pi.status == InstanceStatus.ERROR).label("errors"))
+        .join(PlanItem, PlanItem.id == pi.plan_item_id).where(PlanItem.plan_id == plan.id)
+        .group_by(pi.plan_item_id))}
+    overdue = dict(db.session.execute(
+        select(pi.plan_item_id, func.count(func.distinct(pi.id))).join(HumanTask, HumanTask.instance_id == pi.id)
+        .join(PlanItem, PlanItem.id == pi.plan_item_id)
+        .where(PlanItem.plan_id == plan.id, HumanTask.state == "READY", HumanTask.due_at < now,
+               pi.status.in_(InstanceStatus.ACTIVE))
+        .group_by(pi.plan_item_id)).all())
+    result = []
+    for item in plan.items:
+        row = counts.get(item.id)
+        result.append(ItemProgress(item, row.units if row else 0, row.done if row else 0, row.late if row else 0,
+                                   overdue.get(item.id, 0), row.errors if row else 0))
+    return result
+
+
+def item_by_id(item_id: int) -> PlanItem:
+    item = db.session.get(PlanItem, item_id)
+    if item is None:
+        raise NotFound(_l("No such plan item."))
+    return item
+
+
+def item_page(item: PlanItem) -> dict:
+    """An item's instances by unit with their open tasks: the shape of views.activity_page. For department
+    staff, who see the whole city."""
+    from ..models import HumanTask
+    from .views import unit_names
+    instances = list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.plan_item_id == item.id)
+                                        .order_by(ProcessInstance.unit_code, ProcessInstance.id)))
+    open_tasks = {}
+    for task in db.session.scalars(select(HumanTask).where(
+            HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.state == "READY")
+            .order_by(HumanTask.due_at)):
+        open_tasks.setdefault(task.instance_id, []).append(task)
+    return {"item": item, "instances": instances, "open_tasks": open_tasks,
+            "unit_names": unit_names({i.unit_code for i in instances})}
+
+
+def late_submissions(plan: Plan) -> list[tuple[PlanItem, ProcessInstance, str]]:
+    """Every unit's work handed in late: (item, instance, unit name), by item and unit."""
+    return list(db.session.execute(
+        select(PlanItem, ProcessInstance, Unit.name).join(ProcessInstance, ProcessInstance.plan_item_id == PlanItem.id)
+        .join(Unit, Unit.code == ProcessInstance.unit_code)
+        .where(PlanItem.plan_id == plan.id, ProcessInstance.late_days > 0)
+        .order_by(PlanItem.seq, ProcessInstance.unit_code)).tuples())

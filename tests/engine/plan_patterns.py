@@ -1,0 +1,64 @@
+"""Helpers for the plan patterns (plan_school_report, plan_dept_task, plan_order, plan_year_activity): deploy
+them, start them with the starter's contract, move the manual clock and fire timers, and a few more users than
+the A1 organisation has."""
+import io
+from datetime import datetime
+
+import engine
+from engine import attachments, store
+from tests.conftest import PROCESSES, deploy_files
+
+PATTERNS = ("plan_school_report", "plan_dept_task", "plan_order", "plan_year_activity")
+PLAN_4_13 = {"number": "4.13", "title": "Проведение родительских собраний по вопросам ГИА", "section": 4}
+
+
+def deploy_patterns():
+    """The four patterns with the A1 process, deployed together as the demo does (ids must not collide)."""
+    return deploy_files(*(PROCESSES / f"{name}.bpmn" for name in (*PATTERNS, "ppe_tech_check")))
+
+
+def start_pattern(process_id, *, unit="guo", plan_item=PLAN_4_13, starts="2020-12-01", due="2020-12-07",
+                  lead_role="iao_specialist", escalate_to="iao_head", params=None, actor="iao"):
+    """Start a pattern with the start data contract of the plan's starter; returns the instance id."""
+    data = {"plan_item": plan_item, "starts": starts, "due": due, "lead_role": lead_role,
+            "escalate_to": escalate_to, "params": params or {}}
+    return engine.start(process_id, data, unit=unit, actor=actor).instance_id
+
+
+def add_users():
+    """Users for the roles the A1 organisation lacks (its heads of schools 12 and 17 are there already)."""
+    for login, role, unit in (("head33", "school_head", "school-33"), ("head8", "school_head", "school-8"),
+                              ("mo", "mo_specialist", "mo"), ("deputy", "guo_deputy", "guo")):
+        engine.ensure_user(login, role, unit)  # no password: hashing is slow
+    return {login: engine.user_by_login(login) for login in ("head33", "head8", "mo", "deputy")}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def tick(clock_at, moment: str):
+    """Move the manual clock to `moment` (Moscow time if no offset is given) and fire what is due."""
+    text = moment if "+" in moment[10:] else moment + "+03:00"
+    clock_at(text)
+    return engine.advance_timers(at(text))
+
+
+def ready(instance_id, bpmn_id=None, user=None):
+    tasks = engine.list_tasks(instance_id=instance_id, user=user)
+    return [t for t in tasks if bpmn_id is None or t.bpmn_id == bpmn_id]
+
+
+def only(instance_id, bpmn_id):
+    found = ready(instance_id, bpmn_id)
+    assert len(found) == 1, [(t.bpmn_id, t.state) for t in ready(instance_id)]
+    return found[0]
+
+
+def attach(instance_id, name="protocol.pdf", field="document") -> dict:
+    """An uploaded file of the instance, as a form's file field refers to it."""
+    with store.transaction():
+        saved = attachments.store(io.BytesIO(b"%PDF-1.4 test"), name, field, instance_id=instance_id, task_id=None,
+                                  actor="test")
+        ref = {"attachment_id": saved.id}
+    return ref

@@ -1,0 +1,125 @@
+"""The plan running: opened from the catalogue, each item started when its window opens, once per unit that acts,
+and its progress read back across the city (engine.service.plans)."""
+import random
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+import engine
+import forms
+from cli.demo import deploy_processes
+from engine.db import db
+from engine.errors import ConflictError
+from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
+from engine.plan import catalogue as plan_catalogue
+from engine.service import plans
+from forms.sample import sample_data
+
+
+@pytest.fixture
+def opened(org, clock_at):
+    clock_at("2020-09-01T09:30:00+03:00")
+    deploy_processes()
+    return plans.open_plan(plan_catalogue.load_default(), actor="iao")
+
+
+def item(number) -> PlanItem:
+    return db.session.scalar(select(PlanItem).where(PlanItem.number == number))
+
+
+def instances(number) -> list[ProcessInstance]:
+    return list(db.session.scalars(select(ProcessInstance).join(PlanItem).where(PlanItem.number == number)
+                                   .order_by(ProcessInstance.unit_code)))
+
+
+def units(kind) -> list[str]:
+    return sorted(db.session.scalars(select(Unit.code).where(Unit.kind == kind)))
+
+
+def test_opening_records_every_item_with_its_window_and_the_anomalies_of_the_source(opened):
+    assert len(opened.items) == 82
+    assert [i.number for i in opened.items][:3] == ["1.1", "1.2", "1.3"]
+    assert item("3.10").starts == date(2021, 2, 1) and item("3.10").due == date(2021, 3, 31)
+    assert [a["code"] for a in item("3.13").anomalies] == ["year_outside_school_year"]
+    assert item("3.13").starts == date(2021, 1, 1)
+    assert item("3.45").starts is None and item("3.45").anomalies[0]["code"] == "calendar_date_missing"
+    assert opened.calendar["interview"]["date"] == "2021-02-10"
+
+
+def test_a_plan_is_opened_once_per_year(opened):
+    with pytest.raises(ConflictError):
+        plans.open_plan(plan_catalogue.load_default(), actor="iao")
+    assert db.session.scalar(select(func.count()).select_from(Plan)) == 1
+    assert db.session.scalar(select(func.count()).select_from(PlanItem)) == 82
+
+
+def test_items_start_when_their_window_opens_for_the_units_that_must_act(opened, clock_at):
+    tick = plans.start_due_items()
+    started = {number for number, _unit in tick.started}
+    assert "1.1" in started and "2.2" in started   # «В течение года»: from 1 September
+    assert "1.2" not in started                      # «Октябрь - ноябрь 2020г.»
+    assert [i.unit_code for i in instances("1.1")] == ["guo"]          # the department's own work
+    assert [i.unit_code for i in instances("2.2")] == units("school")  # every school
+    assert item("1.1").started_at is not None and item("1.2").started_at is None
+    assert not tick.failed
+
+    assert plans.start_due_items().started == []  # nothing twice
+
+    clock_at("2020-10-01T09:30:00+03:00")
+    assert ("1.2", "guo") in plans.start_due_items().started
+    data = engine.detail(instances("1.2")[0].id)["data"]
+    assert data["due"] == "2020-11-30" and data["lead_role"] == "iao_specialist" and data["escalate_to"] == "iao_head"
+    assert data["plan_item"]["number"] == "1.2"
+
+
+def test_an_item_is_started_once_per_unit_even_when_two_sweeps_race(opened):
+    target = item("1.2")
+    data = plans.start_data(target, db.session.scalar(select(Unit).where(Unit.code == "guo")))
+    engine.start(target.process_id, data, unit="guo", actor="plan", plan_item_id=target.id)
+    with pytest.raises(ConflictError):
+        engine.start(target.process_id, data, unit="guo", actor="plan", plan_item_id=target.id)
+    assert len(instances("1.2")) == 1
+
+
+def test_the_ppe_check_runs_for_every_ppe_with_the_window_end_as_its_deadline(opened, clock_at):
+    clock_at("2021-02-01T09:30:00+03:00")
+    plans.start_due_items()
+    checks = instances("3.32")
+    assert [i.unit_code for i in checks] == units("ppe")
+    task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == checks[0].id,
+                                                     HumanTask.state == "READY"))
+    assert task.bpmn_id == "checklist" and task.role == "ppe_tech"
+    assert task.due_at.astimezone(engine.clock.local_zone()).date() == date(2021, 4, 30)
+
+
+def test_a_late_report_shows_in_the_overview_and_in_the_late_submissions(opened, clock_at, org):
+    clock_at("2020-10-01T09:30:00+03:00")
+    plans.start_due_items()
+    clock_at("2020-12-03T10:00:00+03:00")  # 1.2 was due on 30.11.2020
+    engine.advance_timers()
+    task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instances("1.2")[0].id,
+                                                     HumanTask.state == "READY", HumanTask.form_key != "escalation"))
+    evidence = _evidence_file()
+    data = sample_data(forms.load(task.form_key), random.Random(1), today=date(2020, 12, 3), file_ref=evidence)
+    engine.complete(task.id, org["iao"], data)
+
+    done = instances("1.2")[0]
+    assert (done.submitted_on, done.late_days) == ("2020-12-03", 3)
+    progress = {p.item.number: p for p in plans.overview(opened)}
+    assert (progress["1.2"].units, progress["1.2"].done, progress["1.2"].late) == (1, 1, 1)
+    assert progress["1.2"].state == "done"
+    assert progress["2.3"].state == "running" and progress["3.10"].state == "not_started"
+    assert progress["3.45"].state == "waiting_calendar"
+    late = plans.late_submissions(opened)
+    assert [(i.number, inst.unit_code, name) for i, inst, name in late] == [("1.2", "guo", "МКУ «Управление образования» г. Махачкалы")]
+
+
+def _evidence_file():
+    from io import BytesIO
+    from engine import attachments, store
+    with store.transaction() as session:
+        row = attachments.store(BytesIO(b"%PDF-1.4 test"), "act.pdf", "document", instance_id=None, task_id=None,
+                                actor="iao")
+        session.flush()
+        return {"attachment_id": row.id}

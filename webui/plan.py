@@ -1,0 +1,77 @@
+"""The school year's plan for department staff: its sections and items with their progress across the city, one
+item's units, and the Excel reports people would otherwise copy by hand (coverage per school, late submissions).
+
+Only department staff (and administrators) see the plan: it spans every school and PPE."""
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine import clock
+from engine.assignment import is_admin, is_city_staff, memberships
+from engine.errors import NotFound
+from engine.service import plans
+from engine.service.denials import refuse
+from . import exports
+
+bp = Blueprint("plan", __name__, url_prefix="/plan")
+
+
+def _is_department(user) -> bool:
+    held = memberships(user)
+    return is_city_staff(user, held) or is_admin(user, held)
+
+
+@bp.before_request
+def department_only():
+    if not current_user.is_authenticated:
+        from webui.auth import login_manager
+        return login_manager.unauthorized()
+    if not _is_department(current_user):
+        refuse(current_user, f"plan {request.method} {request.path}")
+    return None
+
+
+@bp.app_context_processor
+def plan_link():
+    """`is_city_user()` for the navigation bar (asked only when a page renders it)."""
+    return {"is_city_user": lambda: current_user.is_authenticated and _is_department(current_user)}
+
+
+@bp.route("/")
+def index():
+    try:
+        plan = plans.plan_for()
+    except NotFound:
+        return render_template("plan.html", plan=None, sections=[])
+    sections = {}
+    for progress in plans.overview(plan):
+        sections.setdefault((progress.item.section, progress.item.section_title), []).append(progress)
+    return render_template("plan.html", plan=plan, sections=list(sections.items()), now=clock.now())
+
+
+@bp.route("/items/<int:item_id>")
+def item(item_id):
+    page = plans.item_page(plans.item_by_id(item_id))
+    return render_template("plan_item.html", page=page, now=clock.now())
+
+
+@bp.route("/items/<int:item_id>.xlsx")
+def item_export(item_id):
+    page = plans.item_page(plans.item_by_id(item_id))
+    if not page["instances"]:
+        flash(_("There is nothing to export: the item has not started for any unit yet."), "info")
+        return redirect(url_for("plan.item", item_id=item_id))
+    stream = exports.coverage_workbook(page, clock.now())
+    return send_file(stream, as_attachment=True, download_name=f"punkt-{page['item'].number}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/late.xlsx")
+def late_export():
+    rows = plans.late_submissions(plans.plan_for())
+    if not rows:
+        flash(_("There is nothing to export: no work has been handed in late."), "info")
+        return redirect(url_for("plan.index"))
+    stream = exports.late_workbook(rows)
+    return send_file(stream, as_attachment=True, download_name=f"opozdaniya-{clock.now():%Y-%m-%d}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
