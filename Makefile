@@ -37,14 +37,17 @@ translations-update: $(VENV)/.installed
 db: setup
 	$(BIN)/flask db upgrade
 
+# The demo lives the 2020/21 plan up to DEMO_DATE on the manual clock (the first run takes a minute or two).
+DEMO_DATE ?= 2020-12-04
 demo: db
-	$(BIN)/flask gia demo
+	$(BIN)/flask gia demo --plan-until $(DEMO_DATE)
 
 run: demo
 	@echo ""
 	@echo "  GIA Flow: http://$(HOST):$(PORT)/"
 	@echo "  Demo logins (password «demo»): iao (ИАО), tech17 (тех. специалист ППЭ №17), head17 (руководитель СОШ №17),"
 	@echo "  iao_head (начальник ИАО), guo_head (начальник ГУО), head12 (руководитель СОШ №12), admin."
+	@echo "  The clock stands at $(DEMO_DATE) (manual); move it with: $(BIN)/flask gia timers tick --now 2020-12-10T10:00+03:00"
 	@echo "  Stop with Ctrl-C."
 	@echo ""
 	@mkdir -p var

@@ -1,8 +1,10 @@
 """`flask gia demo`: the department, its schools and PPE, a user for every role of scenario A1, the deployed
-processes, and one PPE check already under way, so that `make run` shows a living system."""
-from datetime import timedelta
+processes, and one PPE check already under way; with --plan-until, the 2020/21 plan lived up to that day on the
+manual clock, so that `make run` shows a living system."""
+from datetime import date, timedelta
 from pathlib import Path
 
+import click
 from flask import current_app
 from sqlalchemy import select
 
@@ -42,7 +44,9 @@ def deploy_processes():
     return engine.deploy([(p.name, p.read_bytes()) for p in processes], actor="admin")
 
 
-def load_demo() -> dict:
+def load_demo(plan_until: date | None = None) -> dict:
+    """Idempotent. With `plan_until`, the 2020/21 plan is also opened and lived up to that day (load_plan_demo)
+    before the PPE check is started, so that the check runs on the same clock."""
     with store.transaction():
         for code, name, kind, parent in DEPARTMENTS:
             engine.ensure_unit(code, name, kind, parent)
@@ -55,20 +59,37 @@ def load_demo() -> dict:
         engine.ensure_user(login, role, unit, password=DEMO_PASSWORD, full_name=name,
                            email=f"{login}@gia.example")
     deployed = deploy_processes()
+    plan = load_plan_demo(plan_until) if plan_until else {}
     started = None
     if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_id == "ppe_tech_check")) is None:
         due = (clock.now().astimezone(clock.local_zone()) + timedelta(days=4)).date().isoformat()
         started = engine.start("ppe_tech_check", {"check_due": due, "fix_days": 7, "recheck_days": 3},
                                unit="ppe-17", actor="iao").instance_id
     return {"version": deployed.version, "processes": deployed.process_ids, "users": [u[0] for u in USERS],
-            "password": DEMO_PASSWORD, "started_instance": started}
+            "password": DEMO_PASSWORD, "started_instance": started, **plan}
+
+
+def load_plan_demo(until: date) -> dict:
+    """The 2020/21 plan opened and lived through to `until` on the manual clock (a simulated autumn: items
+    started, reports handed in, some late, escalations raised), unless a plan is open already."""
+    from engine.models import Plan
+    from engine.plan import catalogue as plan_catalogue
+    from .simulation import YearSimulation
+    if db.session.scalar(select(Plan.id)) is not None:
+        return {"plan": "open already"}
+    db.session.rollback()
+    report = YearSimulation(SCHOOLS, len(PPE_HOSTS), late_share=0.15, seed=2021, ppe_hosts=list(PPE_HOSTS)).run(
+        plan_catalogue.load_default(), until=until)
+    return {"plan": report.year, "simulated_until": until.isoformat(), "completions": report.completions}
 
 
 @gia.command("demo")
+@click.option("--plan-until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Also open the 2020/21 plan and live it on the manual clock up to this day (e.g. 2020-12-04).")
 @json_option
 @guarded
-def demo_command(as_json):
+def demo_command(plan_until, as_json):
     """Load the demo data (idempotent)."""
-    result = load_demo()
+    result = load_demo(plan_until.date() if plan_until else None)
     emit(result, as_json, "demo data loaded; users: " + ", ".join(result["users"])
          + f" (password «{DEMO_PASSWORD}»)")

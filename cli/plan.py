@@ -71,3 +71,23 @@ def status_command(year, as_json):
     emit({"year": plan.year, "items": rows}, as_json,
          f"plan {plan.year}\n" + "\n".join(f"{r['number']:>5} {r['state']:<16} {r['done']}/{r['units']} done, "
                                            f"{r['late']} late, {r['overdue']} overdue" for r in rows))
+
+
+@plan_group.command("calendar")
+@click.argument("key", required=False)
+@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="The entry's date.")
+@click.option("--ends", type=click.DateTime(formats=["%Y-%m-%d"]), help="With --date: the last day of a range.")
+@click.option("--year", default=None, help="e.g. 2020/21 (default: the latest plan).")
+@click.option("--user", "login", default=None)
+@json_option
+@guarded
+def calendar_command(key, on, ends, year, login, as_json):
+    """Show the exam calendar, or give entry KEY a date: the items that follow it and have not started move."""
+    plan = plans.plan_for(year)
+    if key is None or on is None:
+        emit(plan.calendar, as_json, "\n".join(f"{k:<26} {v}" for k, v in plan.calendar.items()
+                                               if not k.startswith("_")))
+        return
+    result = plans.set_calendar_date(plan, key, on.date(), ends.date() if ends else None, actor=login)
+    emit(result, as_json, f"{key}: moved {', '.join(result['moved']) or 'nothing'}"
+         + (f"; already running, deadlines kept: {', '.join(result['started'])}" if result["started"] else ""))

@@ -69,23 +69,26 @@ class YearReport:
 
 
 class YearSimulation:
-    def __init__(self, schools: int, ppe: int, late_share: float, seed: int, unusual: float = 0.1):
+    def __init__(self, schools: int, ppe: int, late_share: float, seed: int, unusual: float = 0.1,
+                 ppe_hosts: list[int] | None = None):
         self.rng = random.Random(seed)
         self.seed, self.late_share, self.unusual = seed, late_share, unusual
-        self.schools, self.ppe = schools, ppe
+        self.schools, self.ppe = schools, (len(ppe_hosts) if ppe_hosts else ppe)
+        self.hosts = ppe_hosts
         self.planned: dict[str, date] = {}        # task id → the day it gets done
         self.people: dict[tuple, object] = {}     # (role, unit) → a user offered such tasks
         self.sections: dict[int, int] = {}        # instance id → section of its plan item
         self.seen: set[str] = set()
         self.skipped: set[str] = set()            # tasks whose generated data was refused (reported once)
 
-    def run(self, catalogue, progress=None) -> YearReport:
+    def run(self, catalogue, progress=None, until: date | None = None) -> YearReport:
+        """The year from the school year's first day to its last, or to `until` (the clock stays there)."""
         report = YearReport(catalogue.year, self.schools, self.ppe)
         started = time.perf_counter()
         self.build_city()
         deploy_processes()
         self.evidence = self.evidence_file()
-        first, last = catalogue.school_year.starts, catalogue.school_year.ends
+        first, last = catalogue.school_year.starts, min(catalogue.school_year.ends, until or date.max)
         with store.transaction():
             clock.set_mode("manual", _morning(first))
         plans.open_plan(catalogue, actor="simulation")
@@ -120,6 +123,8 @@ class YearSimulation:
                 engine.ensure_user(f"sim-{role}-{host}", role, f"ppe-{host}")
 
     def ppe_hosts(self) -> list[int]:
+        if self.hosts:
+            return list(self.hosts)
         step = max(1, self.schools // max(1, self.ppe))
         return [1 + i * step for i in range(min(self.ppe, self.schools))]
 
@@ -133,10 +138,12 @@ class YearSimulation:
     def live(self, day: date, report: YearReport) -> None:
         with store.transaction():
             clock.advance_to(_morning(day))
-        tick = plans.start_due_items(limit=100_000, actor="simulation")
-        report.failed_starts += [f"{n} {u}: {m}" for n, u, m in tick.failed]
-        engine.advance_timers()
-        self.work(day, report)
+        # the whole day's work at that instant: the engine need not read the clock setting at every call
+        with clock.pinned(_morning(day)):
+            tick = plans.start_due_items(limit=100_000, actor="simulation")
+            report.failed_starts += [f"{n} {u}: {m}" for n, u, m in tick.failed]
+            engine.advance_timers()
+            self.work(day, report)
 
     def work(self, day: date, report: YearReport) -> None:
         ready = db.session.execute(select(HumanTask.id, HumanTask.instance_id, HumanTask.role, HumanTask.unit_code,

@@ -4,14 +4,19 @@ item's units, and the Excel reports people would otherwise copy by hand (coverag
 Only department staff (and administrators) see the plan: it spans every school and PPE."""
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField
+from wtforms.validators import DataRequired, Optional
 
 from engine import clock
 from engine.assignment import is_admin, is_city_staff, memberships
-from engine.errors import NotFound
+from engine.errors import EngineError, InvalidData, NotFound
 from engine.service import plans
 from engine.service.denials import refuse
 from . import exports
+from .errors import flash_error
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 
@@ -75,3 +80,37 @@ def late_export():
     stream = exports.late_workbook(rows)
     return send_file(stream, as_attachment=True, download_name=f"opozdaniya-{clock.now():%Y-%m-%d}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+class CalendarForm(FlaskForm):
+    key = HiddenField(validators=[DataRequired()])
+    starts = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date."))])
+    ends = DateField(_l("Last day (for a period)"), validators=[Optional()])
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar():
+    """The exam calendar a supervisor keeps: a date given or moved here moves the items that follow it."""
+    plan = plans.plan_for()
+    form = CalendarForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                result = plans.set_calendar_date(plan, form.key.data, form.starts.data, form.ends.data,
+                                                 actor=current_user.login)
+            except InvalidData as exc:
+                form.starts.errors = [m for msgs in exc.field_errors.values() for m in msgs]
+                status = 422
+            except EngineError as exc:
+                flash_error(exc)
+                return redirect(url_for("plan.calendar"))
+            else:
+                flash(_("Saved. Items moved: %(moved)s.", moved=", ".join(result["moved"]) or _("none"))
+                      + (" " + _("Already running, their deadlines are kept: %(items)s.",
+                                 items=", ".join(result["started"])) if result["started"] else ""), "success")
+                return redirect(url_for("plan.calendar"))
+        else:
+            status = 422
+    entries = [(key, value) for key, value in plan.calendar.items() if not key.startswith("_") and key != "school_year"]
+    return render_template("plan_calendar.html", plan=plan, entries=entries, form=form), status

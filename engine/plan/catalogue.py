@@ -151,6 +151,11 @@ def _read_calendar(data: dict, school_year: Window, errors: list) -> dict[str, W
     return dates
 
 
+def calendar_window(value) -> Window | None | bool:
+    """A calendar entry's window: None for «no date yet», False when it cannot be read."""
+    return _calendar_window(value)
+
+
 def _calendar_window(value) -> Window | None | bool:
     """The entry's window, None for «no date yet», False when it cannot be read."""
     if not isinstance(value, dict):

@@ -6,16 +6,17 @@ second sweep that tries the same start gets a conflict and moves on. Each start 
 (engine.start); an item is marked started once every unit has its instance.
 """
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import audit, clock, store
 from ..db import db
-from ..errors import ConflictError, EngineError, NotFound
+from ..errors import ConflictError, EngineError, InvalidData, NotFound
 from ..models import Plan, PlanItem, ProcessInstance, Unit
-from ..plan.catalogue import Catalogue, PlanEntry
+from ..plan.catalogue import Catalogue, PlanEntry, calendar_window
+from ..plan.windows import Window, parse_deadline
 from ..plan.executors import HEAD_OF
 from .instances import start
 
@@ -220,3 +221,55 @@ def late_submissions(plan: Plan) -> list[tuple[PlanItem, ProcessInstance, str]]:
         .join(Unit, Unit.code == ProcessInstance.unit_code)
         .where(PlanItem.plan_id == plan.id, ProcessInstance.late_days > 0)
         .order_by(PlanItem.seq, ProcessInstance.unit_code)).tuples())
+
+
+def set_calendar_date(plan: Plan, key: str, starts: date, ends: date | None = None,
+                      actor: str | None = None) -> dict[str, list[str]]:
+    """Give the exam calendar's entry `key` a date (or a range), in one transaction, and move the windows of the
+    items that follow it and have not started yet. Returns {"moved": item numbers, "started": the items that
+    follow it but run already and keep their deadlines}. A date in the past or outside the school year is
+    refused (InvalidData), nothing changed."""
+    ends = ends or starts
+    today = clock.now().astimezone(clock.local_zone()).date()
+    problem = None
+    if key not in plan.calendar or key == "school_year":
+        raise NotFound(_l("The exam calendar has no entry «%(key)s».", key=key))
+    if ends < starts:
+        problem = _l("The end comes before the start.")
+    elif starts < today:
+        problem = _l("The date %(date)s has passed; a calendar date can only be moved to today or later.",
+                     date=starts.strftime("%d.%m.%Y"))
+    elif not (plan.school_year_starts <= starts and ends <= plan.school_year_ends):
+        problem = _l("The date lies outside the school year %(starts)s–%(ends)s.",
+                     starts=plan.school_year_starts.strftime("%d.%m.%Y"),
+                     ends=plan.school_year_ends.strftime("%d.%m.%Y"))
+    if problem is not None:
+        raise InvalidData({"date": [str(problem)]})
+    moved, started = [], []
+    with store.transaction() as session:
+        plan = session.get(Plan, plan.id)
+        entry = {"title": plan.calendar[key].get("title", key)}
+        entry.update({"date": starts.isoformat()} if starts == ends else
+                     {"starts": starts.isoformat(), "ends": ends.isoformat()})
+        plan.calendar = {**plan.calendar, key: entry}
+        windows = {k: calendar_window(v) for k, v in plan.calendar.items() if not k.startswith("_")}
+        school_year = Window(plan.school_year_starts, plan.school_year_ends)
+        for item in plan.items:
+            if key not in (item.calendar_keys or []):
+                continue
+            if item.started_at is not None:
+                started.append(item.number)
+                continue
+            deadline = parse_deadline(item.number, item.deadline_text, school_year, windows)
+            fresh = [[w.starts.isoformat(), w.ends.isoformat()] for w in deadline.windows]
+            if fresh == item.windows:
+                continue
+            item.windows = fresh
+            item.starts = deadline.windows[0].starts if deadline.windows else None
+            item.due = deadline.windows[-1].ends if deadline.windows else None
+            item.anomalies = [a for a in item.anomalies if a["code"] != "calendar_date_missing"] + [
+                {"code": a.code, "message": str(a.message)} for a in deadline.anomalies]
+            moved.append(item.number)
+        audit.record("plan_calendar", actor, summary={"year": plan.year, "key": key, **entry, "moved": moved,
+                                                      "started": started})
+    return {"moved": moved, "started": started}

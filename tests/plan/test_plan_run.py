@@ -123,3 +123,34 @@ def _evidence_file():
                                 actor="iao")
         session.flush()
         return {"attachment_id": row.id}
+
+
+def test_a_date_given_in_the_calendar_moves_the_items_that_follow_it(opened, clock_at):
+    assert item("3.45").starts is None
+    result = plans.set_calendar_date(opened, "thematic_checks", date(2021, 2, 15), date(2021, 3, 15), actor="iao")
+    assert result == {"moved": ["3.45"], "started": []}
+    assert (item("3.45").starts, item("3.45").due) == (date(2021, 2, 15), date(2021, 3, 15))
+    assert item("3.45").anomalies == []
+    assert db.session.get(Plan, opened.id).calendar["thematic_checks"]["starts"] == "2021-02-15"
+
+    clock_at("2020-12-10T09:30:00+03:00")
+    plans.start_due_items()  # 5.2 (essay on 2 Dec, interview on 10 Feb) is running now
+    result = plans.set_calendar_date(opened, "interview", date(2021, 2, 17), actor="mo")
+    assert result == {"moved": [], "started": ["5.2"]}
+
+
+def test_a_calendar_date_in_the_past_or_outside_the_year_is_refused_and_nothing_changes(opened, clock_at):
+    from engine.errors import InvalidData, NotFound
+    clock_at("2020-11-24T09:30:00+03:00")
+    before = dict(db.session.get(Plan, opened.id).calendar)
+    with pytest.raises(InvalidData) as refused:
+        plans.set_calendar_date(opened, "essay", date(2020, 11, 20))
+    assert "прошла" in str(refused.value)
+    with pytest.raises(InvalidData):
+        plans.set_calendar_date(opened, "essay", date(2021, 9, 15))
+    with pytest.raises(InvalidData):
+        plans.set_calendar_date(opened, "gia_period", date(2021, 6, 1), date(2021, 5, 1))
+    with pytest.raises(NotFound):
+        plans.set_calendar_date(opened, "no_such_event", date(2021, 6, 1))
+    db.session.expire_all()
+    assert db.session.get(Plan, opened.id).calendar == before

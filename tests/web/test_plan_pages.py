@@ -95,3 +95,20 @@ def _file():
                                 task_id=None, actor="iao")
         session.flush()
         return {"attachment_id": row.id}
+
+
+def test_the_calendar_page_moves_a_date_and_refuses_a_past_one_keeping_the_input(site):
+    from tests.web.conftest import csrf
+    _open_plan()
+    iao = site("iao")
+    page = iao.get("/plan/calendar")
+    assert "Итоговое собеседование" in page.get_data(as_text=True)
+    token = csrf(page)
+    refused = iao.post("/plan/calendar", data={"csrf_token": token, "key": "essay", "starts": "2020-09-15"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "уже прошла" in body and 'value="2020-09-15"' in body
+    saved = iao.post("/plan/calendar", data={"csrf_token": token, "key": "thematic_checks", "starts": "2021-02-15",
+                                             "ends": "2021-03-15"}, follow_redirects=True)
+    assert "3.45" in saved.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(PlanItem.starts).where(PlanItem.number == "3.45")) == date(2021, 2, 15)
