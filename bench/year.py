@@ -53,6 +53,9 @@ def sqlite_run(schools, ppe, seed) -> dict:
 def postgres_run(base: str, schools, ppe, seed) -> dict | None:
     try:
         from sqlalchemy import create_engine, text
+        sys.path.insert(0, str(ROOT))
+        from config import _database_url  # the driver the app uses (psycopg 3)
+        base = _database_url(base)
         engine = create_engine(base, isolation_level="AUTOCOMMIT")
         schema = f"gia_bench_year_{uuid.uuid4().hex[:8]}"
         with engine.connect() as conn:
@@ -65,10 +68,10 @@ def postgres_run(base: str, schools, ppe, seed) -> dict | None:
         with tempfile.TemporaryDirectory(prefix="gia-year-") as tmp:
             report = run(f"{base}{sep}options=-csearch_path%3D{schema}", Path(tmp), schools, ppe, seed)
         with engine.connect() as conn:
-            report["db_mb"] = conn.execute(text(
+            report["db_mb"] = float(conn.execute(text(
                 "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
                 "ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind IN ('r', 'm')"),
-                {"s": schema}).scalar() / 1e6
+                {"s": schema}).scalar()) / 1e6
         return report
     finally:
         with engine.connect() as conn:

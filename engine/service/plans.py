@@ -201,17 +201,10 @@ def item_by_id(item_id: int) -> PlanItem:
 def item_page(item: PlanItem) -> dict:
     """An item's instances by unit with their open tasks: the shape of views.activity_page. For department
     staff, who see the whole city."""
-    from ..models import HumanTask
-    from .views import unit_names
+    from .views import instance_table
     instances = list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.plan_item_id == item.id)
                                         .order_by(ProcessInstance.unit_code, ProcessInstance.id)))
-    open_tasks = {}
-    for task in db.session.scalars(select(HumanTask).where(
-            HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.state == "READY")
-            .order_by(HumanTask.due_at)):
-        open_tasks.setdefault(task.instance_id, []).append(task)
-    return {"item": item, "instances": instances, "open_tasks": open_tasks,
-            "unit_names": unit_names({i.unit_code for i in instances})}
+    return {"item": item, **instance_table(instances)}
 
 
 def late_submissions(plan: Plan) -> list[tuple[PlanItem, ProcessInstance, str]]:

@@ -83,12 +83,18 @@ def activities(user: User) -> list[dict]:
 def activity_page(bpmn_id: str, user: User) -> dict:
     process = latest(bpmn_id)
     instances = _visible_instances(user, bpmn_id)
+    return {"process": process, **instance_table(instances)}
+
+
+def instance_table(instances: list[ProcessInstance]) -> dict:
+    """What a table of instances by unit shows: the instances, their open tasks (nearest due first) and the
+    names of their units."""
     open_tasks = {}
     for task in db.session.scalars(select(HumanTask).where(
             HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.state == "READY")
             .order_by(HumanTask.due_at)):
         open_tasks.setdefault(task.instance_id, []).append(task)
-    return {"process": process, "instances": instances, "open_tasks": open_tasks,
+    return {"instances": instances, "open_tasks": open_tasks,
             "unit_names": unit_names({i.unit_code for i in instances})}
 
 
