@@ -129,15 +129,18 @@ def _mark_started(item_id: int) -> None:
 
 def start_data(item: PlanItem, unit: Unit) -> dict:
     """What an item's instance starts with: the item, its window and roles, and its parameters, where a string
-    parameter "$due" or "$starts" stands for that date of the window (e.g. a PPE check's check_due)."""
-    window = {"$starts": item.starts.isoformat(), "$due": item.due.isoformat()}
-    params = {key: window.get(value, value) if isinstance(value, str) else value
-              for key, value in (item.params or {}).items()}
-    if item.scope == "department" and "schools" not in params:
-        # patterns that ask every school for something (an order's acknowledgements) fan out over this list
-        params["schools"] = [{"code": code, "name": name} for code, name in db.session.execute(
-            select(Unit.code, Unit.name).where(Unit.kind == "school").order_by(Unit.id))]
-    return {**{k: v for k, v in params.items() if k != "schools"},
+    parameter "$due" or "$starts" stands for that date of the window (e.g. a PPE check's check_due) and
+    "$schools" for the city's schools (an order's acknowledgements fan out over them)."""
+    values = {"$starts": item.starts.isoformat(), "$due": item.due.isoformat()}
+    params = {}
+    for key, value in (item.params or {}).items():
+        if value == "$schools":
+            value = [{"code": code, "name": name} for code, name in db.session.execute(
+                select(Unit.code, Unit.name).where(Unit.kind == "school").order_by(Unit.id))]
+        elif isinstance(value, str):
+            value = values.get(value, value)
+        params[key] = value
+    return {**{k: v for k, v in params.items() if not isinstance(v, list)},
             "plan_item": {"number": item.number, "title": item.title, "section": item.section},
             "starts": item.starts.isoformat(), "due": item.due.isoformat(),
             "lead_role": item.lead_role, "escalate_to": HEAD_OF.get(item.lead_role, "iao_head"),

@@ -65,6 +65,9 @@ def test_items_start_when_their_window_opens_for_the_units_that_must_act(opened,
     assert not tick.failed
 
     assert plans.start_due_items().started == []  # nothing twice
+    order = engine.detail(instances("1.3")[0].id)["data"]["params"]
+    assert sorted(s["code"] for s in order["schools"]) == units("school") and len(order["orders"]) == 13
+    assert "schools" not in engine.detail(instances("1.1")[0].id)["data"]["params"]  # only where asked for
 
     clock_at("2020-10-01T09:30:00+03:00")
     assert ("1.2", "guo") in plans.start_due_items().started
