@@ -91,3 +91,15 @@ def calendar_command(key, on, ends, year, login, as_json):
     result = plans.set_calendar_date(plan, key, on.date(), ends.date() if ends else None, actor=login)
     emit(result, as_json, f"{key}: moved {', '.join(result['moved']) or 'nothing'}"
          + (f"; already running, deadlines kept: {', '.join(result['started'])}" if result["started"] else ""))
+
+
+@plan_group.command("copy")
+@click.option("--from", "source", default=None, help="e.g. 2020/21 (default: the latest plan).")
+@click.option("--to", "year", required=True, help="The next school year, e.g. 2021/22.")
+@click.option("--user", "login", default=None)
+@json_option
+@guarded
+def copy_command(source, year, login, as_json):
+    """Make next year's plan from this one, every date one year later; then edit its calendar."""
+    plan = plans.copy_plan(plans.plan_for(source), year, actor=login)
+    emit({"plan_id": plan.id, "year": plan.year}, as_json, f"plan {plan.year} made from {source or 'the latest'}")

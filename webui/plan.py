@@ -45,13 +45,14 @@ def plan_link():
 @bp.route("/")
 def index():
     try:
-        plan = plans.plan_for()
+        plan = plans.plan_for(request.args.get("year"))
     except NotFound:
-        return render_template("plan.html", plan=None, sections=[])
+        return render_template("plan.html", plan=None, sections=[], years=[])
     sections = {}
     for progress in plans.overview(plan):
         sections.setdefault((progress.item.section, progress.item.section_title), []).append(progress)
-    return render_template("plan.html", plan=plan, sections=list(sections.items()), now=clock.now())
+    return render_template("plan.html", plan=plan, sections=list(sections.items()), now=clock.now(),
+                           years=plans.years())
 
 
 @bp.route("/items/<int:item_id>")
@@ -73,7 +74,7 @@ def item_export(item_id):
 
 @bp.route("/late.xlsx")
 def late_export():
-    rows = plans.late_submissions(plans.plan_for())
+    rows = plans.late_submissions(plans.plan_for(request.args.get("year")))
     if not rows:
         flash(_("There is nothing to export: no work has been handed in late."), "info")
         return redirect(url_for("plan.index"))
@@ -91,7 +92,7 @@ class CalendarForm(FlaskForm):
 @bp.route("/calendar", methods=["GET", "POST"])
 def calendar():
     """The exam calendar a supervisor keeps: a date given or moved here moves the items that follow it."""
-    plan = plans.plan_for()
+    plan = plans.plan_for(request.args.get("year"))
     form = CalendarForm()
     status = 200
     if request.method == "POST":
@@ -104,7 +105,7 @@ def calendar():
                 status = 422
             except EngineError as exc:
                 flash_error(exc)
-                return redirect(url_for("plan.calendar"))
+                return redirect(url_for("plan.calendar", year=plan.year))
             else:
                 flash(_("Saved. Items moved: %(moved)s.", moved=", ".join(result["moved"]) or _("none"))
                       + (" " + _("Already running, their deadlines are kept: %(items)s.",

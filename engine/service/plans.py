@@ -77,6 +77,11 @@ def plan_for(year: str | None = None) -> Plan:
     return plan
 
 
+def years() -> list[str]:
+    """The school years with a plan, the latest first."""
+    return list(db.session.scalars(select(Plan.year).order_by(Plan.year.desc())))
+
+
 def start_due_items(limit: int = 500, actor: str = PLAN_ACTOR) -> PlanTick:
     """Start the items of open plans whose window has opened by today, for each unit that has no instance of
     the item yet; at most `limit` starts (the rest wait for the next sweep)."""
@@ -269,3 +274,55 @@ def set_calendar_date(plan: Plan, key: str, starts: date, ends: date | None = No
         audit.record("plan_calendar", actor, summary={"year": plan.year, "key": key, **entry, "moved": moved,
                                                       "started": started})
     return {"moved": moved, "started": started}
+
+
+def copy_plan(plan: Plan, year: str, actor: str | None = None) -> Plan:
+    """Next year's plan: this one copied with every date one year later (windows, calendar, school year), its
+    items not started, in one transaction. The department then edits the calendar (exam dates change every
+    year). The year must follow the source's ("2020/21" → "2021/22"); one that exists → ConflictError."""
+    first = int(plan.year[:4]) + 1
+    if year != f"{first}/{str(first + 1)[-2:]}":
+        raise InvalidData({"year": [str(_l("The copy of the plan for %(year)s is for %(next)s.", year=plan.year,
+                                           next=f"{first}/{str(first + 1)[-2:]}"))]})
+    with store.transaction() as session:
+        if session.scalar(select(Plan.id).where(Plan.year == year)) is not None:
+            raise ConflictError(_l("The plan for %(year)s is open already."), year=year)
+        source = session.get(Plan, plan.id)
+        copy = Plan(year=year, title=_next_title(source.title, first - 1), status="open",
+                    calendar={key: _shift_entry(value) for key, value in source.calendar.items()},
+                    school_year_starts=_next_year(source.school_year_starts),
+                    school_year_ends=_next_year(source.school_year_ends), source_sha=source.source_sha,
+                    opened_by=actor, opened_at=clock.now())
+        session.add(copy)
+        session.flush()
+        for item in source.items:
+            windows = [[_next_year(date.fromisoformat(a)).isoformat(), _next_year(date.fromisoformat(b)).isoformat()]
+                       for a, b in item.windows]
+            session.add(PlanItem(
+                plan_id=copy.id, seq=item.seq, section=item.section, section_title=item.section_title,
+                number=item.number, title=item.title, deadline_text=item.deadline_text, windows=windows,
+                calendar_keys=list(item.calendar_keys), starts=item.starts and _next_year(item.starts),
+                due=item.due and _next_year(item.due), executors_text=item.executors_text, roles=list(item.roles),
+                lead_role=item.lead_role, scope=item.scope, process_id=item.process_id, params=dict(item.params),
+                # the source's slips were settled in this year's windows; a date still missing is still missing
+                anomalies=[a for a in item.anomalies if a["code"] == "calendar_date_missing"]))
+        audit.record("plan_copy", actor, summary={"from": plan.year, "to": year})
+    return copy
+
+
+def _next_year(day: date) -> date:
+    return day.replace(year=day.year + 1) if (day.month, day.day) != (2, 29) else date(day.year + 1, 2, 28)
+
+
+def _shift_entry(value):
+    if not isinstance(value, dict):
+        return value
+    return {key: (_next_year(date.fromisoformat(v)).isoformat() if key in ("date", "starts", "ends") and v else v)
+            for key, v in value.items()}
+
+
+def _next_title(title: str, first: int) -> str:
+    for old, new in ((f"{first}/{first + 1}", f"{first + 1}/{first + 2}"),
+                     (f"{first}/{str(first + 1)[-2:]}", f"{first + 1}/{str(first + 2)[-2:]}")):
+        title = title.replace(old, new)
+    return title

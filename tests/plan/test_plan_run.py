@@ -157,3 +157,18 @@ def test_a_calendar_date_in_the_past_or_outside_the_year_is_refused_and_nothing_
         plans.set_calendar_date(opened, "no_such_event", date(2021, 6, 1))
     db.session.expire_all()
     assert db.session.get(Plan, opened.id).calendar == before
+
+
+def test_next_years_plan_is_a_copy_with_every_date_a_year_later(opened):
+    nxt = plans.copy_plan(opened, "2021/22", actor="iao")
+    copied = {i.number: i for i in db.session.get(Plan, nxt.id).items}
+    assert len(copied) == 82 and "2021/2022" in nxt.title and nxt.school_year_starts == date(2021, 9, 1)
+    assert (copied["3.10"].starts, copied["3.10"].due) == (date(2022, 2, 1), date(2022, 3, 31))
+    assert copied["3.13"].anomalies == [] and copied["3.45"].anomalies[0]["code"] == "calendar_date_missing"
+    assert nxt.calendar["interview"]["date"] == "2022-02-10" and nxt.calendar["thematic_checks"]["date"] is None
+    assert all(i.started_at is None for i in copied.values())
+    with pytest.raises(ConflictError):
+        plans.copy_plan(opened, "2021/22")
+    from engine.errors import InvalidData
+    with pytest.raises(InvalidData):
+        plans.copy_plan(opened, "2025/26")

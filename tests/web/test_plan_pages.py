@@ -112,3 +112,14 @@ def test_the_calendar_page_moves_a_date_and_refuses_a_past_one_keeping_the_input
     assert "3.45" in saved.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(PlanItem.starts).where(PlanItem.number == "3.45")) == date(2021, 2, 15)
+
+
+def test_next_years_copy_does_not_hide_this_years_plan(site):
+    plan = _open_plan()
+    plans.copy_plan(plan, "2021/22", actor="iao")
+    iao = site("iao")
+    latest = iao.get("/plan/").get_data(as_text=True)
+    assert "2021/22" in latest and 'href="/plan/?year=2020/21"' in latest
+    this_year = iao.get("/plan/?year=2020/21").get_data(as_text=True)
+    assert "01.10.2020–30.11.2020" in this_year
+    assert iao.get("/plan/calendar?year=2020/21").status_code == 200
