@@ -82,20 +82,13 @@ def migrate_and_load(app):
     from flask_migrate import upgrade
 
     import engine
-    from cli.demo import DEPARTMENTS, USERS
-    from engine import store
+    from cli.demo import USERS, ensure_city
     logging.disable(logging.INFO)  # alembic's "Running upgrade" lines
     try:
         upgrade()
     finally:
         logging.disable(logging.NOTSET)
-    with store.transaction():
-        for code, name, kind, parent in DEPARTMENTS:
-            engine.ensure_unit(code, name, kind, parent)
-        for n in (12, 17):
-            engine.ensure_unit(f"school-{n}", f"МБОУ «СОШ №{n}»", "school", "guo")
-            engine.ensure_unit(f"ppe-{n}", f"ППЭ №{n} (на базе СОШ №{n})", "ppe", "guo", host=f"school-{n}",
-                               attrs={"number": n, "auditoriums": 2})
+    ensure_city((12, 17), (12, 17), auditoriums=lambda n: 2)
     for login, role, unit, name in USERS:
         engine.ensure_user(login, role, unit, password="demo", full_name=name)
     engine.deploy([(PROCESS_FILE.name, PROCESS_FILE.read_bytes())], actor="admin")

@@ -148,22 +148,14 @@ def migrate(revision: str):
 
 
 def load_org(rng: random.Random, n_users: int) -> Org:
-    import engine
-    from cli.demo import DEPARTMENTS, PPE_HOSTS, SCHOOLS
-    from engine import clock, roles, store
+    from cli.demo import PPE_HOSTS, SCHOOLS, ensure_city
+    from engine import clock, roles
     from engine.db import db
     from engine.models import Absence, Membership, Unit, User
     from werkzeug.security import generate_password_hash
 
     org = Org()
-    with store.transaction():
-        for code, name, kind, parent in DEPARTMENTS:
-            engine.ensure_unit(code, name, kind, parent)
-        for n in range(1, SCHOOLS + 1):
-            engine.ensure_unit(f"school-{n}", f"МБОУ «СОШ №{n}»", "school", "guo")
-        for n in PPE_HOSTS:
-            engine.ensure_unit(f"ppe-{n}", f"ППЭ №{n} (на базе СОШ №{n})", "ppe", "guo", host=f"school-{n}",
-                               attrs={"number": n, "auditoriums": 2 + n % 4})
+    ensure_city(range(1, SCHOOLS + 1), PPE_HOSTS)
     org.unit_ids = dict(db.session.execute(db.select(Unit.code, Unit.id)).all())
     now = clock.now()
     users, members = [], []

@@ -38,6 +38,20 @@ USERS = [
 ]
 
 
+def ensure_city(schools, ppe_hosts, auditoriums=lambda n: 2 + n % 4) -> None:
+    """The department with its divisions, schools №`schools` and a PPE at each school of `ppe_hosts` with
+    `auditoriums(n)` auditoriums (idempotent, one transaction): the city of the demo, the simulation, tests and
+    benchmarks."""
+    with store.transaction():
+        for code, name, kind, parent in DEPARTMENTS:
+            engine.ensure_unit(code, name, kind, parent)
+        for n in schools:
+            engine.ensure_unit(f"school-{n}", f"МБОУ «СОШ №{n}»", "school", "guo")
+        for n in ppe_hosts:
+            engine.ensure_unit(f"ppe-{n}", f"ППЭ №{n} (на базе СОШ №{n})", "ppe", "guo", host=f"school-{n}",
+                               attrs={"number": n, "auditoriums": auditoriums(n)})
+
+
 def deploy_processes():
     """Deploy every diagram in processes/ as one version (the same files again reuse it)."""
     processes = sorted(Path(current_app.config["PROCESSES_DIR"]).glob("*.bpmn"))
@@ -47,14 +61,7 @@ def deploy_processes():
 def load_demo(plan_until: date | None = None) -> dict:
     """Idempotent. With `plan_until`, the 2020/21 plan is also opened and lived up to that day (load_plan_demo)
     before the PPE check is started, so that the check runs on the same clock."""
-    with store.transaction():
-        for code, name, kind, parent in DEPARTMENTS:
-            engine.ensure_unit(code, name, kind, parent)
-        for n in range(1, SCHOOLS + 1):
-            engine.ensure_unit(f"school-{n}", f"МБОУ «СОШ №{n}»", "school", "guo")
-        for n in PPE_HOSTS:
-            engine.ensure_unit(f"ppe-{n}", f"ППЭ №{n} (на базе СОШ №{n})", "ppe", "guo", host=f"school-{n}",
-                               attrs={"number": n, "auditoriums": 3 if n == 17 else 2 + n % 4})
+    ensure_city(range(1, SCHOOLS + 1), PPE_HOSTS)
     for login, role, unit, name in USERS:
         engine.ensure_user(login, role, unit, password=DEMO_PASSWORD, full_name=name,
                            email=f"{login}@gia.example")

@@ -8,7 +8,7 @@ person's would. It prints what happened per section of the plan.
 """
 import random
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from io import BytesIO
@@ -23,12 +23,12 @@ from engine import attachments, clock, store
 from engine.assignment import offered_users
 from engine.db import db
 from engine.errors import EngineError
-from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
+from engine.models import HumanTask, Plan, PlanItem, ProcessInstance
 from engine.plan import catalogue as plan_catalogue
 from engine.service import plans
 from forms.sample import sample_data
 from . import gia
-from .demo import DEPARTMENTS, deploy_processes
+from .demo import deploy_processes, ensure_city
 from .output import emit, guarded, json_option
 
 ESCALATION_FORM = "escalation"  # informational tasks that close themselves once the work is done
@@ -105,14 +105,7 @@ class YearSimulation:
         return report
 
     def build_city(self) -> None:
-        with store.transaction():
-            for code, name, kind, parent in DEPARTMENTS:
-                engine.ensure_unit(code, name, kind, parent)
-            for n in range(1, self.schools + 1):
-                engine.ensure_unit(f"school-{n}", f"МБОУ «СОШ №{n}»", "school", "guo")
-            for host in self.ppe_hosts():
-                engine.ensure_unit(f"ppe-{host}", f"ППЭ №{host} (на базе СОШ №{host})", "ppe", "guo",
-                                   host=f"school-{host}", attrs={"number": host, "auditoriums": 2 + host % 4})
+        ensure_city(range(1, self.schools + 1), self.ppe_hosts())
         for role in CITY_ROLES:
             engine.ensure_user(f"sim-{role}", role, role.split("_")[0])  # guo_head → unit guo, iao_… → iao
         for n in range(1, self.schools + 1):

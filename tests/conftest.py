@@ -137,32 +137,26 @@ def org(app):
 
 def load_org():
     import engine
-    from cli.demo import DEPARTMENTS, PPE_HOSTS, USERS
-    from engine import store
-    with store.transaction():
-        for code, name, kind, parent in DEPARTMENTS:
-            engine.ensure_unit(code, name, kind, parent)
-        for n in sorted({12, 17, 33, *PPE_HOSTS[:4]}):
-            engine.ensure_unit(f"school-{n}", f"МБОУ «СОШ №{n}»", "school", "guo")
-        for n in (12, 17):
-            engine.ensure_unit(f"ppe-{n}", f"ППЭ №{n} (на базе СОШ №{n})", "ppe", "guo", host=f"school-{n}",
-                               attrs={"number": n, "auditoriums": 2})
+    from cli.demo import PPE_HOSTS, USERS, ensure_city
+    ensure_city(sorted({12, 17, 33, *PPE_HOSTS[:4]}), (12, 17), auditoriums=lambda n: 2)
     for login, role, unit, name in USERS:
         engine.ensure_user(login, role, unit, password="demo", full_name=name)
     return {login: engine.user_by_login(login) for login, *_ in USERS}
 
 
-@pytest.fixture
-def clock_at(app):
-    """Set the manual clock: clock_at("2021-03-15T09:00:00+03:00")."""
+def set_manual_clock(text: str) -> None:
+    """Set the engine's manual clock in the current app: set_manual_clock("2021-03-15T09:00:00+03:00")."""
     from datetime import datetime
     from engine import clock
     from engine.db import db
+    clock.set_mode("manual", datetime.fromisoformat(text))
+    db.session.commit()
 
-    def set_to(text):
-        clock.set_mode("manual", datetime.fromisoformat(text))
-        db.session.commit()
-    return set_to
+
+@pytest.fixture
+def clock_at(app):
+    """Set the manual clock: clock_at("2021-03-15T09:00:00+03:00")."""
+    return set_manual_clock
 
 
 PROCESSES = BASE_DIR / "processes"

@@ -14,8 +14,8 @@ from engine import clock
 from engine.assignment import is_admin, is_city_staff, memberships
 from engine.errors import EngineError, InvalidData, NotFound
 from engine.service import plans
-from engine.service.denials import refuse
 from . import exports
+from .access import restrict
 from .errors import flash_error
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
@@ -26,20 +26,7 @@ def _is_department(user) -> bool:
     return is_city_staff(user, held) or is_admin(user, held)
 
 
-@bp.before_request
-def department_only():
-    if not current_user.is_authenticated:
-        from webui.auth import login_manager
-        return login_manager.unauthorized()
-    if not _is_department(current_user):
-        refuse(current_user, f"plan {request.method} {request.path}")
-    return None
-
-
-@bp.app_context_processor
-def plan_link():
-    """`is_city_user()` for the navigation bar (asked only when a page renders it)."""
-    return {"is_city_user": lambda: current_user.is_authenticated and _is_department(current_user)}
+restrict(bp, _is_department, "plan", link="is_city_user")
 
 
 @bp.route("/")

@@ -4,7 +4,9 @@ The column is typed by hand: commas trail («ИАО ГУО, МО ГУО,») or g
 text is read by recognising the known names wherever they stand, not by splitting on commas; whatever is left that
 is more than punctuation is a name we do not know, and the caller reports it.
 """
+import json
 import re
+from pathlib import Path
 
 # Names as the plan writes them → role codes of processes/roles.json.
 EXECUTORS = {
@@ -16,17 +18,11 @@ EXECUTORS = {
     "Руководители ОУ": "school_head",
 }
 
-# Who a late task escalates to first: the head of the lead's department. Schools and PPE report to the ИАО (it
-# runs the exams for the city); the Начальник ГУО has no one above in the department, so escalation stops there.
-HEAD_OF = {
-    "iao_specialist": "iao_head",
-    "mo_specialist": "mo_head",
-    "ooo_specialist": "ooo_head",
-    "odovr_specialist": "odovr_head",
-    "school_head": "iao_head",
-    "ppe_head": "iao_head",
-    "guo_head": "guo_head",
-}
+# Who a late task escalates to first, by role: `escalates_to` in processes/roles.json (data the department keeps
+# with its roles). The catalogue is read without an application, so the file is read from the repository.
+_ROLES_FILE = Path(__file__).resolve().parents[2] / "processes" / "roles.json"
+HEAD_OF = {role["code"]: role["escalates_to"]
+           for role in json.loads(_ROLES_FILE.read_text(encoding="utf-8"))["roles"] if role.get("escalates_to")}
 
 # Longest names first so that «ОДОВР ГУО» is never read as a shorter name; \b keeps «ООО ГУО» from matching
 # inside a longer word. Spaces inside a name may be any run of whitespace.

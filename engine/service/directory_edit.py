@@ -8,7 +8,7 @@ from werkzeug.security import generate_password_hash
 
 from .. import audit, clock, roles, store
 from ..db import db
-from ..errors import EngineError, InvalidData, NotFound, PermissionDenied
+from ..errors import EngineError, InvalidData, NotFound
 from ..models import HumanTask, Membership, Unit, User
 from . import directory_rules as rules
 from .people import deactivate
@@ -36,13 +36,6 @@ class _Problems(dict):
 def _clean(value) -> str | None:
     text = " ".join(str(value or "").split())
     return text or None
-
-
-def refuse(user: User, what: str):
-    """Record a refused attempt at an admin page (its own transaction), then refuse."""
-    with store.transaction():
-        audit.record("denied", user.login, message=what[:500])
-    raise PermissionDenied(_l("This page is for administrators only."))
 
 
 def get_unit(unit_id: int) -> Unit:

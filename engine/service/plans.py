@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from .. import audit, clock, store
 from ..db import db
-from ..errors import ConflictError, EngineError, InvalidData, NotFound
+from ..errors import ConflictError, EngineError, InvalidData, NotFound, ProcessError
 from ..models import Plan, PlanItem, ProcessInstance, Unit
 from ..plan.catalogue import Catalogue, PlanEntry, calendar_window
 from ..plan.windows import Window, parse_deadline
@@ -93,19 +93,23 @@ def start_due_items(limit: int = 500, actor: str = PLAN_ACTOR) -> PlanTick:
         .order_by(PlanItem.starts, PlanItem.seq)))
     db.session.rollback()  # end the read: each start below is a transaction of its own
     for item in items:
-        missing = _units_without_instance(item)
-        for unit in missing:
+        left = 0  # units still without an instance of the item after this sweep
+        for unit in _units_without_instance(item):
             if len(tick.started) >= limit:
                 tick.pending += 1
+                left += 1
                 continue
             try:
                 start(item.process_id, start_data(item, unit), unit=unit.code, actor=actor, plan_item_id=item.id)
                 tick.started.append((item.number, unit.code))
             except ConflictError:
                 pass  # another sweep started it at the same moment: nothing to do
+            except ProcessError as exc:
+                tick.failed.append((item.number, unit.code, exc.message))  # kept as an instance in error: retry
             except EngineError as exc:
                 tick.failed.append((item.number, unit.code, exc.message))
-        if not tick.pending and not _units_without_instance(item):
+                left += 1
+        if not left:
             _mark_started(item.id)
             tick.completed_items.append(item.number)
     db.session.rollback()  # end the last read (on SQLite every transaction holds the write lock)
@@ -148,7 +152,7 @@ def start_data(item: PlanItem, unit: Unit) -> dict:
     return {**{k: v for k, v in params.items() if not isinstance(v, list)},
             "plan_item": {"number": item.number, "title": item.title, "section": item.section},
             "starts": item.starts.isoformat(), "due": item.due.isoformat(),
-            "lead_role": item.lead_role, "escalate_to": HEAD_OF.get(item.lead_role, "iao_head"),
+            "lead_role": item.lead_role, "escalate_to": HEAD_OF[item.lead_role],
             "params": params}
 
 

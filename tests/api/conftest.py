@@ -1,13 +1,11 @@
 """The REST API over HTTP (Flask's test client): the organisation, the processes, and clients that send a
 personal token made through the engine, as the profile page makes it."""
-from datetime import datetime
 
 import pytest
 
 import engine
-from engine import clock
 from engine.db import db
-from tests.conftest import PROCESSES, deploy_files, load_org
+from tests.conftest import PROCESSES, deploy_files, load_org, set_manual_clock
 from tests.web.conftest import IsolatedClient
 
 
@@ -51,7 +49,4 @@ def api(primary_app):
 @pytest.fixture
 def set_clock(primary_app):
     """Set the manual clock: set_clock("2021-03-15T09:00:00+03:00")."""
-    def set_to(text):
-        clock.set_mode("manual", datetime.fromisoformat(text))
-        db.session.commit()
-    return set_to
+    return set_manual_clock

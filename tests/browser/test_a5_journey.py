@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_a1_journey import sign_in, sign_out
+from tests.conftest import set_manual_clock
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +21,7 @@ def late_report(live):
         import engine
         from engine import clock
         from engine.db import db
-        clock.set_mode("manual", datetime.fromisoformat("2020-12-01T09:30:00+03:00"))
-        db.session.commit()
+        set_manual_clock("2020-12-01T09:30:00+03:00")
         engine.ensure_user("head33", "school_head", "school-33", password="demo", full_name="Абдуллаева М.Р.")
         data = {"plan_item": {"number": "4.13", "title": "Сбор отчётов о родительских собраниях", "section": 4},
                 "starts": "2020-12-01", "due": "2020-12-07", "lead_role": "school_head", "escalate_to": "iao_head",

@@ -40,14 +40,8 @@ def smtp_app(app, monkeypatch, tmp_path):
 def mailer(smtp_app):
     """The demo organisation (as conftest's `org`, without passwords: hashing them is slow), every user but tech12
     with an address."""
-    from cli.demo import DEPARTMENTS, USERS
-    with engine.store.transaction():
-        for code, name, kind, parent in DEPARTMENTS:
-            engine.ensure_unit(code, name, kind, parent)
-        for n in (12, 17):
-            engine.ensure_unit(f"school-{n}", f"МБОУ «СОШ №{n}»", "school", "guo")
-            engine.ensure_unit(f"ppe-{n}", f"ППЭ №{n} (на базе СОШ №{n})", "ppe", "guo", host=f"school-{n}",
-                               attrs={"number": n, "auditoriums": 2})
+    from cli.demo import USERS, ensure_city
+    ensure_city((12, 17), (12, 17), auditoriums=lambda n: 2)
     for login, role, unit, name in USERS:
         engine.ensure_user(login, role, unit, full_name=name, email=address(login) if login in LOGINS else None)
     return {login: engine.user_by_login(login) for login, *_ in USERS}

@@ -38,3 +38,18 @@ def site(primary_app):
 
 def csrf(response) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def posted(data, prefix=""):
+    """Form data as a browser posts it: nested groups and rows flattened to "jammer-comment", "printing-0-room"."""
+    out = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(posted(value, f"{name}-"))
+        elif isinstance(value, list):
+            for i, row in enumerate(value):
+                out.update(posted(row, f"{name}-{i}-"))
+        elif value is not None:
+            out[name] = value
+    return out

@@ -6,7 +6,7 @@ import engine
 from engine.db import db
 from engine.models import AuditEvent
 from tests.engine.a1 import checklist, only, start_check
-from tests.web.conftest import csrf
+from tests.web.conftest import csrf, posted
 
 
 def test_wrong_password_is_refused_in_russian(site, primary_app):
@@ -59,7 +59,7 @@ def test_completing_a_task_twice_in_two_tabs_is_refused_the_second_time(site):
     task = only(instance_id, "checklist")
     tech = site("tech17")
     token = csrf(tech.get(f"/tasks/{task.id}"))
-    form = _flat(checklist(faulty=["jammer"]))
+    form = posted(checklist(faulty=["jammer"]))
     first = tech.post(f"/tasks/{task.id}", data={**form, "csrf_token": token})
     assert first.status_code == 302
     second = tech.post(f"/tasks/{task.id}", data={**form, "csrf_token": token}, follow_redirects=True)
@@ -72,7 +72,7 @@ def _post_checklist_with_photo(site, photo: tuple):
     instance_id = start_check()
     task = only(instance_id, "checklist")
     tech = site("tech17")
-    form = {**_flat(checklist(faulty=["jammer"])), "csrf_token": csrf(tech.get(f"/tasks/{task.id}")),
+    form = {**posted(checklist(faulty=["jammer"])), "csrf_token": csrf(tech.get(f"/tasks/{task.id}")),
             "jammer-photo": (io.BytesIO(photo[0]), photo[1])}
     return instance_id, tech.post(f"/tasks/{task.id}", data=form, content_type="multipart/form-data")
 
@@ -99,7 +99,7 @@ def test_completion_by_someone_else_is_refused_and_recorded(site, primary_app):
     instance_id = start_check()
     task = only(instance_id, "checklist")
     head12 = site("head12")
-    response = head12.post(f"/tasks/{task.id}", data=_flat(checklist()))
+    response = head12.post(f"/tasks/{task.id}", data=posted(checklist()))
     assert response.status_code in (400, 403)
     try:
         engine.complete(task.id, engine.user_by_login("head12"), checklist())
@@ -107,20 +107,6 @@ def test_completion_by_someone_else_is_refused_and_recorded(site, primary_app):
         assert "не можете" in refused.message
     assert db.session.query(AuditEvent).filter_by(action="denied", actor="head12").count() >= 1
     assert only(instance_id, "checklist").state == "READY"
-
-
-def _flat(data, prefix=""):
-    out = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{name}-"))
-        elif isinstance(value, list):
-            for i, row in enumerate(value):
-                out.update(_flat(row, f"{name}-{i}-"))
-        elif value is not None:
-            out[name] = value
-    return out
 
 
 def test_claiming_makes_the_task_mine_and_releasing_gives_it_back(site):

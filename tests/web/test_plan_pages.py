@@ -9,22 +9,16 @@ from sqlalchemy import select
 
 import engine
 import forms
-from engine import clock
 from engine.db import db
 from engine.models import AuditEvent, HumanTask, PlanItem, ProcessInstance
 from engine.plan import catalogue as plan_catalogue
 from engine.service import plans
 from forms.sample import sample_data
-
-
-def _set_clock(text):
-    from datetime import datetime
-    clock.set_mode("manual", datetime.fromisoformat(text))
-    db.session.commit()
+from tests.conftest import set_manual_clock
 
 
 def _open_plan():
-    _set_clock("2020-10-01T09:30:00+03:00")
+    set_manual_clock("2020-10-01T09:30:00+03:00")
     plan = plans.open_plan(plan_catalogue.load_default(), actor="iao")
     plans.start_due_items()
     return plan
@@ -64,7 +58,7 @@ def test_late_submissions_export_as_excel_and_an_empty_export_explains_itself(si
 
     instance = db.session.scalar(select(ProcessInstance).join(PlanItem).where(PlanItem.number == "1.2"))
     instance_id, item_id = instance.id, instance.plan_item_id
-    _set_clock("2020-12-02T12:00:00+03:00")
+    set_manual_clock("2020-12-02T12:00:00+03:00")
     task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "READY",
                                                      HumanTask.form_key != "escalation"))
     data = sample_data(forms.load(task.form_key), random.Random(2), today=date(2020, 12, 2), file_ref=_file())

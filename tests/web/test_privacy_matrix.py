@@ -13,7 +13,7 @@ import engine
 from engine.db import db
 from engine.models import AuditEvent, HumanTask, ProcessInstance
 from tests.engine.a1 import checklist, only, start_check
-from tests.web.conftest import csrf
+from tests.web.conftest import csrf, posted
 
 SECRETS = ("ППЭ №17", "СОШ №17", "Подавитель не глушит", "jammer-secret.png", "Генератор в ремонте",
            "Гасанов", "Омарова")
@@ -27,7 +27,7 @@ def school17(site, primary_app):
     check = only(instance_id, "checklist")
     tech = site("tech17")
     form = {"csrf_token": csrf(tech.get(f"/tasks/{check.id}")),
-            **_flat(checklist(faulty=["jammer"])), "jammer-comment": "Подавитель не глушит",
+            **posted(checklist(faulty=["jammer"])), "jammer-comment": "Подавитель не глушит",
             "jammer-photo": (io.BytesIO(b"\x89PNG\r\n\x1a\nsecret"), "jammer-secret.png")}
     assert tech.post(f"/tasks/{check.id}", data=form, content_type="multipart/form-data").status_code == 302
     fix = only(instance_id, "fix_task")
@@ -49,20 +49,6 @@ def _unit_id(code):
 def _absence():
     from datetime import date
     return engine.set_absence(engine.user_by_login("tech17"), "head17", date(2031, 1, 1), date(2031, 1, 2)).id
-
-
-def _flat(data, prefix=""):
-    out = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{name}-"))
-        elif isinstance(value, list):
-            for i, row in enumerate(value):
-                out.update(_flat(row, f"{name}-{i}-"))
-        elif value is not None:
-            out[name] = value
-    return out
 
 
 def _state(ids):
