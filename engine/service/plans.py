@@ -58,11 +58,16 @@ def _item_row(plan_id: int, seq: int, entry: PlanEntry) -> PlanItem:
     return PlanItem(
         plan_id=plan_id, seq=seq, section=entry.section, section_title=entry.section_title, number=entry.number,
         title=entry.title, deadline_text=entry.deadline_text,
-        windows=[[w.starts.isoformat(), w.ends.isoformat()] for w in entry.windows],
+        windows=_stored(entry.windows),
         calendar_keys=list(entry.calendar_keys), starts=entry.starts, due=entry.due,
         executors_text=entry.executors_text, roles=list(entry.roles), lead_role=entry.lead_role, scope=entry.scope,
         process_id=entry.process, params=dict(entry.params),
         anomalies=[{"code": a.code, "message": str(a.message)} for a in entry.anomalies])
+
+
+def _stored(windows) -> list[list[str]]:
+    """Windows as plan_item.windows keeps them: [[starts, ends], ...] in ISO dates."""
+    return [[w.starts.isoformat(), w.ends.isoformat()] for w in windows]
 
 
 def plan_for(year: str | None = None) -> Plan:
@@ -266,7 +271,7 @@ def set_calendar_date(plan: Plan, key: str, starts: date, ends: date | None = No
                 started.append(item.number)
                 continue
             deadline = parse_deadline(item.number, item.deadline_text, school_year, windows)
-            fresh = [[w.starts.isoformat(), w.ends.isoformat()] for w in deadline.windows]
+            fresh = _stored(deadline.windows)
             if fresh == item.windows:
                 continue
             item.windows = fresh
@@ -300,8 +305,8 @@ def copy_plan(plan: Plan, year: str, actor: str | None = None) -> Plan:
         session.add(copy)
         session.flush()
         for item in source.items:
-            windows = [[_next_year(date.fromisoformat(a)).isoformat(), _next_year(date.fromisoformat(b)).isoformat()]
-                       for a, b in item.windows]
+            windows = _stored(Window(_next_year(date.fromisoformat(a)), _next_year(date.fromisoformat(b)))
+                              for a, b in item.windows)
             session.add(PlanItem(
                 plan_id=copy.id, seq=item.seq, section=item.section, section_title=item.section_title,
                 number=item.number, title=item.title, deadline_text=item.deadline_text, windows=windows,
