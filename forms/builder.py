@@ -64,6 +64,9 @@ def _fmt(value):
     return int(value) if float(value).is_integer() else value
 
 
+MAX_ROWS = 200
+
+
 def _wtforms_field(f: FieldDef, rows: dict[str, int]):
     kwargs = {"label": f.label, "validators": _validators(f), "description": f.help or ""}
     if f.readonly:
@@ -97,7 +100,8 @@ def _wtforms_field(f: FieldDef, rows: dict[str, int]):
     if kind == "rows":
         row_form = FormField(_subform(f.fields, rows, prefix=f.name), separator="-")
         count = rows.get(f.name, 1)
-        return FieldList(row_form, label=f.label, min_entries=count, max_entries=max(count, 200))
+        extra = {"render_kw": {"data-add-rows": "1"}} if f.add_rows else {}
+        return FieldList(row_form, label=f.label, min_entries=count, max_entries=max(count, MAX_ROWS), **extra)
     raise ValueError(kind)
 
 

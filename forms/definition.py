@@ -34,6 +34,7 @@ class FieldDef:
     unit_kind: str | None = None      # units: which kind of unit to choose from
     accept: tuple = ()                # file: allowed extensions
     readonly: bool = False
+    add_rows: bool = False            # rows: the person may add rows (a list of any length, e.g. nominees)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def _field(raw, templates, source) -> FieldDef:
     _unique([f.name for f in sub_fields], source)
     choices = tuple((str(c[0]), str(c[1])) for c in raw.get("choices", ()))
     known = {k: raw[k] for k in ("help", "min", "max", "min_length", "max_length", "default",
-                                 "rows_from", "row_label", "unit_kind", "readonly") if k in raw}
+                                 "rows_from", "row_label", "unit_kind", "readonly", "add_rows") if k in raw}
     condition = raw.get("required_if")
     if condition is not None:
         if not isinstance(condition, dict) or "field" not in condition:

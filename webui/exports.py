@@ -1,5 +1,6 @@
 """Excel exports people would otherwise copy by hand (openpyxl): headers in Russian, dates as dates, late rows
 marked in red, a frozen header row with filters."""
+import re
 from datetime import date, datetime
 from io import BytesIO
 
@@ -12,13 +13,14 @@ from engine import roles
 from .filters import local, overdue_days
 
 _LATE = PatternFill("solid", fgColor="F8D7DA")
+_SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")  # Excel refuses these in a sheet name
 
 
 def table_workbook(title: str, headers: list[str], rows: list[tuple[list, bool]], wide: int = 1) -> BytesIO:
     """One sheet: `rows` are (values, late); the first `wide` columns get room for long text."""
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]
+    sheet.title = _SHEET_FORBIDDEN.sub(" ", title)[:31].strip() or "1"
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

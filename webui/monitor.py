@@ -2,7 +2,7 @@
 instance with its tasks and audit trail."""
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,11 +13,13 @@ import forms
 from engine import clock
 from engine.assignment import is_admin, may_start
 from engine.db import db
-from engine.errors import EngineError
+from engine.errors import EngineError, InvalidState
 from engine.models import Unit
 from engine.service.denials import refuse
 from engine.service.instances import startable_spec
+from engine.service.exports import instance_table_export
 from engine.service.views import activities, activity_page, instance_page, start_form_key
+from . import exports
 from .errors import flash_error
 
 bp = Blueprint("monitor", __name__)
@@ -92,6 +94,20 @@ def _launch(bpmn_id, definition, _form):
 def instance(instance_id):
     return render_template("instance.html", page=instance_page(instance_id, current_user), now=clock.now(),
                            admin=is_admin(current_user))
+
+
+@bp.route("/instances/<int:instance_id>/exports/<name>.xlsx")
+@login_required
+def table_export(instance_id, name):
+    """A table the process offers (its data key `exports`), as the .xlsx people send on."""
+    try:
+        table = instance_table_export(instance_id, name, current_user)
+    except InvalidState as exc:
+        flash(exc.message, "info")
+        return redirect(url_for("monitor.instance", instance_id=instance_id))
+    stream = exports.table_workbook(table.title, table.columns, [(row, False) for row in table.rows], wide=0)
+    return send_file(stream, as_attachment=True, download_name=f"{name}-{instance_id}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/instances/<int:instance_id>/<any(retry, cancel):action>", methods=["POST"])

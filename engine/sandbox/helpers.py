@@ -88,5 +88,30 @@ def stop_collecting(token) -> None:
     _notifications.reset(token)
 
 
+def _no_calendar() -> dict:
+    return {}
+
+
+_calendar_source = [_no_calendar]
+
+
+def use_calendar_source(source) -> None:
+    """Where calendar_date reads the exam calendar: a function returning {key: {"date"} | {"starts", "ends"}}
+    (the engine gives the calendar of the plan of the school year in progress)."""
+    _calendar_source[0] = source or _no_calendar
+
+
+def calendar_date(key, part="date"):
+    """A date of the exam calendar as an ISO string, None while the calendar does not give it: the day (or the
+    first day of a period), or with part="ends" the last day. Processes read exam dates here, so that a
+    supervisor's change of the calendar reaches them instead of dates written into the diagram."""
+    entry = _calendar_source[0]().get(str(key)) or {}
+    if not isinstance(entry, dict):
+        return None
+    if part == "ends":
+        return entry.get("ends") or entry.get("date")
+    return entry.get("date") or entry.get("starts")
+
+
 HELPERS = {f.__name__: f for f in (today, now, add_days, add_working_days, day_at, end_of_day, days_between,
-                                   days_late, format_date, notify)}
+                                   days_late, format_date, notify, calendar_date)}

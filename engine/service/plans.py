@@ -82,6 +82,16 @@ def plan_for(year: str | None = None) -> Plan:
     return plan
 
 
+def calendar_in_force() -> dict:
+    """The exam calendar of the plan whose school year includes today (else of the latest plan; {} without one):
+    what processes read through the calendar_date helper."""
+    today = clock.now().astimezone(clock.local_zone()).date()
+    query = select(Plan).order_by(Plan.opened_at.desc(), Plan.id.desc())
+    plan = (db.session.scalars(query.where(Plan.school_year_starts <= today, Plan.school_year_ends >= today)
+                               .limit(1)).first() or db.session.scalars(query.limit(1)).first())
+    return dict(plan.calendar) if plan is not None else {}
+
+
 def years() -> list[str]:
     """The school years with a plan, the latest first."""
     return list(db.session.scalars(select(Plan.year).order_by(Plan.year.desc())))

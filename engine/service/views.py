@@ -13,6 +13,7 @@ from ..errors import NotFound
 from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, Unit, User
 from ..roles import is_city_wide
 from .denials import refuse
+from .exports import tables_of
 from .instances import latest
 from .jsonsafe import jsonsafe
 
@@ -59,7 +60,7 @@ def instance_page(instance_id: int, user: User) -> dict:
                                     .order_by(HumanTask.created_at, HumanTask.seq)))
     trail = list(db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
                                     .order_by(AuditEvent.id)))
-    return {"instance": instance, "tasks": tasks, "trail": trail,
+    return {"instance": instance, "tasks": tasks, "trail": trail, "tables": tables_of(instance),
             "unit_name": unit_names([instance.unit_code]).get(instance.unit_code)}
 
 
