@@ -82,15 +82,38 @@ def status_command(year, as_json):
 @json_option
 @guarded
 def calendar_command(key, on, ends, year, login, as_json):
-    """Show the exam calendar, or give entry KEY a date: the items that follow it and have not started move."""
+    """Show the exam calendar, or give entry KEY a date: the items that follow it move, and so do the deadlines and
+    timers of their running instances and of processes that read the calendar."""
     plan = plans.plan_for(year)
     if key is None or on is None:
         emit(plan.calendar, as_json, "\n".join(f"{k:<26} {v}" for k, v in plan.calendar.items()
                                                if not k.startswith("_")))
         return
     result = plans.set_calendar_date(plan, key, on.date(), ends.date() if ends else None, actor=login)
-    emit(result, as_json, f"{key}: moved {', '.join(result['moved']) or 'nothing'}"
-         + (f"; already running, deadlines kept: {', '.join(result['started'])}" if result["started"] else ""))
+    _report_moves(result, as_json, f"{key}: moved {', '.join(result['moved'] + result['started']) or 'nothing'}")
+
+
+@plan_group.command("window")
+@click.argument("number")
+@click.option("--starts", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
+@click.option("--due", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
+@click.option("--year", default=None, help="e.g. 2020/21 (default: the latest plan).")
+@click.option("--user", "login", default=None)
+@json_option
+@guarded
+def window_command(number, starts, due, year, login, as_json):
+    """Set item NUMBER's window (e.g. 3.12); if it runs already, its open instances' deadlines follow."""
+    item = plans.item_by_number(plans.plan_for(year), number)
+    result = plans.set_item_window(item, starts.date(), due.date(), actor=login)
+    _report_moves(result, as_json, f"{number}: {starts:%d.%m.%Y}–{due:%d.%m.%Y}")
+
+
+def _report_moves(result: dict, as_json: bool, what: str) -> None:
+    emit(result, as_json, f"{what}; running instances rescheduled: {result['instances']}")
+    if result["failed"]:  # the change is made; these instances kept their dates and need a look
+        for problem in result["failed"]:
+            click.echo(f"error: not rescheduled: instance {problem}", err=True)
+        raise SystemExit(1)
 
 
 @plan_group.command("copy")

@@ -26,6 +26,7 @@ from engine.errors import EngineError
 from engine.models import HumanTask, Plan, PlanItem, ProcessInstance
 from engine.plan import catalogue as plan_catalogue
 from engine.service import plans
+from engine.service.tasks import sample_submission
 from forms.sample import sample_data
 from . import gia
 from .demo import deploy_processes, ensure_city
@@ -179,6 +180,8 @@ class YearSimulation:
             context = engine.detail(task.instance_id)["data"] if _counts_rows(definition) else {}
             data = sample_data(definition, random.Random(f"{self.seed}:{task.id}:data"), today=day,
                                context=context, file_ref=self.evidence, unusual=self.unusual)
+            # Rules that tie fields to the process data (counts that must add up) come with a sample of their own.
+            data.update(sample_submission(task.id) or {})
         try:
             engine.complete(task.id, user, data)
         except EngineError as exc:

@@ -7,7 +7,7 @@ commit; or change nothing and raise one of `engine.errors`.
 from .errors import (ConflictError, EngineError, IncompatibleState, InvalidData, InvalidDefinition, InvalidState,
                      NotFound, NothingWaiting, PermissionDenied, ProcessError, TaskNotReady)
 from .service.deploying import DeployResult, deploy
-from .service.instances import StartResult, cancel, detail, resume, retry, start, suspend
+from .service.instances import StartResult, cancel, detail, reschedule, resume, retry, start, suspend
 from .service.inbox import (InboxPage, InboxQuery, colleagues_for, comment, comments, delete_filter, inbox, inbox_counts, reassign,
                             save_filter, saved_filters, snooze, visible_task)
 from .service.people import (absences, authenticate, deactivate, end_absence, ensure_unit, ensure_user,
@@ -31,6 +31,7 @@ def init_app(app) -> None:
 
 __all__ = [
     "deploy", "start", "list_tasks", "get_task", "claim", "unclaim", "complete", "advance_timers", "cancel", "retry",
+    "reschedule",
     "suspend", "resume", "detail", "deliver", "ensure_user", "ensure_unit", "user_by_login", "authenticate",
     "inbox", "inbox_counts", "InboxQuery", "colleagues_for", "InboxPage", "reassign", "snooze", "comment", "comments", "visible_task", "save_filter",
     "saved_filters", "delete_filter", "deactivate", "set_absence", "absences", "end_absence",

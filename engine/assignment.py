@@ -153,18 +153,48 @@ def visible_filter(user: User, held: list | None = None):
 
 
 def can_view_instance(user: User, instance, held: list | None = None) -> bool:
-    """Department staff see the city; a school's or PPE's staff see the instances of their unit and those
-    where a task is offered to their unit (a PPE check's fix task for the host school)."""
+    """The whole instance (its data, every task, the trail, its tables): department staff see the city; a
+    school's or PPE's staff see the instances of their unit, and those of the PPE their school hosts where a task
+    is offered to the school (the host's fix task in a PPE check). A task offered to their unit inside the
+    department's instance (a school's list in a city-wide collection) does not open the rest of it, where the
+    other schools' answers are: see can_view_task."""
     if not user.active:
         return False
-    held = _held(user, held)
-    if is_city_staff(user, held) or is_admin(user, held):
+    units = visible_units(user, _held(user, held))
+    if units is None or instance.unit_code in units:
         return True
-    units = {h.unit for h in held if h.unit}
-    if instance.unit_code in units:
-        return True
+    if not units or db.session.scalar(_hosted(units).where(Unit.code == instance.unit_code)) is None:
+        return False
     return db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance.id,
                                                         HumanTask.unit_code.in_(units)).limit(1)) is not None
+
+
+def _hosted(units):
+    """The codes of the PPE hosted by `units` (a query)."""
+    host = Unit.__table__.alias("host")
+    return select(Unit.code).join(host, Unit.host_id == host.c.id).where(host.c.code.in_(units))
+
+
+def instance_filter(units: set[str]):
+    """can_view_instance for a unit's staff as a condition on ProcessInstance (lists and counts)."""
+    from .models import ProcessInstance
+    hosted = _hosted(units)
+    via_task = select(HumanTask.instance_id).where(HumanTask.unit_code.in_(units))
+    return or_(ProcessInstance.unit_code.in_(units),
+               and_(ProcessInstance.unit_code.in_(hosted), ProcessInstance.id.in_(via_task)))
+
+
+def can_view_task(user: User, task: HumanTask, instance, held: list | None = None) -> bool:
+    """A task: offered to the user or claimed by her, of her unit (a colleague's work), or in an instance she
+    may see as a whole."""
+    held = _held(user, held)
+    if not user.active:
+        return False
+    if offered_to(user, task, held) or task.assignee_id == user.id:
+        return True
+    units = visible_units(user, held)
+    return (units is None or task.unit_code in units
+            or (instance is not None and can_view_instance(user, instance, held)))
 
 
 def visible_units(user: User, held: list | None = None) -> set[str] | None:

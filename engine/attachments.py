@@ -73,12 +73,24 @@ def get(attachment_id: int) -> Attachment:
 
 
 def for_user(attachment_id: int, user) -> Attachment:
-    """The attachment, if `user` may see the process it belongs to; refused (and audited) otherwise."""
-    from .assignment import can_view_instance
-    from .models import ProcessInstance
+    """The attachment, if `user` may see it; refused (and audited) otherwise."""
     from .service.denials import refuse
     attachment = get(attachment_id)
-    instance = db.session.get(ProcessInstance, attachment.instance_id) if attachment.instance_id else None
-    if instance is None or not can_view_instance(user, instance):
+    if not visible_to(attachment, user):
         refuse(user, "download file", instance_id=attachment.instance_id)
     return attachment
+
+
+def visible_to(attachment: Attachment, user) -> bool:
+    """A file belongs to its instance, and to its task when it was uploaded in one: whoever may see the whole
+    instance may open it, and so may whoever may see that task (a school's scan in the department's collection
+    is that school's, not every school's)."""
+    from .assignment import can_view_instance, can_view_task
+    from .models import HumanTask, ProcessInstance
+    instance = db.session.get(ProcessInstance, attachment.instance_id) if attachment.instance_id else None
+    if instance is None:
+        return False
+    if can_view_instance(user, instance):
+        return True
+    task = db.session.get(HumanTask, attachment.task_id) if attachment.task_id else None
+    return task is not None and task.instance_id == instance.id and can_view_task(user, task, instance)

@@ -18,7 +18,7 @@ AUDIT_ACTION = {
     "timers": _l("timer fired"), "claim": _l("claimed"), "unclaim": _l("released"), "error": _l("error"),
     "retry": _l("retried"), "cancel": _l("cancelled"), "suspend": _l("suspended"), "resume": _l("resumed"),
     "notify": _l("notification"), "denied": _l("access denied"), "deliver_message": _l("message received"),
-    "deliver_signal": _l("signal received"),
+    "deliver_signal": _l("signal received"), "reschedule": _l("dates moved (exam calendar)"),
 }
 
 

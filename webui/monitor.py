@@ -11,7 +11,7 @@ from werkzeug.datastructures import CombinedMultiDict
 import engine
 import forms
 from engine import clock
-from engine.assignment import is_admin, may_start
+from engine.assignment import is_admin, may_start, visible_units
 from engine.db import db
 from engine.errors import EngineError, InvalidState
 from engine.models import Unit
@@ -59,9 +59,16 @@ def _launch_form(bpmn_id):
 
 
 def _unit_choices(definition, form):
+    """The units a start form offers: of the field's kind, and only the user's own unless she is department
+    staff (a school's coordinator starts an appeal for her school, not another's). The choices also validate
+    the post, so another unit's code is refused."""
+    mine = visible_units(current_user)
     for field in definition.fields:
         if field.type == "units":
-            units = db.session.scalars(select(Unit).where(Unit.kind == field.unit_kind).order_by(Unit.name))
+            query = select(Unit).where(Unit.kind == field.unit_kind).order_by(Unit.name)
+            if mine is not None:
+                query = query.where(Unit.code.in_(mine))
+            units = db.session.scalars(query)
             form[field.name].choices = sorted(((u.code, u.name) for u in units),
                                               key=lambda c: (len(c[1]), c[1]))
 

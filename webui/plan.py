@@ -42,10 +42,34 @@ def index():
                            years=plans.years())
 
 
-@bp.route("/items/<int:item_id>")
+class WindowForm(FlaskForm):
+    starts = DateField(_l("Starts"), validators=[DataRequired(_l("Enter the date."))])
+    due = DateField(_l("Due"), validators=[DataRequired(_l("Enter the date."))])
+
+
+@bp.route("/items/<int:item_id>", methods=["GET", "POST"])
 def item(item_id):
+    """An item's units and, for the department, its window to edit: a running item's instances follow."""
+    item = plans.item_by_id(item_id)
+    form = WindowForm(starts=item.starts, due=item.due)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                result = plans.set_item_window(item, form.starts.data, form.due.data, actor=current_user.login)
+            except InvalidData as exc:
+                form.due.errors = [m for msgs in exc.field_errors.values() for m in msgs]
+                status = 422
+            else:
+                flash(_("Saved. Running instances whose dates were computed again: %(count)s.",
+                        count=result["instances"]), "success")
+                for problem in result["failed"]:
+                    flash(_("Not moved: instance %(problem)s", problem=problem), "error")
+                return redirect(url_for("plan.item", item_id=item_id))
+        else:
+            status = 422
     page = plans.item_page(plans.item_by_id(item_id))
-    return render_template("plan_item.html", page=page, now=clock.now())
+    return render_template("plan_item.html", page=page, now=clock.now(), form=form), status
 
 
 @bp.route("/items/<int:item_id>.xlsx")
@@ -94,9 +118,11 @@ def calendar():
                 flash_error(exc)
                 return redirect(url_for("plan.calendar", year=plan.year))
             else:
-                flash(_("Saved. Items moved: %(moved)s.", moved=", ".join(result["moved"]) or _("none"))
-                      + (" " + _("Already running, their deadlines are kept: %(items)s.",
-                                 items=", ".join(result["started"])) if result["started"] else ""), "success")
+                flash(_("Saved. Items moved: %(moved)s.", moved=", ".join(result["moved"] + result["started"])
+                        or _("none")) + " " + _("Running instances whose dates were computed again: %(count)s.",
+                                                 count=result["instances"]), "success")
+                for problem in result["failed"]:
+                    flash(_("Not moved: instance %(problem)s", problem=problem), "error")
                 return redirect(url_for("plan.calendar"))
         else:
             status = 422

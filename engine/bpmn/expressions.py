@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 # Task properties the host evaluates as expressions (see engine.projection and engine.service.tasks).
-EXPRESSION_PROPERTIES = ("due", "unit", "title", "columns", "role_expression", "checks")
+EXPRESSION_PROPERTIES = ("due", "unit", "title", "columns", "role_expression", "checks", "sample")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from .windows import Anomaly, DeadlineError, Window, parse_deadline, school_year
 
 __all__ = ["Anomaly", "Catalogue", "PlanEntry", "Window", "load", "load_default", "PROCESSES", "SCOPES"]
 
-PROCESSES = ("plan_dept_task", "plan_school_report", "plan_order", "plan_year_activity", "ppe_tech_check")
+PROCESSES = ("plan_dept_task", "plan_school_report", "plan_order", "plan_year_activity", "ppe_tech_check",
+             "final_essay", "oral_interview", "ppe_stage2_act", "ppe_staff_list", "ege_choices", "parent_meetings")
 SCOPES = ("department", "schools", "ppe")
 # A process only makes sense for some scopes: an order is the city's, a school report comes from many units.
 _SCOPES_OF = {
@@ -29,6 +30,12 @@ _SCOPES_OF = {
     "plan_order": ("department",),
     "plan_year_activity": ("department", "schools"),
     "ppe_tech_check": ("ppe",),
+    "final_essay": ("schools",),       # scenario A6: dates from the exam calendar
+    "oral_interview": ("schools",),    # A7
+    "ppe_stage2_act": ("ppe",),        # A3: the act waits for the ОВЗ confirmations
+    "ppe_staff_list": ("department",),  # A9: the schools nominate inside the department's instance
+    "ege_choices": ("department",),     # A8: the schools' lists and the re-check, for the RCOI summary
+    "parent_meetings": ("department",),  # A10: the city's coverage
 }
 _CHOICES = {("plan_dept_task", "evidence"): ("required", "optional"),
             ("plan_year_activity", "checkins"): ("monthly", "quarterly")}

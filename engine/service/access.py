@@ -4,10 +4,10 @@ recorded in the audit trail."""
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from .. import audit, store
-from ..assignment import can_view_instance, offered_to, visible_units
+from ..assignment import can_view_instance, can_view_task, instance_filter, visible_units
 from ..db import db
 from ..errors import NotFound
 from ..models import AuditEvent, HumanTask, ProcessInstance, User
@@ -22,14 +22,12 @@ def record_denied(user: User, what: str, *, instance_id=None, task=None) -> None
 
 
 def readable_task(task_id: str, user: User) -> HumanTask:
-    """The task if `user` may see it, by the task page's rule (offered to them, claimed by them, or in an instance
-    they may see); NotFound otherwise, with the attempt recorded."""
+    """The task if `user` may see it (assignment.can_view_task); NotFound otherwise, with the attempt recorded."""
     task = db.session.get(HumanTask, str(task_id)) if _plausible_task_id(task_id) else None
     if task is None:
         raise NotFound(_l("Task %(id)s not found."), id=task_id)
     instance = db.session.get(ProcessInstance, task.instance_id)
-    if not (offered_to(user, task) or task.assignee_id == user.id
-            or (instance is not None and can_view_instance(user, instance))):
+    if not can_view_task(user, task, instance):
         record_denied(user, "view task", instance_id=task.instance_id, task=task)
         raise NotFound(_l("Task %(id)s not found."), id=task_id)
     return task
@@ -70,8 +68,7 @@ def visible_instances(user: User, *, process_id: str | None = None, status: str 
     if not user.active:
         return Paged([], 0, page, per_page)
     if units is not None:
-        via_task = select(HumanTask.instance_id).where(HumanTask.unit_code.in_(units))
-        query = query.where(or_(ProcessInstance.unit_code.in_(units), ProcessInstance.id.in_(via_task)))
+        query = query.where(instance_filter(units))
     if process_id:
         query = query.where(ProcessInstance.process_id == process_id)
     if status:

@@ -13,6 +13,7 @@ from ..errors import InvalidState, NotFound, ProcessError
 from ..models import DeployedProcess, Deployment, HumanTask, InstanceWait, ProcessInstance, Unit
 from ..models.instance import InstanceStatus
 from .. import actions
+from . import routing
 from .execution import execute, mark_failed
 from .jsonsafe import jsonsafe
 
@@ -89,6 +90,8 @@ def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor
             instance_id = instance.id
         mark_failed(instance_id, action, exc, actor)
         raise
+    # What the first steps threw (a message to another instance) goes on as any step's does, once saved.
+    routing.route(result.events, source=result.instance_id, actor=actor)
     return result
 
 
@@ -168,3 +171,11 @@ def detail(instance_id: int) -> dict:
         "next_timer_at": instance.next_timer_at.isoformat() if instance.next_timer_at else None,
         "history": history,
     }
+
+
+def reschedule(instance_id: int, values: dict, actor: str | None, reason: str | None = None):
+    """Move a running instance's dates in one transaction: its data takes `values` (e.g. {"due": "2021-04-01"}),
+    the date timers that have not fired are computed again (reminders, escalations, waits until an exam day) and
+    the due dates of open tasks follow. Used when the exam calendar changes (plans.set_calendar_date)."""
+    return execute(instance_id, actions.set_data(values), actor, audit_action="reschedule",
+                   summary={"values": values, **({"reason": reason} if reason else {})})

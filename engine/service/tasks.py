@@ -183,3 +183,30 @@ def _refs(value):
     elif isinstance(value, list):
         for v in value:
             yield from _refs(v)
+
+
+_HAS_SAMPLE: dict[tuple, bool] = {}  # (deployment, process, task): a deployment never changes
+
+
+def sample_submission(task_id: str) -> dict | None:
+    """What a typical valid submission of the task looks like, from its `sample` property (an expression over the
+    task data, e.g. results that add up to the number of participants): the simulated year and the demo fill forms
+    with it where random data could not meet the task's `checks`. None when the task has no such property."""
+    row = get_task(task_id)
+    instance = db.session.get(ProcessInstance, row.instance_id)
+    key = (instance.deployment_id, instance.process_id, row.bpmn_id)
+    if key not in _HAS_SAMPLE:
+        spec = store.startable_of(instance)
+        _HAS_SAMPLE[key] = any(task_properties(s).get("sample")
+                               for top in (spec.spec, *spec.subprocess_specs.values())
+                               for s in top.task_specs.values() if getattr(s, "bpmn_id", None) == row.bpmn_id)
+    if not _HAS_SAMPLE[key]:
+        return None
+    task = store.workflow_of(instance).get_task_from_id(UUID(row.id))
+    expression = task_properties(task.task_spec)["sample"]
+    try:
+        value = script_engine().environment.evaluate(expression, dict(task.data))
+    except Exception as exc:
+        raise ProcessError(_l("Task %(task)s: property %(what)s (%(expr)s) failed: %(detail)s"),
+                           task=row.bpmn_id, what="sample", expr=expression, detail=exc) from exc
+    return value if isinstance(value, dict) else None

@@ -6,8 +6,9 @@ from uuid import UUID
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
-from .. import store
-from ..assignment import can_view_instance, may_act, memberships, offered_to, task_properties, visible_units
+from .. import attachments, store
+from ..assignment import (can_view_instance, can_view_task, instance_filter, may_act, memberships, task_properties,
+                          visible_units)
 from ..db import db
 from ..errors import NotFound
 from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, Unit, User
@@ -34,7 +35,7 @@ def task_page(task_id: str, user: User) -> TaskPage:
     if task is None:
         raise NotFound(_l("Task %(id)s not found."), id=task_id)
     instance = db.session.get(ProcessInstance, task.instance_id)
-    if not (offered_to(user, task) or task.assignee_id == user.id or can_view_instance(user, instance)):
+    if not can_view_task(user, task, instance):
         refuse(user, "view task", instance_id=instance.id, task=task)
     workflow = store.workflow_of(instance)
     try:
@@ -46,8 +47,16 @@ def task_page(task_id: str, user: User) -> TaskPage:
                     instructions=extensions.get("instructionsForEndUser"),
                     documentation=getattr(spiff_task.task_spec, "documentation", None) if spiff_task else None,
                     may_act=task.state == "READY" and may_act(user, task),
-                    files=list(db.session.scalars(select(Attachment).where(Attachment.instance_id == instance.id)
-                                                  .order_by(Attachment.id))))
+                    files=_files(instance, user))
+
+
+def _files(instance: ProcessInstance, user: User) -> list[Attachment]:
+    """The instance's files the user may open (attachments.visible_to): all of them for whoever sees the
+    instance, otherwise those of the tasks she may see."""
+    files = db.session.scalars(select(Attachment).where(Attachment.instance_id == instance.id).order_by(Attachment.id))
+    if can_view_instance(user, instance):
+        return list(files)
+    return [f for f in files if attachments.visible_to(f, user)]
 
 
 def instance_page(instance_id: int, user: User) -> dict:
@@ -109,8 +118,7 @@ def _visible_instances(user: User, bpmn_id: str) -> list[ProcessInstance]:
     query = select(ProcessInstance).where(ProcessInstance.process_id == bpmn_id)
     units = visible_units(user)
     if units is not None:
-        via_task = select(HumanTask.instance_id).where(HumanTask.unit_code.in_(units))
-        query = query.where(or_(ProcessInstance.unit_code.in_(units), ProcessInstance.id.in_(via_task)))
+        query = query.where(instance_filter(units))
     return list(db.session.scalars(query.order_by(ProcessInstance.unit_code, ProcessInstance.id)))
 
 

@@ -4,8 +4,13 @@ the A1 organisation has."""
 import io
 from datetime import datetime
 
+import pytest
+from sqlalchemy import select
+
 import engine
 from engine import attachments, store
+from engine.db import db
+from engine.models import HumanTask, Notification, ProcessInstance
 from tests.conftest import PROCESSES, deploy_files
 
 PATTERNS = ("plan_school_report", "plan_dept_task", "plan_order", "plan_year_activity")
@@ -62,3 +67,53 @@ def attach(instance_id, name="protocol.pdf", field="document") -> dict:
                                   actor="test")
         ref = {"attachment_id": saved.id}
     return ref
+
+
+def instance(instance_id) -> ProcessInstance:
+    db.session.rollback()
+    return db.session.get(ProcessInstance, instance_id)
+
+
+def snapshot(instance_id) -> dict:
+    """What a refused submission must leave as it was: the state, status, status text, version and tasks."""
+    row = instance(instance_id)
+    tasks = [(t.id, t.bpmn_id, t.state, t.role, t.assignee_id, t.completed_at) for t in db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.seq))]
+    return {"state": row.state, "status": row.status, "status_text": row.status_text,
+            "lock_version": row.lock_version, "tasks": tasks}
+
+
+def refused(instance_id, call, *args) -> engine.InvalidData:
+    """Run a call that must be refused with InvalidData and check that the instance did not change."""
+    before = snapshot(instance_id)
+    with pytest.raises(engine.InvalidData) as info:
+        call(*args)
+    assert snapshot(instance_id) == before
+    return info.value
+
+
+def messages(error) -> str:
+    return " ".join(m for found in error.field_errors.values() for m in found)
+
+
+def school_heads(org, heads: dict[str, str]) -> dict:
+    """Every diagram deployed, as the demo does, and a head for each school in `heads` ({unit: login})."""
+    deploy_files(*sorted(PROCESSES.glob("*.bpmn")))
+    for code, login in heads.items():
+        engine.ensure_user(login, "school_head", code)
+    return {**org, **{login: engine.user_by_login(login) for login in heads.values()}}
+
+
+def notes(kind=None) -> list[tuple[str, str, str | None]]:
+    db.session.rollback()
+    return [(n.kind, n.role, n.unit_code) for n in db.session.scalars(select(Notification).order_by(Notification.id))
+            if kind in (None, n.kind)]
+
+
+def rows(instance_id) -> dict[str, list[tuple[str, str]]]:
+    """Every human task row of the instance: bpmn id -> [(state, role), ...]."""
+    found = {}
+    for row in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
+                                  .order_by(HumanTask.created_at, HumanTask.seq)):
+        found.setdefault(row.bpmn_id, []).append((row.state, row.role))
+    return found

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 import engine
 from engine.db import db
-from engine.models import EmailOutbox, HumanTask, Notification, ProcessInstance
+from engine.models import EmailOutbox, HumanTask
 from engine.service.views import task_page
 from tests.conftest import linear
-from tests.engine.plan_patterns import add_users, attach, deploy_patterns, only, ready, start_pattern, tick
+from tests.engine.plan_patterns import add_users, attach, deploy_patterns, instance, notes, only, ready, refused, rows, start_pattern, tick
 from webui.instructions import render
 
 SCHOOLS = [{"code": "school-12", "name": "МБОУ «СОШ №12»"}, {"code": "school-17", "name": "МБОУ «СОШ №17»"},
@@ -28,40 +28,9 @@ def people(org):
     return {**org, **add_users()}
 
 
-def notes(kind=None) -> list[tuple[str, str, str | None]]:
-    db.session.rollback()
-    return [(n.kind, n.role, n.unit_code) for n in db.session.scalars(select(Notification).order_by(Notification.id))
-            if kind in (None, n.kind)]
 
 
-def instance(instance_id) -> ProcessInstance:
-    db.session.rollback()
-    return db.session.get(ProcessInstance, instance_id)
 
-
-def rows(instance_id) -> dict[str, list[tuple[str, str]]]:
-    """Every human task row of the instance: bpmn id -> [(state, role), ...]."""
-    found = {}
-    for row in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
-                                  .order_by(HumanTask.created_at, HumanTask.seq)):
-        found.setdefault(row.bpmn_id, []).append((row.state, row.role))
-    return found
-
-
-def snapshot(instance_id) -> dict:
-    row = instance(instance_id)
-    tasks = [(t.id, t.bpmn_id, t.state, t.role, t.assignee_id, t.completed_at) for t in db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.seq))]
-    return {"state": row.state, "status": row.status, "lock_version": row.lock_version, "tasks": tasks}
-
-
-def refused(instance_id, call, *args):
-    """Run a call that must be refused with InvalidData and check that the instance did not change."""
-    before = snapshot(instance_id)
-    with pytest.raises(engine.InvalidData) as info:
-        call(*args)
-    assert snapshot(instance_id) == before
-    return info.value
 
 
 # --- plan_school_report: scenario A5 ------------------------------------------------------------------------------

@@ -187,7 +187,14 @@ def test_process_choices(catalogue):
     assert set(by_process) <= {("plan_dept_task", "department"), ("plan_school_report", "schools"),
                                ("plan_school_report", "ppe"), ("plan_order", "department"),
                                ("plan_year_activity", "department"), ("plan_year_activity", "schools"),
-                               ("ppe_tech_check", "ppe")}
+                               ("ppe_tech_check", "ppe"), ("final_essay", "schools"), ("oral_interview", "schools"),
+                               ("ppe_stage2_act", "ppe"), ("ppe_staff_list", "department"),
+                               ("ege_choices", "department"), ("parent_meetings", "department")}
+    # The scenario processes run the items they were written for (domain.md §4: A6, A7, A3, A9, A8, A10).
+    scenario = ("final_essay", "oral_interview", "ppe_stage2_act", "ppe_staff_list", "ege_choices", "parent_meetings")
+    assert {e.number: e.process for e in catalogue.entries if e.process in scenario} == {
+        "3.12": "final_essay", "3.13": "oral_interview", "3.33": "ppe_stage2_act", "3.46": "ppe_staff_list",
+        "3.27": "ege_choices", "4.4": "parent_meetings"}
     assert len(catalogue.entry("1.3").params["orders"]) == 13
     assert catalogue.entry("3.22").process == "plan_order" and len(catalogue.entry("3.22").params["orders"]) == 1
     for entry in catalogue.entries:

@@ -15,6 +15,7 @@ from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
 from engine.plan import catalogue as plan_catalogue
 from engine.service import plans
 from forms.sample import sample_data
+from tests.conftest import PROCESSES
 
 
 @pytest.fixture
@@ -131,15 +132,31 @@ def _evidence_file():
 def test_a_date_given_in_the_calendar_moves_the_items_that_follow_it(opened, clock_at):
     assert item("3.45").starts is None
     result = plans.set_calendar_date(opened, "thematic_checks", date(2021, 2, 15), date(2021, 3, 15), actor="iao")
-    assert result == {"moved": ["3.45"], "started": []}
+    assert result == {"moved": ["3.45"], "started": [], "instances": 0, "failed": []}
     assert (item("3.45").starts, item("3.45").due) == (date(2021, 2, 15), date(2021, 3, 15))
     assert item("3.45").anomalies == []
     assert db.session.get(Plan, opened.id).calendar["thematic_checks"]["starts"] == "2021-02-15"
 
     clock_at("2020-12-10T09:30:00+03:00")
     plans.start_due_items()  # 5.2 (essay on 2 Dec, interview on 10 Feb) is running now
+    running = instances("5.2")
+    assert {i.status_text for i in running} == {"ожидает отчёта до 10.02.2021"}
+    # The final essay (3.12) and the staff list (3.46) run too and read the calendar themselves: their deadlines
+    # and timers are computed again as well.
+    readers = [i for i in db.session.scalars(select(ProcessInstance).where(ProcessInstance.status == "running"))
+               if "calendar_date(" in (PROCESSES / f"{i.process_id}.bpmn").read_text(encoding="utf-8")]
+    assert {i.process_id for i in readers} == {"final_essay", "ppe_staff_list"}
     result = plans.set_calendar_date(opened, "interview", date(2021, 2, 17), actor="mo")
-    assert result == {"moved": [], "started": ["5.2"]}
+    assert result == {"moved": [], "started": ["5.2"], "instances": len(running) + len(readers), "failed": []}
+    # The running instances follow: their deadline, the task's due date, the reminder and the status text.
+    db.session.expire_all()
+    assert item("5.2").due == date(2021, 2, 17)
+    for instance in instances("5.2"):
+        assert instance.status_text == "ожидает отчёта до 17.02.2021"
+        task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                         HumanTask.state == "READY"))
+        assert task.due_at == datetime.fromisoformat("2021-02-17T23:59:59+03:00")
+        assert instance.next_timer_at == datetime.fromisoformat("2021-02-14T09:00:00+03:00")  # 3 days before
 
 
 def test_a_calendar_date_in_the_past_or_outside_the_year_is_refused_and_nothing_changes(opened, clock_at):
@@ -172,3 +189,36 @@ def test_next_years_plan_is_a_copy_with_every_date_a_year_later(opened):
     from engine.errors import InvalidData
     with pytest.raises(InvalidData):
         plans.copy_plan(opened, "2025/26")
+
+
+def test_an_items_window_is_edited_and_its_running_instances_follow(opened, clock_at):
+    clock_at("2020-10-01T09:30:00+03:00")
+    plans.start_due_items()  # 1.2 runs for the department, due 30.11.2020
+    running = instances("1.2")[0]
+    result = plans.set_item_window(item("1.2"), date(2020, 10, 1), date(2020, 12, 15), actor="iao")
+    assert result == {"instances": 1, "failed": []}
+    db.session.expire_all()
+    assert (item("1.2").starts, item("1.2").due) == (date(2020, 10, 1), date(2020, 12, 15))
+    assert item("1.2").windows == [["2020-10-01", "2020-12-15"]]
+    assert engine.detail(running.id)["data"]["due"] == "2020-12-15"
+    task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == running.id, HumanTask.state == "READY"))
+    assert task.due_at == datetime.fromisoformat("2020-12-15T23:59:59+03:00")
+
+    # An item not started yet only changes its window; it starts on the new first day.
+    assert plans.set_item_window(item("3.10"), date(2021, 1, 11), date(2021, 2, 26))["instances"] == 0
+    assert (item("3.10").starts, item("3.10").due) == (date(2021, 1, 11), date(2021, 2, 26))
+
+
+def test_an_impossible_window_is_refused_and_nothing_changes(opened, clock_at):
+    from engine.errors import InvalidData
+    clock_at("2020-10-01T09:30:00+03:00")
+    plans.start_due_items()
+    before = (item("1.2").starts, item("1.2").due, item("1.2").windows)
+    for starts, due in ((date(2020, 10, 1), date(2020, 9, 20)),     # a deadline that has passed
+                        (date(2020, 11, 1), date(2020, 10, 15)),    # the end before the start
+                        (date(2020, 10, 1), date(2021, 9, 30))):    # outside the school year
+        with pytest.raises(InvalidData):
+            plans.set_item_window(item("1.2"), starts, due, actor="iao")
+    db.session.expire_all()
+    assert (item("1.2").starts, item("1.2").due, item("1.2").windows) == before
+    assert engine.detail(instances("1.2")[0].id)["data"]["due"] == "2020-11-30"

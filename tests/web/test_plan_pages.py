@@ -117,3 +117,31 @@ def test_next_years_copy_does_not_hide_this_years_plan(site):
     this_year = iao.get("/plan/?year=2020/21").get_data(as_text=True)
     assert "01.10.2020–30.11.2020" in this_year
     assert iao.get("/plan/calendar?year=2020/21").status_code == 200
+
+
+def test_an_items_dates_are_changed_on_its_page_and_a_past_deadline_is_refused_keeping_the_input(site):
+    from tests.web.conftest import csrf
+    _open_plan()  # 1.2 runs, due 30.11.2020
+    number_12 = db.session.scalar(select(PlanItem).where(PlanItem.number == "1.2"))
+    iao = site("iao")
+    page = iao.get(f"/plan/items/{number_12.id}")
+    assert "Изменить сроки" in page.get_data(as_text=True)
+    token = csrf(page)
+    refused = iao.post(f"/plan/items/{number_12.id}", data={"csrf_token": token, "starts": "2020-09-01",
+                                                            "due": "2020-09-20"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "уже прошла" in body and 'value="2020-09-20"' in body
+    saved = iao.post(f"/plan/items/{number_12.id}", data={"csrf_token": token, "starts": "2020-10-01",
+                                                          "due": "2020-12-15"}, follow_redirects=True)
+    assert "Открытых экземпляров с пересчитанными сроками: 1" in saved.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(PlanItem, number_12.id).due == date(2020, 12, 15)
+    instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.plan_item_id == number_12.id))
+    assert engine.detail(instance.id)["data"]["due"] == "2020-12-15"
+    # A school head cannot change it.
+    head = site("head12")
+    assert head.post(f"/plan/items/{number_12.id}", data={"csrf_token": csrf(head.get("/profile")),
+                                                          "starts": "2020-10-01", "due": "2021-01-15"}
+                     ).status_code in (403, 404)
+    db.session.expire_all()
+    assert db.session.get(PlanItem, number_12.id).due == date(2020, 12, 15)

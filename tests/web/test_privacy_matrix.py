@@ -38,7 +38,8 @@ def school17(site, primary_app):
     return {"instance_id": instance_id, "task_id": fix.id, "attachment_id": photo, "filter_id": saved.id,
             "bpmn_id": "ppe_tech_check", "token_id": token.id,
             "login": "tech17", "user_id": engine.user_by_login("tech17").id, "unit_code": "ppe-17",
-            "code": "ppe-17", "unit_id": _unit_id("ppe-17"), "absence_id": _absence(), "item_id": 1}
+            "code": "ppe-17", "unit_id": _unit_id("ppe-17"), "absence_id": _absence(), "item_id": 1,
+            "name": "checklist"}
 
 
 def _unit_id(code):

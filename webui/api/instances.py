@@ -70,10 +70,9 @@ def download(attachment_id):
     attachment = db.session.get(Attachment, attachment_id) if 0 < attachment_id <= MAX_ID else None
     if attachment is None or attachment.instance_id is None:
         raise engine.NotFound(_l("File %(id)s not found."), id=attachment_id)
-    try:
-        engine.readable_instance(attachment.instance_id, user, f"download file {attachment.id}")
-    except engine.NotFound:
-        raise engine.NotFound(_l("File %(id)s not found."), id=attachment_id) from None
+    if not attachments.visible_to(attachment, user):
+        engine.record_denied(user, f"download file {attachment.id}", instance_id=attachment.instance_id)
+        raise engine.NotFound(_l("File %(id)s not found."), id=attachment_id)
     path = attachments.path_of(attachment)
     if not path.is_file():  # the bytes were lost (a restore without the upload folder): say so, do not fail
         raise engine.NotFound(_l("File %(id)s not found."), id=attachment_id)

@@ -1,0 +1,188 @@
+"""Scenario A10 (plan 4.4) through the service layer with the manual clock: in December each school's head sends the
+scanned signature sheet of the parents' meeting with its counts; a school below 100 % gets a follow-up task due
+20 Jan to collect the missing signatures, a school at 100 % none; then the ИАО sees the city coverage, and the
+coverage by school is offered as a table to download (`exports`). Invalid counts are refused and change nothing."""
+from datetime import date
+
+import pytest
+
+import engine
+from engine.service.exports import instance_table_export
+from engine.service.views import task_page
+
+from tests.engine.plan_patterns import attach, instance, notes, only, ready, refused, school_heads, tick
+from webui.instructions import render
+
+SCHOOLS = [{"code": "school-3", "name": "МБОУ «СОШ №3»"}, {"code": "school-12", "name": "МБОУ «СОШ №12»"},
+           {"code": "school-17", "name": "МБОУ «СОШ №17»"}, {"code": "school-33", "name": "МБОУ «СОШ №33»"}]
+HEADS = {"school-3": "head3", "school-12": "head12", "school-17": "head17", "school-33": "head33"}
+
+
+@pytest.fixture
+def people(org):
+    return school_heads(org, HEADS)  # with every other diagram deployed, as the demo does
+
+
+def start(**overrides):
+    data = {"schools": SCHOOLS, "due": "2020-12-30", "followup_due": "2021-01-20", **overrides}
+    return engine.start("parent_meetings", data, unit="guo", actor="iao").instance_id
+
+
+def sheet_tasks(meeting) -> dict:
+    return {t.unit_code: t for t in ready(meeting, "pm_sheet_task")}
+
+
+def send_sheet(meeting, people, code, signed, total, held_on="2020-12-15"):
+    task = sheet_tasks(meeting)[code]
+    return engine.complete(task.id, people[HEADS[code]], {
+        "held_on": held_on, "scan": attach(meeting, f"list-{code}.pdf", "scan"), "signed": signed, "total": total})
+
+
+def test_a10_sheets_follow_up_below_100_percent_and_the_city_coverage(people, clock_at):
+    clock_at("2020-12-01T10:00:00+03:00")
+    meeting = start()
+    assert instance(meeting).unit_code == "guo"
+    tasks = sheet_tasks(meeting)
+    assert sorted(tasks) == sorted(s["code"] for s in SCHOOLS)
+    assert {(t.role, t.due_at.date()) for t in tasks.values()} == {("school_head", date(2020, 12, 30))}
+    # Each head is offered her own school's sheet only.
+    for code, login in HEADS.items():
+        assert [t.id for t in ready(meeting, user=people[login])] == [tasks[code].id]
+    with pytest.raises(engine.PermissionDenied):
+        engine.complete(tasks["school-3"].id, people["head12"], {})
+
+    clock_at("2020-12-16T11:00:00+03:00")
+    send_sheet(meeting, people, "school-3", 54, 56)
+    send_sheet(meeting, people, "school-12", 80, 80)
+    send_sheet(meeting, people, "school-17", 60, 60)
+    send_sheet(meeting, people, "school-33", 78, 80)
+
+    # Below 100 %: a follow-up task due 20 Jan for schools 3 and 33; none for 12 and 17.
+    followups = {t.unit_code: t for t in ready(meeting, "pm_followup_task")}
+    assert sorted(followups) == ["school-3", "school-33"]
+    assert {(t.role, t.due_at.date()) for t in followups.values()} == {("school_head", date(2021, 1, 20))}
+    assert followups["school-3"].name == "Недостающие подписи родителей: МБОУ «СОШ №3» (2 из 56)"
+    assert ready(meeting, "pm_iao_task") == []
+    assert [t.id for t in ready(meeting, user=people["head12"])] == []
+    page = task_page(followups["school-3"].id, people["head3"])
+    assert page.data["followup"] == {"signed": 54, "total": 56}  # the form opens with the counts given so far
+    assert "54 из 56" in str(render(page.instructions, page.data))
+
+    # The updated counts may not fall below the meeting's, nor exceed the total; still short of 100 % needs a reason.
+    head3, follow3 = people["head3"], followups["school-3"].id
+    scan = attach(meeting, "dop-list-3.pdf", "scan")
+    assert list(refused(meeting, engine.complete, follow3, head3,
+                        {"scan": scan, "signed": 50, "total": 56, "comment": "Ошиблись на собрании."}).field_errors
+            ) == ["signed"]
+    assert list(refused(meeting, engine.complete, follow3, head3,
+                        {"scan": scan, "signed": 55, "total": 56}).field_errors) == ["comment"]
+    assert list(refused(meeting, engine.complete, follow3, head3,
+                        {"signed": 56, "total": 56}).field_errors) == ["scan"]
+
+    clock_at("2021-01-18T12:00:00+03:00")
+    engine.complete(follow3, head3, {"scan": scan, "signed": 55, "total": 56,
+                                     "comment": "Один родитель в длительной командировке, ознакомлен по телефону."})
+    assert ready(meeting, "pm_iao_task") == []  # school 33 has not finished yet
+    tick(clock_at, "2021-01-21T09:30:00")  # school 33 is late with its follow-up: it is escalated
+    assert ("escalation", "iao_head", None) in notes("escalation")
+    assert ("reminder", "school_head", "school-33") in notes("reminder")
+    clock_at("2021-01-21T12:00:00+03:00")
+    engine.complete(followups["school-33"].id, people["head33"],
+                    {"scan": attach(meeting, "dop-list-33.pdf", "scan"), "signed": 80, "total": 80})
+
+    # The ИАО sees the city's coverage: (55 + 80 + 60 + 80) / (56 + 80 + 60 + 80) = 275 / 276 = 99.6 %.
+    final = only(meeting, "pm_iao_task")
+    assert final.role == "iao_specialist" and final.unit_code == "guo"
+    assert [t.id for t in ready(meeting, user=people["iao"])] == [final.id]
+    assert final.name == "Охват родителей ознакомлением с порядком ГИА: 99,6 %"
+    page = task_page(final.id, people["iao"])
+    shown = str(render(page.instructions, page.data))
+    assert "Охват по городу: 99,6 % (подписали 275 из 276)" in shown
+    assert "МБОУ «СОШ №3»: 55 из 56 (98,2 %)" in shown
+    data = engine.detail(meeting)["data"]
+    assert (data["city_signed"], data["city_total"], data["city_coverage"]) == (275, 276, 99.6)
+    assert instance(meeting).status_text == ("охват родителей по городу: 99,6 % (подписали 275 из 276); "
+                                             "меньше 100 %: МБОУ «СОШ №3»")
+    results = {r["code"]: r for r in data["pm_results"]}
+    assert (results["school-3"]["first_signed"], results["school-3"]["signed"], results["school-3"]["followed_up"]) \
+        == (54, 55, True)
+    assert [s["filename"] for s in results["school-3"]["scans"]] == ["list-school-3.pdf", "dop-list-3.pdf"]
+    assert results["school-12"]["followed_up"] is False and len(results["school-12"]["scans"]) == 1
+
+    # The table by school, in the order of the start data, with the city's total, as the download reads it.
+    table = instance_table_export(meeting, "coverage", people["iao"])
+    assert table.title == "Охват родителей ознакомлением по ОУ"
+    assert table.columns == ["ОУ", "Подписали", "Всего", "Охват, %"]
+    assert table.rows == [["МБОУ «СОШ №3»", 55, 56, 98.2], ["МБОУ «СОШ №12»", 80, 80, 100.0],
+                          ["МБОУ «СОШ №17»", 60, 60, 100.0], ["МБОУ «СОШ №33»", 80, 80, 100.0],
+                          ["Итого по городу", 275, 276, 99.6]]
+    assert [sum(r[1] for r in table.rows[:-1]), sum(r[2] for r in table.rows[:-1])] == table.rows[-1][1:3]
+
+    result = engine.complete(final.id, people["iao"], {})
+    assert result.status == "completed"
+
+
+def test_a10_a_school_that_stays_short_after_the_follow_up_keeps_its_coverage(people, clock_at):
+    """54 of 56 at the meeting and still 54 of 56 on 20 Jan (with the reason): the school's 96,4 % counts."""
+    clock_at("2020-12-16T10:00:00+03:00")
+    meeting = start(schools=SCHOOLS[:2])
+    send_sheet(meeting, people, "school-3", 54, 56)
+    send_sheet(meeting, people, "school-12", 80, 80)
+    follow = only(meeting, "pm_followup_task")
+    assert follow.unit_code == "school-3" and follow.due_at.date() == date(2021, 1, 20)
+    clock_at("2021-01-20T10:00:00+03:00")
+    engine.complete(follow.id, people["head3"], {"scan": attach(meeting, "dop.pdf", "scan"), "signed": 54,
+                                                 "total": 56, "comment": "Двое родителей отказались подписывать."})
+    data = engine.detail(meeting)["data"]
+    # 134 / 136 = 98.529... → 98.5; school 3 alone: 54 / 56 = 96.43 → 96.4
+    assert data["city_coverage_text"] == "98,5 %"
+    assert data["exports"]["coverage"]["rows"][0] == ["МБОУ «СОШ №3»", 54, 56, 96.4]
+    assert only(meeting, "pm_iao_task").name.endswith("98,5 %")
+
+
+def test_a10_city_coverage_text_uses_a_comma(people, clock_at):
+    # 269 / 275 = 97.82 %: «97,8 %», the figure of the scenario.
+    clock_at("2020-12-16T10:00:00+03:00")
+    meeting = start()
+    for code, signed, total in (("school-3", 54, 56), ("school-12", 80, 80), ("school-17", 59, 59),
+                                ("school-33", 76, 80)):
+        send_sheet(meeting, people, code, signed, total)
+    for task in ready(meeting, "pm_followup_task"):
+        code = task.unit_code
+        counts = {"school-3": (54, 56), "school-33": (76, 80)}[code]
+        engine.complete(task.id, people[HEADS[code]], {"scan": attach(meeting, "dop.pdf", "scan"),
+                                                       "signed": counts[0], "total": counts[1],
+                                                       "comment": "Родители не пришли."})
+    data = engine.detail(meeting)["data"]
+    assert (data["city_signed"], data["city_total"], data["city_coverage_text"]) == (269, 275, "97,8 %")
+    assert data["exports"]["coverage"]["rows"][-1] == ["Итого по городу", 269, 275, 97.8]
+
+
+def test_a10_invalid_sheets_are_refused_in_russian_and_change_nothing(people, clock_at):
+    clock_at("2020-12-10T10:00:00+03:00")
+    meeting = start()
+    task = sheet_tasks(meeting)["school-3"]
+    head = people["head3"]
+    scan = attach(meeting, "list.pdf", "scan")
+    more_than_total = refused(meeting, engine.complete, task.id, head,
+                              {"held_on": "2020-12-09", "scan": scan, "signed": 57, "total": 56})
+    assert more_than_total.field_errors == {"signed": ["Подписавших не может быть больше, чем всего родителей."]}
+    no_parents = refused(meeting, engine.complete, task.id, head,
+                         {"held_on": "2020-12-09", "scan": scan, "signed": 0, "total": 0})
+    assert no_parents.field_errors == {"total": ["Всего родителей должно быть больше нуля."]}
+    assert list(refused(meeting, engine.complete, task.id, head,
+                        {"held_on": "2020-12-09", "signed": 54, "total": 56}).field_errors) == ["scan"]
+    assert list(refused(meeting, engine.complete, task.id, head,
+                        {"held_on": "2020-12-11", "scan": scan, "signed": 54, "total": 56}).field_errors) == ["held_on"]
+    send_sheet(meeting, people, "school-3", 56, 56, held_on="2020-12-09")
+    assert ready(meeting, "pm_followup_task") == []  # 100 %: no follow-up
+
+
+def test_a10_a_late_sheet_is_escalated_the_day_after_the_deadline(people, clock_at):
+    clock_at("2020-12-10T10:00:00+03:00")
+    meeting = start(schools=SCHOOLS[:1])
+    tick(clock_at, "2020-12-31T08:59:00")
+    assert notes() == []
+    tick(clock_at, "2020-12-31T09:30:00")
+    assert notes() == [("reminder", "school_head", "school-3"), ("escalation", "iao_head", None)]
+    assert only(meeting, "pm_sheet_task").unit_code == "school-3"  # the school keeps its task
