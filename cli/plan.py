@@ -2,7 +2,7 @@
 import click
 
 from engine.plan import catalogue as plan_catalogue
-from engine.service import plans
+from engine.service import plan_dates, plans
 from . import gia
 from .output import emit, guarded, json_option
 
@@ -89,7 +89,7 @@ def calendar_command(key, on, ends, year, login, as_json):
         emit(plan.calendar, as_json, "\n".join(f"{k:<26} {v}" for k, v in plan.calendar.items()
                                                if not k.startswith("_")))
         return
-    result = plans.set_calendar_date(plan, key, on.date(), ends.date() if ends else None, actor=login)
+    result = plan_dates.set_calendar_date(plan, key, on.date(), ends.date() if ends else None, actor=login)
     _report_moves(result, as_json, f"{key}: moved {', '.join(result['moved'] + result['started']) or 'nothing'}")
 
 
@@ -104,7 +104,7 @@ def calendar_command(key, on, ends, year, login, as_json):
 def window_command(number, starts, due, year, login, as_json):
     """Set item NUMBER's window (e.g. 3.12); if it runs already, its open instances' deadlines follow."""
     item = plans.item_by_number(plans.plan_for(year), number)
-    result = plans.set_item_window(item, starts.date(), due.date(), actor=login)
+    result = plan_dates.set_item_window(item, starts.date(), due.date(), actor=login)
     _report_moves(result, as_json, f"{number}: {starts:%d.%m.%Y}–{due:%d.%m.%Y}")
 
 

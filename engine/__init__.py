@@ -23,7 +23,7 @@ from .service.profile import colleagues, end_my_absence, set_my_absence, set_pre
 def init_app(app) -> None:
     from . import clock, db
     from .sandbox.helpers import use_calendar_source
-    from .service.plans import calendar_in_force
+    from .service.plan_dates import calendar_in_force
     db.init_app(app)
     clock.install(app.config["GIA_TIMEZONE"])
     use_calendar_source(calendar_in_force)

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Optional
 from engine import clock
 from engine.assignment import is_admin, is_city_staff, memberships
 from engine.errors import EngineError, InvalidData, NotFound
-from engine.service import plans
+from engine.service import plan_dates, plans
 from . import exports
 from .access import restrict
 from .errors import flash_error
@@ -56,7 +56,7 @@ def item(item_id):
     if request.method == "POST":
         if form.validate():
             try:
-                result = plans.set_item_window(item, form.starts.data, form.due.data, actor=current_user.login)
+                result = plan_dates.set_item_window(item, form.starts.data, form.due.data, actor=current_user.login)
             except InvalidData as exc:
                 form.due.errors = [m for msgs in exc.field_errors.values() for m in msgs]
                 status = 422
@@ -109,7 +109,7 @@ def calendar():
     if request.method == "POST":
         if form.validate():
             try:
-                result = plans.set_calendar_date(plan, form.key.data, form.starts.data, form.ends.data,
+                result = plan_dates.set_calendar_date(plan, form.key.data, form.starts.data, form.ends.data,
                                                  actor=current_user.login)
             except InvalidData as exc:
                 form.starts.errors = [m for msgs in exc.field_errors.values() for m in msgs]

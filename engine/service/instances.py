@@ -176,6 +176,6 @@ def detail(instance_id: int) -> dict:
 def reschedule(instance_id: int, values: dict, actor: str | None, reason: str | None = None):
     """Move a running instance's dates in one transaction: its data takes `values` (e.g. {"due": "2021-04-01"}),
     the date timers that have not fired are computed again (reminders, escalations, waits until an exam day) and
-    the due dates of open tasks follow. Used when the exam calendar changes (plans.set_calendar_date)."""
+    the due dates of open tasks follow. Used when the exam calendar changes (plan_dates.set_calendar_date)."""
     return execute(instance_id, actions.set_data(values), actor, audit_action="reschedule",
                    summary={"values": values, **({"reason": reason} if reason else {})})

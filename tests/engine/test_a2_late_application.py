@@ -12,7 +12,7 @@ import engine
 from engine.db import db
 from engine.models import HumanTask, Notification, Plan
 from engine.plan import catalogue
-from engine.service import plans
+from engine.service import plan_dates, plans
 from tests.conftest import PROCESSES, deploy_files
 from tests.engine.plan_patterns import PATTERNS, attach, instance, only, ready, refused, tick
 
@@ -211,7 +211,7 @@ def test_the_earliest_exam_must_be_at_least_14_days_away(a2, clock_at, received_
 def test_exam_dates_follow_the_calendar_of_the_plan(a2, clock_at):
     """A supervisor moves the history exam to 21 Jun: an application on 1 Jun for history is then in time."""
     clock_at("2021-06-01T10:00:00+03:00")
-    plans.set_calendar_date(calendar_of_plan(), "ege_history", date(2021, 6, 21), actor="admin")
+    plan_dates.set_calendar_date(calendar_of_plan(), "ege_history", date(2021, 6, 21), actor="admin")
     app_id = start()
     result = engine.complete(only(app_id, "ela_register").id, a2["iao"],
                              application(received_on="2021-06-01", subjects=["ege_history"],

@@ -11,7 +11,7 @@ import engine
 from engine.db import db
 from engine.models import AuditEvent, Notification, ProcessInstance
 from engine.plan import catalogue
-from engine.service import plans
+from engine.service import plan_dates, plans
 from tests.conftest import PROCESSES, deploy_files
 from tests.engine.plan_patterns import add_users, attach, only, ready, refused, tick
 
@@ -71,7 +71,7 @@ def test_a6_the_essay_moves_twice_and_every_open_instance_follows(essay, people_
 
     # 24 Nov: the essay moves to 5 Apr 2021. Every open instance follows.
     clock_at("2020-11-24T10:00:00+03:00")
-    result = plans.set_calendar_date(plan, "essay", date(2021, 4, 5), actor="iao")
+    result = plan_dates.set_calendar_date(plan, "essay", date(2021, 4, 5), actor="iao")
     assert result["instances"] == 3 and result["failed"] == []
     moved = only(started["school-17"], "essay_applications")
     assert moved.id == first.id  # the same task, with its new deadline and title
@@ -89,7 +89,7 @@ def test_a6_the_essay_moves_twice_and_every_open_instance_follows(essay, people_
                     applications(started["school-33"], essay_count=30, statement_count=0, ovz_count=0))
     assert ready(started["school-33"], "essay_escalate") == []  # the escalation closed with the work
     clock_at("2021-03-29T10:00:00+03:00")
-    result = plans.set_calendar_date(plan, "essay", date(2021, 4, 15), actor="iao")
+    result = plan_dates.set_calendar_date(plan, "essay", date(2021, 4, 15), actor="iao")
     assert result["instances"] == 3 and result["failed"] == []
     assert only(started["school-17"], "essay_applications").due_at == at("2021-04-01T23:59:59+03:00")
     assert timer_of(started["school-12"]) == at("2021-04-16T09:00:00+03:00")
@@ -140,7 +140,7 @@ def test_a6_another_school_is_not_offered_the_task_and_a_finished_instance_is_le
                         applications(started["school-17"]))
     engine.cancel(started["school-33"], actor="admin")
     clock_at("2020-11-24T10:00:00+03:00")
-    result = plans.set_calendar_date(plan, "essay", date(2021, 4, 5), actor="iao")
+    result = plan_dates.set_calendar_date(plan, "essay", date(2021, 4, 5), actor="iao")
     assert result["instances"] == 2  # the cancelled one is not touched
     db.session.rollback()
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == started["school-33"],

@@ -13,7 +13,7 @@ from engine.db import db
 from engine.errors import ConflictError
 from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
 from engine.plan import catalogue as plan_catalogue
-from engine.service import plans
+from engine.service import plan_dates, plans
 from forms.sample import sample_data
 from tests.conftest import PROCESSES
 
@@ -131,7 +131,7 @@ def _evidence_file():
 
 def test_a_date_given_in_the_calendar_moves_the_items_that_follow_it(opened, clock_at):
     assert item("3.45").starts is None
-    result = plans.set_calendar_date(opened, "thematic_checks", date(2021, 2, 15), date(2021, 3, 15), actor="iao")
+    result = plan_dates.set_calendar_date(opened, "thematic_checks", date(2021, 2, 15), date(2021, 3, 15), actor="iao")
     assert result == {"moved": ["3.45"], "started": [], "instances": 0, "failed": []}
     assert (item("3.45").starts, item("3.45").due) == (date(2021, 2, 15), date(2021, 3, 15))
     assert item("3.45").anomalies == []
@@ -146,7 +146,7 @@ def test_a_date_given_in_the_calendar_moves_the_items_that_follow_it(opened, clo
     readers = [i for i in db.session.scalars(select(ProcessInstance).where(ProcessInstance.status == "running"))
                if "calendar_date(" in (PROCESSES / f"{i.process_id}.bpmn").read_text(encoding="utf-8")]
     assert {i.process_id for i in readers} == {"final_essay", "ppe_staff_list"}
-    result = plans.set_calendar_date(opened, "interview", date(2021, 2, 17), actor="mo")
+    result = plan_dates.set_calendar_date(opened, "interview", date(2021, 2, 17), actor="mo")
     assert result == {"moved": [], "started": ["5.2"], "instances": len(running) + len(readers), "failed": []}
     # The running instances follow: their deadline, the task's due date, the reminder and the status text.
     db.session.expire_all()
@@ -164,14 +164,14 @@ def test_a_calendar_date_in_the_past_or_outside_the_year_is_refused_and_nothing_
     clock_at("2020-11-24T09:30:00+03:00")
     before = dict(db.session.get(Plan, opened.id).calendar)
     with pytest.raises(InvalidData) as refused:
-        plans.set_calendar_date(opened, "essay", date(2020, 11, 20))
+        plan_dates.set_calendar_date(opened, "essay", date(2020, 11, 20))
     assert "прошла" in str(refused.value)
     with pytest.raises(InvalidData):
-        plans.set_calendar_date(opened, "essay", date(2021, 9, 15))
+        plan_dates.set_calendar_date(opened, "essay", date(2021, 9, 15))
     with pytest.raises(InvalidData):
-        plans.set_calendar_date(opened, "gia_period", date(2021, 6, 1), date(2021, 5, 1))
+        plan_dates.set_calendar_date(opened, "gia_period", date(2021, 6, 1), date(2021, 5, 1))
     with pytest.raises(NotFound):
-        plans.set_calendar_date(opened, "no_such_event", date(2021, 6, 1))
+        plan_dates.set_calendar_date(opened, "no_such_event", date(2021, 6, 1))
     db.session.expire_all()
     assert db.session.get(Plan, opened.id).calendar == before
 
@@ -195,7 +195,7 @@ def test_an_items_window_is_edited_and_its_running_instances_follow(opened, cloc
     clock_at("2020-10-01T09:30:00+03:00")
     plans.start_due_items()  # 1.2 runs for the department, due 30.11.2020
     running = instances("1.2")[0]
-    result = plans.set_item_window(item("1.2"), date(2020, 10, 1), date(2020, 12, 15), actor="iao")
+    result = plan_dates.set_item_window(item("1.2"), date(2020, 10, 1), date(2020, 12, 15), actor="iao")
     assert result == {"instances": 1, "failed": []}
     db.session.expire_all()
     assert (item("1.2").starts, item("1.2").due) == (date(2020, 10, 1), date(2020, 12, 15))
@@ -205,7 +205,7 @@ def test_an_items_window_is_edited_and_its_running_instances_follow(opened, cloc
     assert task.due_at == datetime.fromisoformat("2020-12-15T23:59:59+03:00")
 
     # An item not started yet only changes its window; it starts on the new first day.
-    assert plans.set_item_window(item("3.10"), date(2021, 1, 11), date(2021, 2, 26))["instances"] == 0
+    assert plan_dates.set_item_window(item("3.10"), date(2021, 1, 11), date(2021, 2, 26))["instances"] == 0
     assert (item("3.10").starts, item("3.10").due) == (date(2021, 1, 11), date(2021, 2, 26))
 
 
@@ -218,7 +218,7 @@ def test_an_impossible_window_is_refused_and_nothing_changes(opened, clock_at):
                         (date(2020, 11, 1), date(2020, 10, 15)),    # the end before the start
                         (date(2020, 10, 1), date(2021, 9, 30))):    # outside the school year
         with pytest.raises(InvalidData):
-            plans.set_item_window(item("1.2"), starts, due, actor="iao")
+            plan_dates.set_item_window(item("1.2"), starts, due, actor="iao")
     db.session.expire_all()
     assert (item("1.2").starts, item("1.2").due, item("1.2").windows) == before
     assert engine.detail(instances("1.2")[0].id)["data"]["due"] == "2020-11-30"

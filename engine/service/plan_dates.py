@@ -1,0 +1,169 @@
+"""Moving the plan's dates: the exam calendar a supervisor keeps (and processes read through calendar_date),
+and an item's window edited by hand. The calendar or the item changes in one transaction; then each open
+instance that depends on it is rescheduled in its own (engine.reschedule), and one that fails is reported."""
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import audit, clock, store
+from ..db import db
+from ..errors import EngineError, InvalidData, NotFound
+from ..models import DeploymentFile, Plan, PlanItem, ProcessInstance
+from ..models.instance import InstanceStatus
+from ..plan.catalogue import calendar_window
+from ..plan.windows import Window, parse_deadline
+from .instances import reschedule
+from .plans import _stored
+
+_PROCESS_ID = re.compile(r"<(?:\w+:)?process\b[^>]*\bid=\"([^\"]+)\"")
+
+
+def calendar_in_force() -> dict:
+    """The exam calendar of the plan whose school year includes today (else of the latest plan; {} without one):
+    what processes read through the calendar_date helper."""
+    today = clock.now().astimezone(clock.local_zone()).date()
+    query = select(Plan).order_by(Plan.opened_at.desc(), Plan.id.desc())
+    plan = (db.session.scalars(query.where(Plan.school_year_starts <= today, Plan.school_year_ends >= today)
+                               .limit(1)).first() or db.session.scalars(query.limit(1)).first())
+    return dict(plan.calendar) if plan is not None else {}
+
+
+def set_calendar_date(plan: Plan, key: str, starts: date, ends: date | None = None,
+                      actor: str | None = None) -> dict:
+    """Give the exam calendar's entry `key` a date (or a range) and move what follows it: the windows of the items
+    that take their dates from it, and the open instances that depend on it, whose deadlines, reminders and
+    escalations are computed again (instances.reschedule). The calendar and the items change in one transaction;
+    each instance then moves in its own, like every other step, and one that fails is reported, not hidden.
+    Returns {"moved": items not started, "started": running items, "instances": instances moved,
+    "failed": ["instance: message"]}. A date in the past or outside the school year is refused (InvalidData),
+    nothing changed."""
+    ends = ends or starts
+    if key not in plan.calendar or key == "school_year":
+        raise NotFound(_l("The exam calendar has no entry «%(key)s».", key=key))
+    _check_dates(plan, starts, ends, "date")
+    moved, started, follow = [], [], {}
+    with store.transaction() as session:
+        plan = session.get(Plan, plan.id)
+        entry = {"title": plan.calendar[key].get("title", key)}
+        entry.update({"date": starts.isoformat()} if starts == ends else
+                     {"starts": starts.isoformat(), "ends": ends.isoformat()})
+        plan.calendar = {**plan.calendar, key: entry}
+        windows = {k: calendar_window(v) for k, v in plan.calendar.items() if not k.startswith("_")}
+        school_year = Window(plan.school_year_starts, plan.school_year_ends)
+        for item in plan.items:
+            if key not in (item.calendar_keys or []):
+                continue
+            deadline = parse_deadline(item.number, item.deadline_text, school_year, windows)
+            fresh = _stored(deadline.windows)
+            if fresh == item.windows:
+                continue
+            old_due = item.due
+            item.windows = fresh
+            item.starts = deadline.windows[0].starts if deadline.windows else None
+            item.due = deadline.windows[-1].ends if deadline.windows else None
+            item.anomalies = [a for a in item.anomalies if a["code"] != "calendar_date_missing"] + [
+                {"code": a.code, "message": str(a.message)} for a in deadline.anomalies]
+            if item.started_at is None:
+                moved.append(item.number)
+            else:
+                started.append(item.number)
+                follow[item.id] = (_moved_values(item), old_due)
+        audit.record("plan_calendar", actor, summary={"year": plan.year, "key": key, **entry, "moved": moved,
+                                                      "started": started})
+    rescheduled, failed = _follow(follow, actor, reason=f"{key}: {entry}", calendar_readers=True)
+    return {"moved": moved, "started": started, "instances": rescheduled, "failed": failed}
+
+
+def set_item_window(item: PlanItem, starts: date, due: date, actor: str | None = None) -> dict:
+    """Set an item's window by hand (next year's copy is edited this way, or a deadline the department extends):
+    one transaction for the item, then its running instances follow, as with a calendar change. Returns
+    {"instances": moved, "failed": [...]}. An end before the start, a deadline in the past or a window outside
+    the school year is refused (InvalidData), nothing changed."""
+    plan = item.plan
+    # A running item's start has passed already; only its deadline must still lie ahead.
+    _check_dates(plan, starts if item.started_at is None else due, due, "due", first=starts)
+    with store.transaction() as session:
+        item = session.get(PlanItem, item.id)
+        old_due = item.due
+        item.windows = _stored([Window(starts, due)])
+        item.starts, item.due = starts, due
+        item.anomalies = [a for a in item.anomalies if a["code"] != "calendar_date_missing"]
+        follow = {item.id: (_moved_values(item), old_due)} if item.started_at is not None else {}
+        audit.record("plan_item_window", actor, summary={"year": plan.year, "item": item.number,
+                                                         "starts": starts.isoformat(), "due": due.isoformat()})
+    rescheduled, failed = _follow(follow, actor, reason=f"{item.number}: {starts}–{due}")
+    return {"instances": rescheduled, "failed": failed}
+
+
+def _check_dates(plan: Plan, starts: date, ends: date, field: str, first: date | None = None) -> None:
+    today = clock.now().astimezone(clock.local_zone()).date()
+    first = first or starts
+    problem = None
+    if ends < first:
+        problem = _l("The end comes before the start.")
+    elif starts < today:
+        problem = _l("The date %(date)s has passed; a calendar date can only be moved to today or later.",
+                     date=starts.strftime("%d.%m.%Y"))
+    elif not (plan.school_year_starts <= first and ends <= plan.school_year_ends):
+        problem = _l("The date lies outside the school year %(starts)s–%(ends)s.",
+                     starts=plan.school_year_starts.strftime("%d.%m.%Y"),
+                     ends=plan.school_year_ends.strftime("%d.%m.%Y"))
+    if problem is not None:
+        raise InvalidData({field: [str(problem)]})
+
+
+def _moved_values(item: PlanItem) -> dict:
+    """The start data that follow an item's window ("$due"/"$starts" parameters too, at the top and in params)."""
+    values = {"starts": item.starts.isoformat() if item.starts else None,
+              "due": item.due.isoformat() if item.due else None}
+    for name, value in (item.params or {}).items():
+        if value in ("$due", "$starts"):
+            values[name] = values[value[1:]]
+            values[f"params.{name}"] = values[value[1:]]
+    return values
+
+
+def _follow(follow: dict, actor: str | None, reason: str, calendar_readers=False) -> tuple[int, list[str]]:
+    """Reschedule the open instances of the running items in `follow` with their new dates and, with
+    `calendar_readers`, every open instance of a process that reads the calendar itself (calendar_date in its
+    diagram), so that its deadlines and timers are computed again."""
+    targets: dict[int, dict] = {}
+    rows = db.session.execute(select(ProcessInstance.id, ProcessInstance.plan_item_id, ProcessInstance.status_text)
+                              .where(ProcessInstance.plan_item_id.in_(list(follow)),
+                                     ProcessInstance.status.in_(InstanceStatus.ACTIVE))).all() if follow else []
+    for instance_id, item_id, status_text in rows:
+        values, old_due = follow[item_id]
+        values = dict(values)
+        if status_text and old_due and values.get("due"):
+            # The pattern's status text names the deadline it waits for; it would say the old date otherwise.
+            old, new = old_due.strftime("%d.%m.%Y"), date.fromisoformat(values["due"]).strftime("%d.%m.%Y")
+            if old in status_text:
+                values["status_text"] = status_text.replace(old, new)
+        targets[instance_id] = values
+    for instance_id in _instances_reading_the_calendar() if calendar_readers else []:
+        targets.setdefault(instance_id, {})
+    db.session.rollback()
+    done, failed = 0, []
+    for instance_id, values in sorted(targets.items()):
+        try:
+            if reschedule(instance_id, values, actor, reason=reason) is not None:
+                done += 1
+        except EngineError as exc:
+            failed.append(f"{instance_id}: {exc.message}")
+    return done, failed
+
+
+def _instances_reading_the_calendar() -> list[int]:
+    files = db.session.execute(select(DeploymentFile.deployment_id, DeploymentFile.content)
+                               .where(DeploymentFile.content.contains("calendar_date("))).all()
+    pairs = {(deployment_id, process_id) for deployment_id, content in files
+             for process_id in _PROCESS_ID.findall(content)}
+    if not pairs:
+        return []
+    deployments = {d for d, _ in pairs}
+    return [instance_id for instance_id, deployment_id, process_id in db.session.execute(
+        select(ProcessInstance.id, ProcessInstance.deployment_id, ProcessInstance.process_id)
+        .where(ProcessInstance.deployment_id.in_(deployments), ProcessInstance.status.in_(InstanceStatus.ACTIVE)))
+        if (deployment_id, process_id) in pairs]
