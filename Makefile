@@ -6,7 +6,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi
 
-.PHONY: run test setup setup-test db demo translations translations-update chromium bench clean
+.PHONY: run serve test setup setup-test db demo translations translations-update chromium bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -37,23 +37,31 @@ translations-update: $(VENV)/.installed
 db: setup
 	$(BIN)/flask db upgrade
 
-# The demo lives the 2020/21 plan up to DEMO_DATE on the manual clock (the first run takes a minute or two).
+# The demo lives the 2020/21 plan up to DEMO_DATE on the manual clock, printing a line per simulated week (about
+# 30 s on an idle 2-core machine, minutes on a busy one: bench/demo.py); later runs skip it, or go on from the day
+# a run stopped with Ctrl-C had reached.
 DEMO_DATE ?= 2020-12-04
 demo: db
 	$(BIN)/flask gia demo --plan-until $(DEMO_DATE)
 
+# Web, worker and beat as the three processes of the Procfile, under honcho: Ctrl-C stops each of them once, and
+# when one of them dies (a worker killed with -9) honcho stops the others, so that no beat outlives its worker.
+SERVE = mkdir -p "$${GIA_VAR_DIR:-var}" && HOST=$(HOST) PYTHONUNBUFFERED=1 exec $(BIN)/honcho start --port $(PORT)
+
 run: demo
 	@echo ""
-	@echo "  GIA Flow: http://$(HOST):$(PORT)/"
-	@echo "  Demo logins (password «demo»): iao (ИАО), tech17 (тех. специалист ППЭ №17), head17 (руководитель СОШ №17),"
-	@echo "  iao_head (начальник ИАО), guo_head (начальник ГУО), head12 (руководитель СОШ №12), admin."
+	@echo "  GIA Flow: http://$(HOST):$(PORT)/   Demo logins, password «demo»:"
+	@echo "  iao (специалист ИАО: ведёт план, принимает отчёты), iao_head (начальник ИАО: эскалации),"
+	@echo "  guo_head (начальник ГУО: программа, эскалации), tech17 / tech12 (тех. специалисты ППЭ №17 / №12),"
+	@echo "  head17 / head12 (руководители СОШ №17 / №12), designer (разработчик процессов), admin (администратор)."
 	@echo "  The clock stands at $(DEMO_DATE) (manual); move it with: $(BIN)/flask gia timers tick --now 2020-12-10T10:00+03:00"
 	@echo "  Stop with Ctrl-C."
 	@echo ""
-	@mkdir -p var
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A wsgi.celery worker --beat --pool=solo --loglevel=WARNING -s var/celerybeat-schedule & \
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	@$(SERVE)
+
+# What `make run` ends with: the app's processes on the database as it is (no setup, migration or demo).
+serve:
+	@$(SERVE)
 
 # Debian's chromium for the browser tests (Playwright cannot download its own browser here).
 chromium:

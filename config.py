@@ -48,8 +48,11 @@ class Config:
     # The department works in Moscow time (Makhachkala is UTC+3); dates in forms and timers are read in it.
     GIA_TIMEZONE = os.environ.get("GIA_TIMEZONE", "Europe/Moscow")
 
-    # Limits that keep a diagram from running away with a worker.
+    # Limits that keep a diagram from running away with a worker. Each expression or script of a diagram may run
+    # for SCRIPT_TIME_LIMIT_SECONDS and grow the process by SCRIPT_MEMORY_LIMIT_MB, wherever it runs (a web request,
+    # the CLI, a Celery worker; engine/sandbox/limits.py).
     SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("SCRIPT_TIME_LIMIT_SECONDS", "2"))
+    SCRIPT_MEMORY_LIMIT_MB = float(os.environ.get("SCRIPT_MEMORY_LIMIT_MB", "256"))
     MAX_ENGINE_STEPS = int(os.environ.get("MAX_ENGINE_STEPS", "20000"))
     MAX_TASKS_PER_INSTANCE = int(os.environ.get("MAX_TASKS_PER_INSTANCE", "20000"))
     MAX_BPMN_BYTES = int(os.environ.get("MAX_BPMN_BYTES", str(5 * 1024 * 1024)))
@@ -57,6 +60,10 @@ class Config:
     UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", VAR_DIR / "uploads"))
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES * 4
+
+    # How many reverse proxies in front of the app set X-Forwarded-For (0: the header is ignored and the peer
+    # address is the client's; the sign-in throttle counts failures per client address).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "ru")
     BABEL_DEFAULT_TIMEZONE = GIA_TIMEZONE

@@ -12,6 +12,7 @@ import engine
 from engine import clock, store
 from engine.db import db
 from engine.models import ProcessInstance
+from engine.service import plans
 from . import gia
 from .output import emit, guarded, json_option
 
@@ -71,23 +72,29 @@ def load_demo(plan_until: date | None = None) -> dict:
     if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.process_id == "ppe_tech_check")) is None:
         due = (clock.now().astimezone(clock.local_zone()) + timedelta(days=4)).date().isoformat()
         started = engine.start("ppe_tech_check", {"check_due": due, "fix_days": 7, "recheck_days": 3},
-                               unit="ppe-17", actor="iao").instance_id
+                               unit="ppe-17", actor="iao",  # ahead of the plan: it counts as item 3.32's
+                               plan_item_id=plans.item_to_join("ppe_tech_check", "ppe-17")).instance_id
     return {"version": deployed.version, "processes": deployed.process_ids, "users": [u[0] for u in USERS],
             "password": DEMO_PASSWORD, "started_instance": started, **plan}
 
 
 def load_plan_demo(until: date) -> dict:
     """The 2020/21 plan opened and lived through to `until` on the manual clock (a simulated autumn: items
-    started, reports handed in, some late, escalations raised), unless a plan is open already."""
+    started, reports handed in, some late, escalations raised). A plan open already is lived on only when the
+    manual clock stands before `until`: a first `make run` stopped with Ctrl-C goes on where it stopped instead of
+    serving a half-lived autumn. It prints a line per simulated week on stderr (cli.simulation.weekly_progress);
+    bench/demo.py measures it."""
     from engine.models import Plan
     from engine.plan import catalogue as plan_catalogue
     from .simulation import YearSimulation
-    if db.session.scalar(select(Plan.id)) is not None:
+    resume = db.session.scalar(select(Plan.id)) is not None
+    if resume and not (clock.is_manual() and clock.now().astimezone(clock.local_zone()).date() < until):
         return {"plan": "open already"}
     db.session.rollback()
     report = YearSimulation(SCHOOLS, len(PPE_HOSTS), late_share=0.15, seed=2021, ppe_hosts=list(PPE_HOSTS)).run(
-        plan_catalogue.load_default(), until=until)
-    return {"plan": report.year, "simulated_until": until.isoformat(), "completions": report.completions}
+        plan_catalogue.load_default(), until=until, resume=resume)
+    return {"plan": report.year, "simulated_until": until.isoformat(), "simulated_days": report.days,
+            "seconds": round(report.seconds, 1), "completions": report.completions}
 
 
 @gia.command("demo")

@@ -14,16 +14,16 @@ from datetime import date, datetime, timedelta
 from io import BytesIO
 
 import click
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 import engine
 import forms
-from engine import attachments, clock, store
+from engine import attachments, clock, roles, store
 from engine.assignment import offered_users
 from engine.db import db
 from engine.errors import EngineError
-from engine.models import HumanTask, Plan, PlanItem, ProcessInstance
+from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
 from engine.plan import catalogue as plan_catalogue
 from engine.service import plans
 from engine.service.tasks import sample_submission
@@ -53,6 +53,7 @@ class YearReport:
     year: str
     schools: int
     ppe: int
+    starts: date | None = None   # the school year's first day: weeks are counted from it
     days: int = 0
     seconds: float = 0.0
     instances: int = 0
@@ -82,23 +83,32 @@ class YearSimulation:
         self.seen: set[str] = set()
         self.skipped: set[str] = set()            # tasks whose generated data was refused (reported once)
 
-    def run(self, catalogue, progress=None, until: date | None = None) -> YearReport:
-        """The year from the school year's first day to its last, or to `until` (the clock stays there)."""
-        report = YearReport(catalogue.year, self.schools, self.ppe)
+    def run(self, catalogue, progress=None, until: date | None = None, resume: bool = False) -> YearReport:
+        """The year from the school year's first day to its last, or to `until` (the clock stays there). With
+        `resume`, the plan is open already and the clock stands where a run was interrupted: that day is lived
+        again (every step of a day is idempotent) and the year goes on from there.
+        `progress(day, report, last)` is called before the first day (report.days == 0) and after each day lived
+        (weekly_progress by default)."""
+        progress = progress or weekly_progress
+        report = YearReport(catalogue.year, self.schools, self.ppe, starts=catalogue.school_year.starts)
         started = time.perf_counter()
         self.build_city()
         deploy_processes()
         self.evidence = self.evidence_file()
         first, last = catalogue.school_year.starts, min(catalogue.school_year.ends, until or date.max)
-        with store.transaction():
-            clock.set_mode("manual", _morning(first))
-        plans.open_plan(catalogue, actor="simulation")
+        if resume:
+            first = clock.now().astimezone(clock.local_zone()).date()
+        else:
+            with store.transaction():
+                clock.set_mode("manual", _morning(first))
+            plans.open_plan(catalogue, actor="simulation")
         day = first
+        progress(first, report, False)
         while day <= last:
             self.live(day, report)
             report.days += 1
-            if progress:
-                progress(day, report)
+            report.seconds = time.perf_counter() - started
+            progress(day, report, day == last)
             day += timedelta(days=1)
         report.seconds = time.perf_counter() - started
         report.instances = db.session.scalar(select(db.func.count()).select_from(ProcessInstance)
@@ -107,14 +117,12 @@ class YearSimulation:
 
     def build_city(self) -> None:
         ensure_city(range(1, self.schools + 1), self.ppe_hosts())
-        for role in CITY_ROLES:
-            engine.ensure_user(f"sim-{role}", role, role.split("_")[0])  # guo_head → unit guo, iao_… → iao
-        for n in range(1, self.schools + 1):
-            for role in SCHOOL_ROLES:
-                engine.ensure_user(f"sim-{role}-{n}", role, f"school-{n}")
-        for host in self.ppe_hosts():
-            for role in PPE_ROLES:
-                engine.ensure_user(f"sim-{role}-{host}", role, f"ppe-{host}")
+        staff = [(f"sim-{role}", role, role.split("_")[0]) for role in CITY_ROLES]  # guo_head → unit guo
+        staff += [(f"sim-{role}-{n}", role, f"school-{n}") for n in range(1, self.schools + 1) for role in SCHOOL_ROLES]
+        staff += [(f"sim-{role}-{host}", role, f"ppe-{host}") for host in self.ppe_hosts() for role in PPE_ROLES]
+        units = dict(db.session.execute(select(Unit.code, Unit.name)).all())
+        for login, role, unit in staff:  # named by role and unit: pages show names, never logins
+            engine.ensure_user(login, role, unit, full_name=f"{roles.title(role)}, {units[unit]}")
 
     def ppe_hosts(self) -> list[int]:
         if self.hosts:
@@ -215,6 +223,22 @@ def _counts_rows(definition) -> bool:
     return any(f.type == "rows" and f.rows_from for f in definition.fields)
 
 
+def weekly_progress(day: date, report: YearReport, last: bool) -> None:
+    """A line on stderr, flushed at once, at the start, after every simulated week and after the last day: living
+    the plan up to the demo date takes minutes on a busy machine, and someone running `make run` must see that it
+    moves. Stdout stays for the result (JSON with --json)."""
+    if report.days == 0:
+        click.echo(_("Simulation of the plan %(year)s from %(day)s: a line per simulated week", year=report.year,
+                     day=f"{day:%d.%m.%Y}"), err=True)
+        return
+    nth = (day - report.starts).days + 1  # the day of the school year
+    if nth % 7 and not last:
+        return
+    click.echo(_("Simulation: week %(week)s, to %(day)s — tasks done: %(done)s, %(seconds)s s",
+                 week=(nth + 6) // 7, day=f"{day:%d.%m.%Y}", done=format_decimal(report.completions),
+                 seconds=round(report.seconds)), err=True)
+
+
 def _morning(day: date) -> datetime:
     """09:30 local: after the 09:00 reminders and escalations of the day."""
     return datetime(day.year, day.month, day.day, 9, 30, tzinfo=clock.local_zone())
@@ -252,11 +276,7 @@ def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: in
 @guarded
 def simulate_command(year, schools, ppe, late_share, seed, as_json):
     """Run the school year's plan on a fresh database, day by day, and print what happened per section."""
-    def progress(day, report):
-        if not as_json and day.day == 1:
-            click.echo(f"{day:%m.%Y}: {report.completions} tasks done, {report.tasks} seen", err=True)
-
-    report = simulate_year(year, schools, ppe, late_share, seed, progress)
+    report = simulate_year(year, schools, ppe, late_share, seed)
     emit(report.as_dict(), as_json, render(report))
 
 

@@ -18,6 +18,8 @@ from .service.timers import TickResult, advance_timers
 from .service.tokens import InvalidToken, check_token, create_token, revoke_token, tokens_of, user_for_token
 from .service.access import audit_trail, readable_instance, readable_task, record_denied, visible_instances
 from .service.profile import colleagues, end_my_absence, set_my_absence, set_preferences
+from .service.submitted import submitted
+from .service.drafts import Draft, draft_for, save_draft
 
 
 def init_app(app) -> None:
@@ -42,3 +44,5 @@ __all__ = [
 __all__ += ["InvalidToken", "check_token", "create_token", "revoke_token", "tokens_of", "user_for_token",
             "audit_trail", "readable_instance", "readable_task", "record_denied", "visible_instances",
             "colleagues", "end_my_absence", "set_my_absence", "set_preferences"]
+__all__ += ["Draft", "draft_for", "save_draft"]
+__all__ += ["submitted"]

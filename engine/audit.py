@@ -1,4 +1,7 @@
-"""Writing the audit trail, in the same transaction as the change it records."""
+"""Writing the audit trail, in the same transaction as the change it records, and the words its events are
+read in (one mapping of event kind → label, for every page that shows a trail)."""
+from flask_babel import lazy_gettext as _l
+
 from .clock import now
 from .db import db
 from .models import AuditEvent
@@ -6,6 +9,45 @@ from .models import AuditEvent
 SYSTEM = "system"
 _MAX_TEXT = 300
 _MAX_ITEMS = 50
+
+LABELS = {
+    "start": _l("process started"), "complete": _l("task done"),
+    "complete_as_admin": _l("task done by an administrator"), "timers": _l("timer went off"),
+    "claim": _l("task taken"), "unclaim": _l("task given back"), "error": _l("step failed"),
+    "retry": _l("failed step repeated"), "cancel": _l("cancellation"), "suspend": _l("suspension"),
+    "resume": _l("resumption"), "notify": _l("notice sent"), "denied": _l("access refused"),
+    "deliver_message": _l("message delivered"), "deliver_signal": _l("signal delivered"),
+    "reschedule": _l("dates moved by the exam calendar"), "message_unrouted": _l("message not delivered"),
+    "signal_unrouted": _l("signal not delivered"), "reassign": _l("task handed over"), "snooze": _l("task put off"),
+    "unsnooze": _l("task brought back"), "comment": _l("comment added"), "deploy": _l("processes deployed"),
+    "plan_open": _l("plan opened"), "plan_copy": _l("plan copied to the next year"),
+    "plan_item_start": _l("plan item started"), "plan_item_window": _l("plan item dates changed"),
+    "plan_calendar": _l("exam calendar changed"), "user_create": _l("user created"),
+    "user_update": _l("user edited"), "user_deactivate": _l("user deactivated"),
+    "user_reactivate": _l("user reactivated"), "membership_add": _l("role given"),
+    "membership_remove": _l("role taken away"), "unit_create": _l("unit created"), "unit_update": _l("unit edited"),
+    "directory_import": _l("directory imported from Excel"), "absence": _l("absence set"),
+    "absence_end": _l("absence ended"), "preferences": _l("settings changed"),
+    "token_create": _l("API token created"), "token_revoke": _l("API token revoked"),
+    "login_locked": _l("sign-in locked after failed attempts"),
+}
+# What a refused attempt tried (engine.service.denials.refuse's `what`).
+ATTEMPTS = {
+    "view instance": _l("open the progress page"), "view task": _l("open the task"),
+    "download file": _l("download a file"), "complete": _l("complete the task"), "reassign": _l("hand the task over"),
+    "snooze": _l("put the task off"), "unclaim": _l("give the task back"),
+    "instance retry": _l("repeat the failed step"), "instance cancel": _l("cancel the progress"),
+}
+
+
+def label(action: str) -> str:
+    """The words for an event kind; an unknown kind (a newer version's) as it is."""
+    return str(LABELS.get(action, action))
+
+
+def attempt(what: str | None) -> str | None:
+    """What a refused attempt tried, in words; None for attempts named by a path only (not worth showing)."""
+    return str(ATTEMPTS[what]) if what in ATTEMPTS else None
 
 
 def record(action: str, actor: str | None, *, instance_id=None, task=None, summary=None, message=None) -> None:

@@ -153,11 +153,13 @@ def _sync_tasks(instance, views, now, completed_by) -> set[str]:
     Returns the ids of the tasks that became READY."""
     columns = [_TASKS.c[name] for name in ("id", *_SHAPE, *_OFFER)]
     old_rows = {row.id: row for row in db.session.execute(select(*columns).where(_TASKS.c.instance_id == instance.id))}
-    inserts, updates, fresh = [], {}, set()
+    inserts, updates, fresh, closed = [], {}, set(), set()
     for view in views:
         old = old_rows.pop(view.id, None)
         if view.state == TaskStatus.READY and (old is None or old.state != TaskStatus.READY):
             fresh.add(view.id)
+        elif view.state != TaskStatus.READY and old is not None and old.state == TaskStatus.READY:
+            closed.add(view.id)
         values = {name: getattr(view, name) for name in _SHAPE}
         if view.state == TaskStatus.READY or old is None or old.name is None:
             values.update({name: getattr(view, name) for name in _OFFER})  # the offer is set while READY
@@ -176,6 +178,7 @@ def _sync_tasks(instance, views, now, completed_by) -> set[str]:
         if old.state == TaskStatus.WAITING:
             db.session.execute(delete(_TASKS).where(_TASKS.c.id == old.id))
         elif old.state == TaskStatus.READY:
+            closed.add(old.id)
             updates.setdefault(("completed_at", "state"), []).append(
                 {"_id": old.id, "state": TaskStatus.CANCELLED, "completed_at": now})
     if inserts:
@@ -183,6 +186,9 @@ def _sync_tasks(instance, views, now, completed_by) -> set[str]:
     for keys, rows in updates.items():
         db.session.execute(update(_TASKS).where(_TASKS.c.id == bindparam("_id"))
                            .values({k: bindparam(k) for k in keys}), rows)
+    if closed:  # what was typed into a task and not sent goes with the task (drafts are never submitted data)
+        from .service.drafts import discard_drafts
+        discard_drafts(closed)
     return fresh
 
 

@@ -144,15 +144,25 @@ def field_errors(form) -> dict[str, list[str]]:
 
 def form_data(definition: FormDefinition, form) -> dict:
     """A valid form as plain JSON data. Fresh uploads stay FileStorage objects for the caller to store."""
-    return {f.name: _json_value(f, form[f.name]) for f in definition.fields}
+    return _values(definition.fields, form)
+
+
+def _values(fields, form) -> dict:
+    """The fields' values, without those that do not apply (`only_if`): a fault's comment typed in an earlier
+    round is not kept once the item is marked fine."""
+    values = {f.name: _json_value(f, form[f.name]) for f in fields}
+    for f in fields:
+        if f.only_if and values.get(f.only_if[0]) != f.only_if[1]:
+            values[f.name] = [] if f.type in ("multichoice", "units") else None
+    return values
 
 
 def _json_value(f: FieldDef, field):
     value = field.data
     if f.type == "group":
-        return {sub.name: _json_value(sub, field.form[sub.name]) for sub in f.fields}
+        return _values(f.fields, field.form)
     if f.type == "rows":
-        return [{sub.name: _json_value(sub, entry.form[sub.name]) for sub in f.fields} for entry in field.entries]
+        return [_values(f.fields, entry.form) for entry in field.entries]
     if value is None or value == "":
         return None if f.type not in ("multichoice", "units") else []
     if isinstance(value, date):

@@ -12,7 +12,8 @@ from wtforms.validators import Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .definition import FieldDef, FormDefinition
-from .fields import AllowedExtensions, AttachmentField, EmailAddress, Optional, Required, RequiredWhen
+from .fields import (AllowedExtensions, AttachmentField, EmailAddress, Optional, Required, RequiredWhen,
+                     StorableText)
 
 
 @lru_cache(maxsize=16)
@@ -49,6 +50,8 @@ def _validators(f: FieldDef):
         found.append(NumberRange(min=f.min, max=f.max,
                                  message=_l("Enter a number from %(min)s to %(max)s.", min=_fmt(f.min),
                                             max=_fmt(f.max))))
+    if f.type in ("string", "text", "email"):
+        found.append(StorableText())
     if f.type in ("string", "text", "email") and (f.min_length or f.max_length):
         found.append(Length(min=f.min_length or -1, max=f.max_length or -1))
     if f.type == "email":
@@ -94,6 +97,8 @@ def _wtforms_field(f: FieldDef, rows: dict[str, int]):
     if kind == "units":
         return MultiCheckboxField(choices=[], validate_choice=True, **kwargs)
     if kind == "file":
+        kwargs["render_kw"] = {**kwargs.get("render_kw", {}), "accept": accept_attribute(f.accept),
+                               **({"capture": f.capture} if f.capture else {})}
         return AttachmentField(**kwargs)
     if kind == "group":
         return FormField(_subform(f.fields, rows, prefix=f.name), label=f.label, separator="-")
@@ -103,6 +108,18 @@ def _wtforms_field(f: FieldDef, rows: dict[str, int]):
         extra = {"render_kw": {"data-add-rows": "1"}} if f.add_rows else {}
         return FieldList(row_form, label=f.label, min_entries=count, max_entries=max(count, MAX_ROWS), **extra)
     raise ValueError(kind)
+
+
+_IMAGES = {"jpg", "jpeg", "png", "gif", "webp", "heic"}
+
+
+def accept_attribute(extensions) -> str:
+    """The file input's `accept` for the allowed extensions, by type where a phone needs it: "image/*" lets it
+    offer the camera and the gallery, "application/pdf" a scan; other types by their extension."""
+    extensions = [e.lower().lstrip(".") for e in extensions] or ["jpg", "pdf"]
+    tokens = (["image/*"] if any(e in _IMAGES for e in extensions) else []) + (
+        ["application/pdf"] if "pdf" in extensions else [])
+    return ",".join(tokens + [f".{e}" for e in extensions if e not in _IMAGES and e != "pdf"])
 
 
 def _choices(pairs):

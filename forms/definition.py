@@ -28,6 +28,7 @@ class FieldDef:
     choices: tuple = ()
     default: object = field(default=None, compare=False, hash=False)
     required_if: tuple | None = None  # (sibling field name, value) from {"field": ..., "equals": ...}
+    only_if: tuple | None = None      # the same shape: the value is kept only while the sibling has that value
     fields: tuple = ()                # group and rows: the fields of one group / one row
     rows_from: str | None = None      # rows: a dotted path in the task data giving a count or a list of labels
     row_label: str | None = None      # rows: label of row N, with {n} and {item}
@@ -35,6 +36,7 @@ class FieldDef:
     accept: tuple = ()                # file: allowed extensions
     readonly: bool = False
     add_rows: bool = False            # rows: the person may add rows (a list of any length, e.g. nominees)
+    capture: str | None = None        # file: a photo is asked, so a phone opens its camera ("environment": the back one)
 
 
 @dataclass(frozen=True)
@@ -106,12 +108,13 @@ def _field(raw, templates, source) -> FieldDef:
     _unique([f.name for f in sub_fields], source)
     choices = tuple((str(c[0]), str(c[1])) for c in raw.get("choices", ()))
     known = {k: raw[k] for k in ("help", "min", "max", "min_length", "max_length", "default",
-                                 "rows_from", "row_label", "unit_kind", "readonly", "add_rows") if k in raw}
-    condition = raw.get("required_if")
-    if condition is not None:
-        if not isinstance(condition, dict) or "field" not in condition:
-            raise FormDefinitionError(f"{source}: field {name!r}: required_if needs a field")
-        known["required_if"] = (condition["field"], condition.get("equals"))
+                                 "rows_from", "row_label", "unit_kind", "readonly", "add_rows", "capture") if k in raw}
+    for rule in ("required_if", "only_if"):
+        condition = raw.get(rule)
+        if condition is not None:
+            if not isinstance(condition, dict) or "field" not in condition:
+                raise FormDefinitionError(f"{source}: field {name!r}: {rule} needs a field")
+            known[rule] = (condition["field"], condition.get("equals"))
     return FieldDef(name=name, type=kind, label=raw.get("label", name), required=bool(raw.get("required")),
                     choices=choices, fields=sub_fields, accept=tuple(raw.get("accept", ())), **known)
 

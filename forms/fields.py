@@ -43,7 +43,7 @@ class RequiredWhen:
         self.field_flags = {}
 
     def __call__(self, form, field):
-        if field.process_errors:
+        if field.process_errors and not _left_blank(field):
             raise StopValidation()  # the value could not even be read; that message says more
         other = form._fields.get(self.other)
         if other is not None and other.data == self.equals:
@@ -63,10 +63,10 @@ class Required:
         self.message = message or _l("This field is required.")
 
     def __call__(self, form, field):
-        if field.process_errors:
+        if field.process_errors and not _left_blank(field):
             raise StopValidation()  # the value could not even be read; that message says more
         if _is_empty(field.data):
-            field.errors[:] = []
+            field.errors[:] = []  # a blank date is missing, not malformed: WTForms' «invalid date» goes
             raise StopValidation(self.message)
 
 
@@ -74,7 +74,7 @@ class Optional:
     field_flags = {"optional": True}
 
     def __call__(self, form, field):
-        if _is_empty(field.data) and not field.process_errors:
+        if _is_empty(field.data) and (not field.process_errors or _left_blank(field)):
             field.errors[:] = []
             raise StopValidation()
 
@@ -83,6 +83,25 @@ class EmailAddress:
     def __call__(self, form, field):
         if field.data and not EMAIL.match(field.data):
             raise ValidationError(_l("Enter a valid e-mail address."))
+
+
+UNSTORABLE = _l("The text must not contain NUL characters or invalid Unicode.")
+
+
+def storable(text: str) -> bool:
+    """False for text no person types and the database cannot keep: NUL characters (PostgreSQL refuses them in
+    text and JSON) and lone surrogates (not UTF-8). The task page, the API and the CLI all check text with this."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+class StorableText:
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and not storable(field.data):
+            raise ValidationError(UNSTORABLE)
 
 
 class AllowedExtensions:
@@ -96,6 +115,12 @@ class AllowedExtensions:
             if ext not in self.extensions:
                 raise ValidationError(_l("Files of this type are not accepted; allowed: %(types)s.",
                                          types=", ".join(sorted(self.extensions))))
+
+
+def _left_blank(field) -> bool:
+    """Nothing was typed: WTForms' date and number fields report a blank input as a value they could not read
+    («Неверное значение даты.»), where a person left the field empty."""
+    return all(isinstance(v, str) and not v.strip() for v in field.raw_data or [])
 
 
 def _is_empty(value) -> bool:

@@ -26,9 +26,13 @@ def create_app(overrides: dict | None = None) -> Flask:
                      render_as_batch=True)
     from .i18n import select_locale, select_timezone
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    from . import guards
+    guards.init_app(app)  # before CSRF's check and before any route is added (its `int` converter)
     csrf.init_app(app)
 
     _one_instant_per_request(app)
+    from . import security
+    security.init_app(app)  # security headers on every response; the client address behind trusted proxies
     from . import auth, errors, filters, inbox, monitor, plan, tasks
     auth.init_app(app)
     filters.init_app(app)
@@ -40,6 +44,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     api.init_app(app, csrf)
     from .admin import bp as admin_bp
     app.register_blueprint(admin_bp)
+    from .drafts import bp as drafts_bp
+    app.register_blueprint(drafts_bp)
 
     from cli import register
     register(app)

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 
 from engine.errors import NotFound, PermissionDenied
 from . import api
+from .guards import UnstorableRequest
 
 
 def init_app(app):
@@ -29,6 +30,10 @@ def init_app(app):
     def too_large(_exc):
         return render_template("error.html", title=_("The upload is too large"),
                                message=_("The files sent together are too large. Send smaller files.")), 413
+
+    @app.errorhandler(UnstorableRequest)
+    def unstorable(exc):
+        return render_template("error.html", title=_("The request was refused"), message=exc.description), 400
 
     @app.errorhandler(400)
     def bad_request(exc):

@@ -1,11 +1,13 @@
 """Template helpers: Russian dates, overdue days, role titles and status words."""
 from datetime import datetime
 
+from flask import g
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from engine import clock, roles
+from engine import audit, clock, roles
+from engine.service.naming import people_names
 
 INSTANCE_STATUS = {
     "running": _l("in progress"), "waiting": _l("waiting"), "stalled": _l("stalled"), "completed": _l("completed"),
@@ -13,13 +15,6 @@ INSTANCE_STATUS = {
 }
 TASK_STATE = {"READY": _l("open"), "WAITING": _l("not started"), "COMPLETED": _l("done"),
               "CANCELLED": _l("cancelled"), "ERROR": _l("error")}
-AUDIT_ACTION = {
-    "start": _l("started"), "complete": _l("completed a task"), "complete_as_admin": _l("completed a task as admin"),
-    "timers": _l("timer fired"), "claim": _l("claimed"), "unclaim": _l("released"), "error": _l("error"),
-    "retry": _l("retried"), "cancel": _l("cancelled"), "suspend": _l("suspended"), "resume": _l("resumed"),
-    "notify": _l("notification"), "denied": _l("access denied"), "deliver_message": _l("message received"),
-    "deliver_signal": _l("signal received"), "reschedule": _l("dates moved (exam calendar)"),
-}
 
 
 def local(value: datetime | None) -> datetime | None:
@@ -45,13 +40,27 @@ def overdue_days(due: datetime | None, now: datetime) -> int:
     return max(1, (local(now).date() - local(due).date()).days)
 
 
+def short_title(text: str | None, limit: int = 64) -> str:
+    """A task's name fit for a list row: whole words up to `limit` characters and «…» (a plan item's title runs
+    to a page); the full text stays on the task page and in the link's title."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—(«\"") + "…"
+
+
 def days_text(days: int) -> str:
     return ngettext("%(num)s day", "%(num)s days", days)
 
 
-PLAN_STATE = {
-    "not_started": _l("not started"), "waiting_calendar": _l("waiting for a date in the calendar"),
-    "running": _l("in progress"), "overdue": _l("overdue"), "done": _l("done"), "error": _l("error"),
+PLAN_STATE = {  # engine.service.progress: a plan item's, an activity's or one unit's run's state
+    "not_started": _l("work not started"), "waiting_calendar": _l("waiting for a date in the calendar"),
+    "running": _l("work in progress"), "overdue": _l("work overdue"), "done": _l("work done"),
+    "error": _l("work stopped by an error"), "cancelled": _l("cancelled by an administrator"),
 }
 PLAN_SCOPE = {"department": _l("the department"), "schools": _l("every school"), "ppe": _l("every PPE")}
 
@@ -61,10 +70,20 @@ def plan_windows(windows) -> str:
     return "; ".join(ru_date(a) if a == b else f"{ru_date(a)}–{ru_date(b)}" for a, b in windows)
 
 
+def person(login: str | None) -> str:
+    """A login as people know its holder (engine.service.naming), read once per request."""
+    if not login:
+        return ""
+    cache = g.setdefault("person_names", {})
+    if login not in cache:
+        cache.update(people_names([login]))
+    return cache.get(login, login)
+
+
 def init_app(app):
-    app.jinja_env.filters.update(
-        ru_date=ru_date, ru_datetime=ru_datetime, role_title=roles.title, days_text=days_text,
+    app.jinja_env.filters.update(person=person,
+        ru_date=ru_date, ru_datetime=ru_datetime, role_title=roles.title, days_text=days_text, short_title=short_title,
         instance_status=lambda s: INSTANCE_STATUS.get(s, s), task_state=lambda s: TASK_STATE.get(s, s),
-        audit_action=lambda a: AUDIT_ACTION.get(a, a), plan_windows=plan_windows,
-        plan_state=lambda s: PLAN_STATE.get(s, s), plan_scope=lambda s: PLAN_SCOPE.get(s, s))
+        audit_action=audit.label, plan_windows=plan_windows,
+        progress_state=lambda s: PLAN_STATE.get(s, s), plan_scope=lambda s: PLAN_SCOPE.get(s, s))
     app.jinja_env.globals.update(overdue_days=overdue_days, get_locale=get_locale)

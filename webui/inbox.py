@@ -11,6 +11,7 @@ from engine.assignment import memberships, visible_units
 from engine.db import db
 from engine.errors import EngineError
 from engine.models import DeployedProcess, Unit
+from engine.service.naming import natural_key
 from engine.service.views import notifications
 from . import exports
 from .errors import flash_error
@@ -26,8 +27,7 @@ def index():
     held = memberships(current_user)  # read once, for everything on the page that depends on them
     page = engine.inbox(current_user, query, held)
     counts = engine.inbox_counts(current_user, held)
-    columns = sorted({key for task in page.items for key in (task.columns or {})})
-    return render_template("inbox.html", page=page, query=query, counts=counts, columns=columns,
+    return render_template("inbox.html", page=page, query=query, counts=counts,
                            notes=notifications(current_user, held=held), now=clock.now(),
                            saved=engine.saved_filters(current_user), facets=_facets(held),
                            share_units=_share_units(held))
@@ -43,7 +43,7 @@ def _facets(held) -> dict:
     if units is not None:
         query = query.where(Unit.code.in_(units))
     return {"processes": sorted(processes.items(), key=lambda kv: kv[1]),
-            "units": sorted(db.session.execute(query).all(), key=lambda u: (len(u[1]), u[1]))}
+            "units": sorted(db.session.execute(query).all(), key=lambda u: natural_key(u[1]))}
 
 
 def _share_units(held):

@@ -4,10 +4,10 @@ Designer-supplied templates run in Jinja's sandbox with autoescaping: they can s
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from engine.sandbox.helpers import add_days, format_date
+from engine.sandbox.helpers import add_days, calendar_date, format_date
 
 _env = SandboxedEnvironment(autoescape=True)
-_env.globals.update(format_date=format_date, add_days=add_days)
+_env.globals.update(format_date=format_date, add_days=add_days, calendar_date=calendar_date)
 
 
 def render(template: str | None, data: dict) -> Markup | None:

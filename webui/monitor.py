@@ -15,9 +15,11 @@ from engine.assignment import is_admin, may_start, visible_units
 from engine.db import db
 from engine.errors import EngineError, InvalidState
 from engine.models import Unit
+from engine.service import plans
 from engine.service.denials import refuse
 from engine.service.instances import startable_spec
 from engine.service.exports import instance_table_export
+from engine.service.naming import natural_key
 from engine.service.views import activities, activity_page, instance_page, start_form_key
 from . import exports
 from .errors import flash_error
@@ -34,7 +36,7 @@ def index():
 @bp.route("/activities/<bpmn_id>", methods=["GET", "POST"])
 @login_required
 def activity(bpmn_id):
-    page = activity_page(bpmn_id, current_user)
+    page = activity_page(bpmn_id, current_user, problems_only=bool(request.args.get("problems")))
     launch = _launch_form(bpmn_id)
     if request.method == "POST":
         if launch is None:
@@ -69,8 +71,7 @@ def _unit_choices(definition, form):
             if mine is not None:
                 query = query.where(Unit.code.in_(mine))
             units = db.session.scalars(query)
-            form[field.name].choices = sorted(((u.code, u.name) for u in units),
-                                              key=lambda c: (len(c[1]), c[1]))
+            form[field.name].choices = sorted(((u.code, u.name) for u in units), key=lambda c: natural_key(c[1]))
 
 
 def _launch(bpmn_id, definition, _form):
@@ -84,11 +85,13 @@ def _launch(bpmn_id, definition, _form):
     unit_field = next((f.name for f in definition.fields if f.type == "units"), None)
     units = data.pop(unit_field) if unit_field else [None]
     started, failed = [], []
+    names = dict(form[unit_field].choices) if unit_field else {}
     for unit in units:
-        try:
-            started.append(engine.start(bpmn_id, data, unit=unit, actor=current_user.login).instance_id)
+        try:  # a unit's run of a plan item's process counts as the item's (plans.item_to_join)
+            started.append(engine.start(bpmn_id, data, unit=unit, actor=current_user.login,
+                                        plan_item_id=plans.item_to_join(bpmn_id, unit)).instance_id)
         except EngineError as exc:
-            failed.append(f"{unit}: {exc.message}")
+            failed.append(f"{names.get(unit, unit)}: {exc.message}")
     if started:
         flash(_("Started: %(count)s.", count=len(started)), "success")
     for problem in failed:
@@ -99,6 +102,7 @@ def _launch(bpmn_id, definition, _form):
 @bp.route("/instances/<int:instance_id>")
 @login_required
 def instance(instance_id):
+    engine.readable_instance(instance_id, current_user)  # 404 as for a missing one when she may not see it
     return render_template("instance.html", page=instance_page(instance_id, current_user), now=clock.now(),
                            admin=is_admin(current_user))
 
@@ -122,6 +126,7 @@ def table_export(instance_id, name):
 def operate(instance_id, action):
     """An administrator's repair: apply the failed step again (with corrected data), or cancel the instance."""
     if not is_admin(current_user):
+        engine.readable_instance(instance_id, current_user, f"instance {action}")  # 404 when she may not see it
         refuse(current_user, f"instance {action}", instance_id=instance_id)
     try:
         if action == "retry":

@@ -68,7 +68,7 @@ def item(item_id):
                 return redirect(url_for("plan.item", item_id=item_id))
         else:
             status = 422
-    page = plans.item_page(plans.item_by_id(item_id))
+    page = plans.item_page(plans.item_by_id(item_id), problems_only=bool(request.args.get("problems")))
     return render_template("plan_item.html", page=page, now=clock.now(), form=form), status
 
 

@@ -14,6 +14,7 @@ from engine import clock
 from engine.db import db
 from engine.errors import EngineError, NotFound
 from engine.models import User
+from engine.service.naming import person_name
 from engine.service.tokens import token_status
 from .errors import flash_error
 
@@ -45,7 +46,7 @@ class ConfirmForm(FlaskForm):
 def _absence_form(bound: bool = False):
     """The absence form; `bound` to the posted data, or empty."""
     form = AbsenceForm() if bound else AbsenceForm(formdata=None)
-    form.deputy.choices = [SelectChoice(u.login, f"{u.full_name or u.login} ({u.login})")
+    form.deputy.choices = [SelectChoice(u.login, person_name(u))
                            for u in engine.colleagues(current_user)]
     return form
 
@@ -57,7 +58,7 @@ def _page(token_form=None, settings_form=None, absence_form=None, new_token=None
     now = clock.now()
     tokens = [(t, token_status(t, now)) for t in engine.tokens_of(user)]
     absences = engine.absences(user)
-    people = {u.id: u.full_name or u.login for u in db.session.scalars(
+    people = {u.id: person_name(u) for u in db.session.scalars(
         select(User).where(User.id.in_({a.user_id for a in absences} | {a.deputy_id for a in absences})))}
     return render_template("profile.html", tokens=tokens, new_token=new_token,
                            token_form=token_form or TokenForm(formdata=None), settings_form=settings_form,

@@ -1,7 +1,7 @@
 """The task page: what to do, the form, and completing it; claiming; downloading attached files."""
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
@@ -9,19 +9,27 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 import engine
 import forms
 from engine import attachments, clock, store
-from engine.errors import EngineError, InvalidData, PermissionDenied
+from engine.errors import EngineError, InvalidData
 from engine.service.views import task_page
-from . import instructions
+from . import drafts, instructions
 from .errors import flash_error
 
 bp = Blueprint("tasks", __name__)
 
 
+def _seen(task_id):
+    """The task, if the user may see it; else 404 exactly as for a task that does not exist (the attempt audited),
+    as the API answers: ids of another school's tasks cannot be probed. 403 stays for what she may see but not do."""
+    return engine.readable_task(task_id, current_user)
+
+
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
 @login_required
 def show(task_id):
+    _seen(task_id)
     page = task_page(task_id, current_user)
     definition = forms.load(page.task.form_key) if page.task.form_key else None
+    draft = drafts.draft_of_page(page, definition)
     form, errors = None, {}
     if request.method == "POST":
         if not page.may_act:
@@ -31,10 +39,11 @@ def show(task_id):
         if form is None:
             return redirect(url_for("inbox.index"))
     elif definition is not None:
-        form = forms.bind_initial(definition, page.data)
-    return render_template("task.html", page=page, definition=definition, form=form, errors=errors,
+        form = drafts.bind_form(definition, page, draft)
+    return render_template("task.html", page=page, definition=definition, form=form, errors=errors, draft=draft,
                            instructions=instructions.render(page.instructions, page.data),
-                           comments=engine.comments(page.task.id),
+                           comments=engine.comments(page.task.id), now=clock.now(),
+                           handed_in=engine.submitted(page.task.id, current_user),
                            colleagues=engine.colleagues_for(page.task, current_user) if page.may_act else [],
                            today=clock.now().astimezone(clock.local_zone()).date())
 
@@ -109,6 +118,7 @@ def _walk(form):
 @login_required
 def take_or_release(task_id, action):
     """Claim the task (it becomes mine alone) or give it back to everyone it is offered to."""
+    _seen(task_id)
     try:
         getattr(engine, action)(task_id, current_user)
         flash(_("The task is yours now.") if action == "claim" else _("The task is back with the group."), "success")
@@ -120,6 +130,7 @@ def take_or_release(task_id, action):
 @bp.route("/tasks/<task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(task_id):
+    _seen(task_id)
     try:
         engine.reassign(task_id, current_user, request.form.get("to", ""), request.form.get("reason", ""))
         flash(_("The task is handed over."), "success")
@@ -132,6 +143,7 @@ def reassign(task_id):
 @bp.route("/tasks/<task_id>/snooze", methods=["POST"])
 @login_required
 def snooze(task_id):
+    _seen(task_id)
     until = None
     if request.form.get("until"):
         try:
@@ -152,7 +164,7 @@ def snooze(task_id):
 @bp.route("/tasks/<task_id>/comments", methods=["POST"])
 @login_required
 def add_comment(task_id):
-    task = engine.visible_task(task_id, current_user)
+    task = _seen(task_id)
     upload = request.files.get("file")
     try:
         attachment_id = None
@@ -175,10 +187,9 @@ def add_comment(task_id):
 @bp.route("/files/<int:attachment_id>")
 @login_required
 def download(attachment_id):
-    try:
-        attachment = attachments.for_user(attachment_id, current_user)
-    except PermissionDenied:
-        abort(404)  # another school's file: not even confirmed to exist
-    inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
-    return send_file(attachments.path_of(attachment), mimetype=attachment.content_type,
-                     download_name=attachment.filename, as_attachment=not inline)
+    """A file, typed by its bytes: shown inline only when it is an image or a real PDF, downloaded otherwise (HTML
+    named .pdf is neither a PDF nor a page of ours). Another school's file answers 404 like a missing one."""
+    attachment = attachments.for_user(attachment_id, current_user)
+    kind = attachments.served_type(attachment)
+    return send_file(attachments.path_of(attachment), mimetype=kind, download_name=attachment.filename,
+                     as_attachment=not attachments.shown_inline(kind))

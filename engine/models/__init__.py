@@ -8,10 +8,13 @@ from .notification import Notification
 from .attachment import Attachment
 from .setting import EngineSetting
 from .plan import Plan, PlanItem
-from .inbox import Absence, ApiToken, EmailOutbox, LoginAttempt, SavedFilter, TaskComment, TaskSnooze
+from .inbox import Absence, ApiToken, EmailOutbox, LoginAttempt, LoginThrottle, SavedFilter, TaskComment, TaskSnooze
+from .draft import TaskDraft
 
 __all__ = [
     "Deployment", "DeploymentFile", "DeployedProcess", "ProcessInstance", "InstanceWait", "HumanTask",
     "Unit", "User", "Membership", "AuditEvent", "Notification", "Attachment", "EngineSetting", "Absence",
-    "ApiToken", "EmailOutbox", "LoginAttempt", "SavedFilter", "TaskComment", "TaskSnooze", "Plan", "PlanItem",
+    "ApiToken", "EmailOutbox", "LoginAttempt", "LoginThrottle", "SavedFilter", "TaskComment", "TaskSnooze", "Plan",
+    "PlanItem",
+    "TaskDraft",
 ]

@@ -89,7 +89,8 @@ class EmailOutbox(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed sign-ins, to slow down password guessing."""
+    """Each sign-in whose password check failed, with the client address: the log of guessing (OWASP: log every
+    failure). What slows guessing down is LoginThrottle."""
     __tablename__ = "login_attempt"
     __table_args__ = (Index("ix_login_attempt_login_at", "login", "at"),)
 
@@ -97,3 +98,16 @@ class LoginAttempt(db.Model):
     login: Mapped[str] = mapped_column(String(100))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins counted for one login from one client address, and for one client address over every
+    login (the row whose `login` is ''), with the moment until which that pair or address is refused
+    (engine.service.signin). Rows are locked while an attempt counts itself, so parallel guesses count one by one."""
+    __tablename__ = "login_throttle"
+
+    login: Mapped[str] = mapped_column(String(100), primary_key=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,6 +11,7 @@ from ..db import db
 from ..errors import EngineError, InvalidData, NotFound
 from ..models import HumanTask, Membership, Unit, User
 from . import directory_rules as rules
+from .access import MAX_ID
 from .people import deactivate
 
 _REQUIRED = _l("This field is required.")
@@ -184,7 +185,7 @@ def add_membership(user_id: int, role: str, unit_code: str | None, actor: str) -
 
 def remove_membership(membership_id: int, actor: User, user_id: int | None = None) -> None:
     with store.transaction():
-        membership = db.session.get(Membership, membership_id)
+        membership = db.session.get(Membership, membership_id) if 0 < membership_id <= MAX_ID else None
         if membership is None or user_id not in (None, membership.user_id):
             raise NotFound(_l("Membership %(id)s not found."), id=membership_id)
         if membership.user_id == actor.id and membership.role == roles.ADMIN:

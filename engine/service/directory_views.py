@@ -1,6 +1,5 @@
 """Reading the directory for the admin pages: units by kind as a tree, users found and paged, the import template
 and the export (the same layout as the import, so an export can be edited and imported back)."""
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -10,6 +9,7 @@ from .. import roles
 from ..db import db
 from ..models import AuditEvent, Membership, Unit, User
 from . import directory_rules as rules
+from .naming import natural_key as _natural
 from . import directory_xlsx as xlsx
 
 PER_PAGE = 50
@@ -22,10 +22,6 @@ class UserPage:
     total: int
     page: int
     pages: int
-
-
-def _natural(text: str):
-    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text or "")]
 
 
 def _like(column, text: str):

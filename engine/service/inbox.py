@@ -14,8 +14,9 @@ from ..errors import ConflictError, EngineError, NotFound, PermissionDenied, Tas
 from ..models import HumanTask, Membership, ProcessInstance, SavedFilter, TaskComment, TaskSnooze, Unit, User
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
-from .denials import refuse
+from .denials import conceal, refuse
 from .tasks import get_task
+from .views import unit_names
 
 TABS = ("mine", "group", "available")
 SORTS = ("due", "-due", "created", "-created", "name", "unit")
@@ -80,6 +81,19 @@ class InboxPage:
     total_capped: bool
     query: InboxQuery
     snoozed_until: dict[str, datetime] = field(default_factory=dict)
+    unit_names: dict[str, str] = field(default_factory=dict)  # the page's units: every row names its unit
+
+    def unit_name(self, task: HumanTask) -> str | None:
+        """The name of the unit a task is for: the unit stored with the task (the one the unit filter matches),
+        not a column a diagram may or may not give."""
+        return self.unit_names.get(task.unit_code, task.unit_code) if task.unit_code else None
+
+    def details(self, task: HumanTask) -> dict:
+        """The diagram's business columns of a task (the plan item, the period, the exam), less those that only
+        repeat its unit's name, which the page shows anyway."""
+        unit = self.unit_name(task)
+        return {key: value for key, value in (task.columns or {}).items()
+                if value not in (None, "") and value != unit}
 
     @property
     def has_next(self) -> bool:
@@ -122,7 +136,8 @@ def inbox(user: User, query: InboxQuery | None = None, held: list | None = None)
     until = dict(db.session.execute(select(TaskSnooze.task_id, TaskSnooze.until).where(
         TaskSnooze.user_id == user.id, TaskSnooze.task_id.in_(ids), TaskSnooze.until > now)).all()) \
         if query.snoozed and ids else {}
-    return InboxPage(items, min(count, COUNT_CAP), count > COUNT_CAP, query, until)
+    return InboxPage(items, min(count, COUNT_CAP), count > COUNT_CAP, query, until,
+                     unit_names({task.unit_code for task in items}))
 
 
 def inbox_counts(user: User, held: list | None = None) -> dict[str, int]:
@@ -344,7 +359,9 @@ def delete_filter(filter_id: int, user: User) -> None:
     row = db.session.get(SavedFilter, filter_id)
     if row is None:
         raise NotFound(_l("Filter %(id)s not found."), id=filter_id)
-    if row.owner_id != user.id:
+    if row.owner_id != user.id and row not in saved_filters(user):
+        conceal(user, f"delete filter {filter_id}", NotFound(_l("Filter %(id)s not found."), id=filter_id))
+    if row.owner_id != user.id:  # shared with her: she may use it, not delete it
         refuse(user, f"delete filter {filter_id}", message=_l("Only its author can delete a filter."))
     with store.transaction():
         db.session.delete(db.session.get(SavedFilter, filter_id))

@@ -1,14 +1,15 @@
 """Users, units, memberships and absences, as the CLI, the demo data and the admin pages manage them."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, clock, roles, store
 from ..db import db
-from ..errors import EngineError, NotFound, TooManyAttempts
-from ..models import Absence, HumanTask, LoginAttempt, Membership, Unit, User
+from ..errors import EngineError, NotFound
+from ..models import Absence, HumanTask, Membership, Unit, User
+from . import signin
 
 
 def user_by_login(login: str) -> User:
@@ -73,30 +74,18 @@ def ensure_user(login: str, role: str | None = None, unit: str | None = None, *,
     return db.session.get(User, user_id)
 
 
-LOGIN_FAILURES_ALLOWED = 5
-LOGIN_LOCK = timedelta(minutes=15)
-
-
 def authenticate(login: str, password: str, remote_addr: str | None = None) -> User | None:
-    """The user if the password is right. After LOGIN_FAILURES_ALLOWED failures within LOGIN_LOCK the login is
-    refused with TooManyAttempts, even with the right password, until the window has passed."""
+    """The user if the password is right, else None. Guessing is slowed down per login and client address and
+    per client address (engine.service.signin): while this login at this address, or this address, waits out its
+    delay the attempt is refused with TooManyAttempts before any password check, even with the right password."""
     login = (login or "").strip()[:100]
-    since = clock.now() - LOGIN_LOCK
-    failures = db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.login == login, LoginAttempt.at > since))
-    if failures >= LOGIN_FAILURES_ALLOWED:
-        raise TooManyAttempts(_l("Too many failed sign-ins for this login. Try again in %(minutes)s minutes."),
-                              minutes=int(LOGIN_LOCK.total_seconds() // 60))
+    if not login:
+        return None
+    attempt = signin.begin(login, remote_addr)
     user = db.session.scalar(select(User).where(User.login == login))
-    ok = (user is not None and user.active and user.password_hash
-          and check_password_hash(user.password_hash, password or ""))
-    with store.transaction():
-        if ok:
-            db.session.execute(delete(LoginAttempt).where(LoginAttempt.login == login))
-        else:
-            db.session.add(LoginAttempt(login=login, remote_addr=(remote_addr or "")[:64], at=clock.now()))
-            if failures + 1 >= LOGIN_FAILURES_ALLOWED:
-                audit.record("login_locked", login, message=f"{failures + 1} failed sign-ins")
+    ok = bool(user is not None and user.active and user.password_hash
+              and check_password_hash(user.password_hash, password or ""))
+    signin.finish(attempt, ok)
     return user if ok else None
 
 

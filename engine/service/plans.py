@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import audit, clock, store
 from ..db import db
 from ..errors import ConflictError, EngineError, InvalidData, NotFound, ProcessError
-from ..models import Plan, PlanItem, ProcessInstance, Unit
+from ..models import DeployedProcess, Plan, PlanItem, ProcessInstance, Unit
 from ..plan.catalogue import Catalogue, PlanEntry
 from ..plan.windows import Window
 from ..plan.executors import HEAD_OF
 from .instances import start
+from .naming import natural_key
+from .progress import NOT_STARTED, Progress, progress_by
 
 PLAN_ACTOR = "plan"  # who the audit trail names as starting the items
 SCOPE_KINDS = {"schools": "school", "ppe": "ppe"}
@@ -128,9 +130,7 @@ def _units_without_instance(item: PlanItem) -> list[Unit]:
 
 
 def _scope_filter(scope: str) -> tuple:
-    if scope == "department":
-        return (Unit.kind == DEPARTMENT_KIND,)
-    return (Unit.kind == SCOPE_KINDS[scope],)
+    return (Unit.kind == _scope_kind(scope),)
 
 
 def _mark_started(item_id: int) -> None:
@@ -139,6 +139,28 @@ def _mark_started(item_id: int) -> None:
         if item.started_at is None:
             item.started_at = clock.now()
             audit.record("plan_item_start", PLAN_ACTOR, summary={"item": item.number, "process": item.process_id})
+
+
+def item_to_join(bpmn_id: str, unit_code: str | None) -> int | None:
+    """The item of this school year's plan that `bpmn_id` runs for `unit_code`'s kind of unit, when it is the only
+    one and the unit has no instance of it yet: an instance started by hand (a check launched ahead of the plan)
+    then counts as the item's, so «Программа» and «Мероприятия плана» show the same work (issue 10 §13)."""
+    if unit_code is None:
+        return None
+    today = clock.now().astimezone(clock.local_zone()).date()
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    items = list(db.session.scalars(select(PlanItem).join(Plan).where(
+        Plan.status == "open", Plan.school_year_starts <= today, Plan.school_year_ends >= today,
+        PlanItem.process_id == bpmn_id)))
+    if unit is None or len(items) != 1 or unit.kind != _scope_kind(items[0].scope):
+        return None
+    taken = db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.plan_item_id == items[0].id,
+                                                               ProcessInstance.unit_code == unit_code))
+    return items[0].id if taken is None else None
+
+
+def _scope_kind(scope: str) -> str:
+    return DEPARTMENT_KIND if scope == "department" else SCOPE_KINDS[scope]
 
 
 def start_data(item: PlanItem, unit: Unit) -> dict:
@@ -173,50 +195,23 @@ def _ppe_data(unit: Unit) -> dict:
 
 
 @dataclass
-class ItemProgress:
-    item: PlanItem
-    units: int          # units that must act (0 until started)
-    done: int
-    late: int           # handed in late
-    overdue: int        # open with a task past its due date
-    errors: int
+class ItemProgress(Progress):
+    """An item's progress across its units (engine.service.progress, as «Мероприятия плана» reads it too)."""
+    item: PlanItem | None = None
 
     @property
     def state(self) -> str:
         if self.item.started_at is None and self.units == 0:
-            return "waiting_calendar" if self.item.starts is None else "not_started"
-        if self.errors:
-            return "error"
-        if self.units and self.done == self.units:
-            return "done"
-        return "overdue" if self.overdue else "running"
+            return "waiting_calendar" if self.item.starts is None else NOT_STARTED
+        return super().state
 
 
 def overview(plan: Plan, now: datetime | None = None) -> list[ItemProgress]:
     """Each item's progress across its units, in plan order, from the instance rows (no workflow restored)."""
-    from ..models import HumanTask
-    from ..models.instance import InstanceStatus
-    now = now or clock.now()
-    pi = ProcessInstance
-    counts = {row.plan_item_id: row for row in db.session.execute(
-        select(pi.plan_item_id, func.count().label("units"),
-               func.count().filter(pi.status == InstanceStatus.COMPLETED).label("done"),
-               func.count().filter(pi.late_days > 0).label("late"),
-               func.count().filter(pi.status == InstanceStatus.ERROR).label("errors"))
-        .join(PlanItem, PlanItem.id == pi.plan_item_id).where(PlanItem.plan_id == plan.id)
-        .group_by(pi.plan_item_id))}
-    overdue = dict(db.session.execute(
-        select(pi.plan_item_id, func.count(func.distinct(pi.id))).join(HumanTask, HumanTask.instance_id == pi.id)
-        .join(PlanItem, PlanItem.id == pi.plan_item_id)
-        .where(PlanItem.plan_id == plan.id, HumanTask.state == "READY", HumanTask.due_at < now,
-               pi.status.in_(InstanceStatus.ACTIVE))
-        .group_by(pi.plan_item_id)).all())
-    result = []
-    for item in plan.items:
-        row = counts.get(item.id)
-        result.append(ItemProgress(item, row.units if row else 0, row.done if row else 0, row.late if row else 0,
-                                   overdue.get(item.id, 0), row.errors if row else 0))
-    return result
+    found = progress_by(ProcessInstance.plan_item_id,
+                        ProcessInstance.plan_item_id.in_(select(PlanItem.id).where(PlanItem.plan_id == plan.id)),
+                        now=now or clock.now())
+    return [ItemProgress(**vars(found.get(item.id, Progress())), item=item) for item in plan.items]
 
 
 def item_by_id(item_id: int) -> PlanItem:
@@ -233,22 +228,24 @@ def item_by_number(plan: Plan, number: str) -> PlanItem:
     return item
 
 
-def item_page(item: PlanItem) -> dict:
-    """An item's instances by unit with their open tasks: the shape of views.activity_page. For department
-    staff, who see the whole city."""
+def item_page(item: PlanItem, problems_only: bool = False) -> dict:
+    """An item's instances by unit with their open tasks: the shape of views.activity_page, and the name of the
+    process that runs it. For department staff, who see the whole city. `problems_only`: the overdue and those
+    in error only."""
     from .views import instance_table
-    instances = list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.plan_item_id == item.id)
-                                        .order_by(ProcessInstance.unit_code, ProcessInstance.id)))
-    return {"item": item, **instance_table(instances)}
+    instances = list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.plan_item_id == item.id)))
+    process = db.session.scalar(select(DeployedProcess.name).where(DeployedProcess.bpmn_id == item.process_id)
+                                .order_by(DeployedProcess.deployment_id.desc()).limit(1))
+    return {"item": item, "process_name": process or item.process_id, **instance_table(instances, problems_only)}
 
 
 def late_submissions(plan: Plan) -> list[tuple[PlanItem, ProcessInstance, str]]:
-    """Every unit's work handed in late: (item, instance, unit name), by item and unit."""
-    return list(db.session.execute(
+    """Every unit's work handed in late: (item, instance, unit name), by item and unit (№2 before №10)."""
+    rows = list(db.session.execute(
         select(PlanItem, ProcessInstance, Unit.name).join(ProcessInstance, ProcessInstance.plan_item_id == PlanItem.id)
         .join(Unit, Unit.code == ProcessInstance.unit_code)
-        .where(PlanItem.plan_id == plan.id, ProcessInstance.late_days > 0)
-        .order_by(PlanItem.seq, ProcessInstance.unit_code)).tuples())
+        .where(PlanItem.plan_id == plan.id, ProcessInstance.late_days > 0)).tuples())
+    return sorted(rows, key=lambda row: (row[0].seq, natural_key(row[2]), row[1].id))
 
 
 def copy_plan(plan: Plan, year: str, actor: str | None = None) -> Plan:

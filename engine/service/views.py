@@ -1,12 +1,13 @@
 """Read-only views for people: a task with its data and form, an instance with its trail, an activity's
 instances, a user's notifications. Every view checks visibility through engine.assignment."""
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
-from .. import attachments, store
+from .. import attachments, audit, clock, store
 from ..assignment import (can_view_instance, can_view_task, instance_filter, may_act, memberships, task_properties,
                           visible_units)
 from ..db import db
@@ -17,6 +18,8 @@ from .denials import refuse
 from .exports import tables_of
 from .instances import latest
 from .jsonsafe import jsonsafe
+from .naming import natural_key, people_names
+from .progress import PROBLEMS, Progress, instance_states, progress_by
 
 
 @dataclass
@@ -67,45 +70,70 @@ def instance_page(instance_id: int, user: User) -> dict:
         refuse(user, "view instance", instance_id=instance.id)
     tasks = list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                                     .order_by(HumanTask.created_at, HumanTask.seq)))
-    trail = list(db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
-                                    .order_by(AuditEvent.id)))
-    return {"instance": instance, "tasks": tasks, "trail": trail, "tables": tables_of(instance),
+    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                     .order_by(AuditEvent.id)))
+    names = people_names({instance.started_by, *(t.completed_by for t in tasks), *(e.actor for e in events)})
+    state = instance_states([instance], {instance.id: [t for t in tasks if t.state == "READY"]}, clock.now())
+    return {"instance": instance, "tasks": tasks, "trail": trail_rows(events, names), "names": names,
+            "state": state[instance.id], "tables": tables_of(instance),
             "unit_name": unit_names([instance.unit_code]).get(instance.unit_code)}
 
 
+@dataclass
+class TrailRow:
+    """One line of an audit trail as people read it: who by name (`login` for a tooltip) and what in words."""
+    at: datetime
+    who: str
+    login: str
+    what: str
+    task_name: str | None
+    detail: str | None
+
+
+def trail_rows(events: list[AuditEvent], names: dict[str, str] | None = None) -> list[TrailRow]:
+    names = people_names({e.actor for e in events}) if names is None else names
+    return [TrailRow(at=e.at, who=names.get(e.actor, e.actor), login=e.actor, what=audit.label(e.action),
+                     task_name=e.task_name,
+                     detail=audit.attempt(e.message) if e.action == "denied" else e.message)
+            for e in events]
+
+
 def activities(user: User) -> list[dict]:
-    """The latest version of each deployed process, with instance counts by status."""
+    """The latest version of each deployed process, with its progress over the instances `user` may see (read
+    as a plan item's is: engine.service.progress)."""
     rows = {}
     for row in db.session.scalars(select(DeployedProcess).where(DeployedProcess.kind == "process")
                                   .order_by(DeployedProcess.deployment_id)):
         rows[row.bpmn_id] = row
-    result = []
-    for bpmn_id, row in sorted(rows.items(), key=lambda kv: kv[1].name or kv[0]):
-        instances = _visible_instances(user, bpmn_id)
-        counts = {}
-        for instance in instances:
-            counts[instance.status] = counts.get(instance.status, 0) + 1
-        result.append({"bpmn_id": bpmn_id, "name": row.name or bpmn_id, "version": row.deployment_id,
-                       "counts": counts, "total": len(instances)})
-    return result
+    units = visible_units(user)
+    found = progress_by(ProcessInstance.process_id, ProcessInstance.process_id.in_(list(rows)),
+                        *(() if units is None else (instance_filter(units),)), now=clock.now())
+    return [{"bpmn_id": bpmn_id, "name": row.name or bpmn_id, "version": row.deployment_id,
+             "progress": found.get(bpmn_id, Progress())}
+            for bpmn_id, row in sorted(rows.items(), key=lambda kv: natural_key(kv[1].name or kv[0]))]
 
 
-def activity_page(bpmn_id: str, user: User) -> dict:
+def activity_page(bpmn_id: str, user: User, problems_only: bool = False) -> dict:
     process = latest(bpmn_id)
     instances = _visible_instances(user, bpmn_id)
-    return {"process": process, **instance_table(instances)}
+    return {"process": process, **instance_table(instances, problems_only)}
 
 
-def instance_table(instances: list[ProcessInstance]) -> dict:
-    """What a table of instances by unit shows: the instances, their open tasks (nearest due first) and the
-    names of their units."""
+def instance_table(instances: list[ProcessInstance], problems_only: bool = False) -> dict:
+    """What a table of instances by unit shows: the instances in the natural order of their units' names (№2
+    before №10), each one's state (engine.service.progress) and open tasks (nearest due first), and the names
+    of their units. `problems_only`: only the overdue and those in error."""
     open_tasks = {}
     for task in db.session.scalars(select(HumanTask).where(
             HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.state == "READY")
             .order_by(HumanTask.due_at)):
         open_tasks.setdefault(task.instance_id, []).append(task)
-    return {"instances": instances, "open_tasks": open_tasks,
-            "unit_names": unit_names({i.unit_code for i in instances})}
+    names = unit_names({i.unit_code for i in instances})
+    states = instance_states(instances, open_tasks, clock.now())
+    shown = [i for i in instances if not problems_only or states[i.id] in PROBLEMS]
+    shown.sort(key=lambda i: (natural_key(names.get(i.unit_code, i.unit_code or "")), i.id))
+    return {"instances": shown, "open_tasks": open_tasks, "unit_names": names, "states": states,
+            "problems_only": problems_only, "total": len(instances)}
 
 
 def unit_names(codes) -> dict[str, str]:

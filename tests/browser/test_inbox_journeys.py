@@ -95,7 +95,7 @@ def test_comment_with_a_photo_is_seen_by_the_department_not_by_another_school(pa
 
     sign_in(page, base, "head12")
     expect(page.locator("main")).not_to_contain_text("Чек-лист")
-    assert page.goto(f"{base}/tasks/{task_id}").status == 403
+    assert page.goto(f"{base}/tasks/{task_id}").status == 404
     assert page.goto(f"{base}{file_url}").status == 404
 
 

@@ -11,7 +11,7 @@ def start_check(ppe="ppe-17", due="2021-03-19", fix_days=7, recheck_days=3):
                         unit=ppe, actor="iao").instance_id
 
 
-def checklist(faulty=(), checked_on="2021-03-18", rooms=2, photo=None):
+def checklist(faulty=(), checked_on="2021-03-15", rooms=2, photo=None):
     data = {key: dict(OK) for key in ("scanning", "auth_main", "auth_backup", "video", "metal_detector", "jammer",
                                        "generator")}
     for key in faulty:

@@ -30,7 +30,7 @@ def test_faulty_jammer_is_fixed_rechecked_and_accepted(org, clock_at):
     [recheck] = result.next_tasks
     assert recheck.bpmn_id == "checklist" and "повторная" in recheck.name
 
-    result = engine.complete(recheck.id, org["tech17"], checklist(checked_on="2021-03-25"))
+    result = engine.complete(recheck.id, org["tech17"], checklist(checked_on="2021-03-24"))
     [accept] = result.next_tasks
     assert accept.bpmn_id == "accept" and accept.role == "iao_specialist"
     result = engine.complete(accept.id, org["iao"], {"decision": "accept"})
@@ -114,3 +114,61 @@ def test_a_recheck_that_finds_faults_again_gets_fix_tasks_again(org, clock_at):
     [last] = engine.complete(fix_again.id, org["head17"], {"action": "Починен", "fixed_on": "2021-03-17"}).next_tasks
     assert last.bpmn_id == "checklist"
     assert db.session.get(ProcessInstance, instance_id).status == "running"
+
+
+def test_the_recheck_is_due_after_the_fix_it_checks(org, clock_at):
+    # issue 10 §11: the head recorded the fix for 22.03 (the day the technician comes); the re-check was due
+    # 19.03, before the fix it checks. It is due recheck_days after the fix, or after today if that is later.
+    clock_at("2021-03-15T10:00:00+03:00")
+    instance_id = start_check()
+    [fix] = engine.complete(only(instance_id, "checklist").id, org["tech17"],
+                            checklist(faulty=["jammer"], checked_on="2021-03-15")).next_tasks
+    assert fix.due_at.date().isoformat() == "2021-03-22"
+    clock_at("2021-03-16T10:00:00+03:00")
+    [recheck] = engine.complete(fix.id, org["head17"], {"action": "Мастер заменит подавитель",
+                                                        "fixed_on": "2021-03-22"}).next_tasks
+    assert recheck.due_at.date().isoformat() == "2021-03-25"
+
+
+def test_a_fix_recorded_today_is_rechecked_within_recheck_days_of_today(org, clock_at):
+    clock_at("2021-03-15T10:00:00+03:00")
+    instance_id = start_check()
+    first, second = engine.complete(only(instance_id, "checklist").id, org["tech17"],
+                                    checklist(faulty=["jammer", "generator"], checked_on="2021-03-15")).next_tasks
+    engine.complete(first.id, org["head17"], {"action": "Заменён", "fixed_on": "2021-03-17"})
+    clock_at("2021-03-18T10:00:00+03:00")
+    [recheck] = engine.complete(second.id, org["head17"], {"action": "Починен", "fixed_on": "2021-03-14"}).next_tasks
+    assert recheck.due_at.date().isoformat() == "2021-03-21"  # the later of today (18.03) and the fixes, + 3
+
+
+def test_a_check_date_in_the_future_is_refused(org, clock_at):
+    clock_at("2021-03-15T10:00:00+03:00")
+    instance_id = start_check()
+    check = only(instance_id, "checklist")
+    with pytest.raises(engine.InvalidData) as refused:
+        engine.complete(check.id, org["tech17"], checklist(checked_on="2021-03-16"))
+    assert refused.value.field_errors == {"checked_on": ["Дата проверки не может быть позже сегодняшнего дня."]}
+    assert engine.complete(check.id, org["tech17"], checklist(checked_on="2021-03-15")).next_tasks
+
+
+def test_the_recheck_shows_what_the_head_did_and_drops_the_old_fault_comment(org, clock_at):
+    from engine.service.views import task_page
+    from webui.instructions import render
+    clock_at("2021-03-15T10:00:00+03:00")
+    instance_id = start_check()
+    [fix] = engine.complete(only(instance_id, "checklist").id, org["tech17"],
+                            checklist(faulty=["jammer"], checked_on="2021-03-15")).next_tasks
+    [recheck] = engine.complete(fix.id, org["head17"], {"action": "Подавитель заменён на новый",
+                                                        "fixed_on": "2021-03-15"}).next_tasks
+    page = task_page(recheck.id, org["tech17"])
+    shown = str(render(page.instructions, page.data))
+    assert "Подавитель сигналов сотовой связи: Подавитель заменён на новый (15.03.2021)" in shown
+
+    # The form comes back with round 1's answers: the jammer faulty with its comment. Switched to «Исправно»,
+    # the comment typed for the fault is not kept.
+    assert page.data["checklist"]["jammer"]["comment"] == "jammer: не работает"
+    data = checklist(checked_on="2021-03-15")
+    data["jammer"] = {"status": "ok", "comment": "jammer: не работает"}
+    engine.complete(recheck.id, org["tech17"], data)
+    assert engine.detail(instance_id)["data"]["checklist"]["jammer"] == {"status": "ok", "comment": None,
+                                                                        "photo": None}

@@ -133,7 +133,7 @@ def test_an_items_dates_are_changed_on_its_page_and_a_past_deadline_is_refused_k
     assert refused.status_code == 422 and "уже прошла" in body and 'value="2020-09-20"' in body
     saved = iao.post(f"/plan/items/{number_12.id}", data={"csrf_token": token, "starts": "2020-10-01",
                                                           "due": "2020-12-15"}, follow_redirects=True)
-    assert "Открытых экземпляров с пересчитанными сроками: 1" in saved.get_data(as_text=True)
+    assert "Сроки пересчитаны там, где пункт уже идёт: 1" in saved.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(PlanItem, number_12.id).due == date(2020, 12, 15)
     instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.plan_item_id == number_12.id))

@@ -70,11 +70,11 @@ def assert_fired_once(ids):
 def test_beat_fires_a_deadline_that_falls_due_exactly_once(celery_run):
     celery = celery_run
     ids = start_checks(2)
-    if celery.mode == "production":  # worker and beat as separate processes
+    if celery.mode == "production":
         celery.worker()
-        celery.beat()
-    else:  # embedded, as `make run` starts it: beat inside a solo worker
-        celery.worker(*celery.embedded_beat_args(), concurrency=None)
+    else:  # embedded, as `make run` starts it (Procfile): a solo worker
+        celery.worker(concurrency=None)
+    celery.beat()  # a process of its own, as in production and in `make run`
 
     # Beat keeps sweeping; nothing is due yet.
     celery.wait_for(lambda: len(celery.sweeps()) >= 2, "two sweeps before the deadline")

@@ -2,9 +2,9 @@
 and deactivation (with confirmation) and reactivation."""
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from engine import audit
 from engine.errors import EngineError, InvalidData
 from engine.service import directory_edit as edit
 from engine.service.directory_views import STATES, export_bytes, find_users, role_options, unit_options, user_history
@@ -13,11 +13,7 @@ from . import bp
 from .forms import MembershipForm, UserForm, choices, show_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ACTIONS = {"user_create": _l("created a user"), "user_update": _l("edited a user"),
-           "user_deactivate": _l("deactivated a user"), "user_reactivate": _l("reactivated a user"),
-           "membership_add": _l("gave a role"), "membership_remove": _l("took a role away"),
-           "unit_create": _l("created a unit"), "unit_update": _l("edited a unit"),
-           "directory_import": _l("imported from Excel"), "absence": _l("set an absence")}
+ACTIONS = audit.LABELS  # the one mapping of event kinds to words
 
 
 def _filters() -> dict:

@@ -12,13 +12,16 @@ shape `{"error": {"code", "message", "fields"}}`, documented as `Error`.
 """
 from flask_smorest import Api
 
-from . import errors, instances, schemas, tasks
+from . import drafts, errors, instances, schemas, tasks  # drafts: routes on the tasks blueprint
+from . import docs
 from .auth import authenticate
+from .body import refuse_deep_json
 
 PREFIX = "/api/v1"
 BLUEPRINTS = (tasks.blp, instances.blp)
 for _blueprint in BLUEPRINTS:  # once, at import: a blueprint is set up before its first registration
     _blueprint.before_request(authenticate)
+    _blueprint.before_request(refuse_deep_json)
     errors.register(_blueprint)
 
 
@@ -42,6 +45,7 @@ def init_app(app, csrf) -> GiaApi:
                                 "`{\"error\": {\"code\", \"message\", \"fields\"}}`, in Russian unless "
                                 "`Accept-Language: en` is sent."}})
     api = GiaApi(app)
+    app.register_blueprint(docs.bp)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for blueprint in BLUEPRINTS:
         csrf.exempt(blueprint)

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from engine.errors import (ConflictError, EngineError, IncompatibleState, InvalidData, InvalidState, NotFound,
                            PermissionDenied, ProcessError, TaskNotReady)
 from engine.service.tokens import InvalidToken
+from ..guards import UnstorableRequest
 
 AUTH_CHALLENGE = 'Bearer realm="GIA Flow"'
 
@@ -109,9 +110,15 @@ def api_error(exc: ApiError):
     return error_response(exc.status, exc.code, exc.message, exc.fields)
 
 
+def unstorable_request(exc: UnstorableRequest):
+    """A NUL character in the query string (webui.guards): said as it is, not as a malformed body."""
+    return error_response(400, "bad_request", exc.description)
+
+
 def register(blueprint) -> None:
     """Handlers on the API blueprint: they are consulted before the web UI's HTML ones."""
     blueprint.register_error_handler(ApiError, api_error)
+    blueprint.register_error_handler(UnstorableRequest, unstorable_request)
     blueprint.register_error_handler(EngineError, engine_error)
     for code in default_exceptions:
         blueprint.register_error_handler(code, http_error)

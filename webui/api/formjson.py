@@ -27,6 +27,8 @@ def field_json(f: forms.FieldDef, rows: int | None = None) -> dict:
             out[key] = value
     if f.required_if:
         out["required_if"] = {"field": f.required_if[0], "equals": f.required_if[1]}
+    if f.only_if:
+        out["only_if"] = {"field": f.only_if[0], "equals": f.only_if[1]}
     if f.choices:
         out["choices"] = [{"value": value, "label": label} for value, label in f.choices]
     if f.type == "units":

@@ -15,7 +15,8 @@ from .auth import api_user
 
 blp = Blueprint("api-instances", __name__, url_prefix="/api/v1",
                 description="Process instances: list, detail with data and history, audit trail, files.")
-_INSTANCE_ID = {"in": "path", "name": "instance_id", "required": True, "schema": {"type": "integer", "minimum": 0},
+_ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_ID}  # larger ids match no route (webui.guards)
+_INSTANCE_ID = {"in": "path", "name": "instance_id", "required": True, "schema": _ID_SCHEMA,
                 "description": "The instance's id."}
 
 
@@ -60,14 +61,14 @@ def audit(args, instance_id):
 
 
 @blp.route("/files/<int:attachment_id>", parameters=[{"in": "path", "name": "attachment_id", "required": True,
-                                                       "schema": {"type": "integer", "minimum": 0}}])
+                                                       "schema": _ID_SCHEMA}])
 @blp.response(200, description="The file's bytes, with its content type.",
               content_type="application/octet-stream")
 @blp.alt_response(404, schema=schemas.Error, description="No such file, or not yours to see.")
 def download(attachment_id):
     """A file attached to an instance I may see"""
     user = api_user()
-    attachment = db.session.get(Attachment, attachment_id) if 0 < attachment_id <= MAX_ID else None
+    attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.instance_id is None:
         raise engine.NotFound(_l("File %(id)s not found."), id=attachment_id)
     if not attachments.visible_to(attachment, user):
@@ -76,6 +77,6 @@ def download(attachment_id):
     path = attachments.path_of(attachment)
     if not path.is_file():  # the bytes were lost (a restore without the upload folder): say so, do not fail
         raise engine.NotFound(_l("File %(id)s not found."), id=attachment_id)
-    return send_file(path, mimetype=attachment.content_type,
+    return send_file(path, mimetype=attachments.served_type(attachment),  # typed by its bytes, not its name
                      download_name=attachment.filename, as_attachment=True)
 

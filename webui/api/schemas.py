@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, INCLUDE, ValidationError
 
+import forms.fields
 from engine.models.instance import InstanceStatus
 from engine.service.inbox import SORTS, TABS
 
@@ -33,8 +34,8 @@ class Text(_Translated, ma.fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError(_("The text must not contain NUL characters."))
+        if not forms.fields.storable(text):
+            raise ValidationError(str(forms.fields.UNSTORABLE))
         return text
 
 
@@ -201,6 +202,8 @@ class FormField(ma.Schema):
     required = ma.fields.Boolean(required=True)
     required_if = ma.fields.Dict(metadata={"description": "{field, equals}: required when the sibling field has "
                                                           "that value."})
+    only_if = ma.fields.Dict(metadata={"description": "{field, equals}: kept only while the sibling field has that "
+                                                      "value (a fault's comment once the item is fine is dropped)."})
     help = ma.fields.String()
     min = ma.fields.Float()
     max = ma.fields.Float()
@@ -235,6 +238,12 @@ class TaskDetail(ma.Schema):
     data = ma.fields.Dict(required=True, metadata={"description": "The task's data."})
     instructions = ma.fields.String(allow_none=True)
     files = ma.fields.List(ma.fields.Nested(FileInfo), required=True)
+
+
+class Draft(ma.Schema):
+    data = ma.fields.Dict(required=True, allow_none=True,
+                          metadata={"description": "The form's data as typed so far (no files); null: no draft."})
+    updated_at = ma.fields.DateTime(required=True, allow_none=True)
 
 
 class CompleteAnswer(ma.Schema):

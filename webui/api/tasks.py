@@ -112,7 +112,8 @@ def complete(data, task_id):
 
 
 def _refuse_unstorable(value, path=()):
-    """Text the database cannot keep (NUL characters, lone surrogates) is refused before the engine sees it."""
+    """Text the database cannot keep is refused before the engine sees it, by the rule the task page's form
+    applies to its fields (forms.fields.storable), here to every key and value, for tasks without a form too."""
     if isinstance(value, dict):
         for key, inner in value.items():
             _refuse_unstorable(key, path + (str(key),))
@@ -120,14 +121,7 @@ def _refuse_unstorable(value, path=()):
     elif isinstance(value, list):
         for i, inner in enumerate(value):
             _refuse_unstorable(inner, path + (str(i),))
-    elif isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            bad = True
-        else:
-            bad = "\x00" in value
-        if bad:
-            name = "-".join(path) or "_schema"
-            raise ApiError(422, "invalid", _("The data is not valid; see the messages of the fields."),
-                           {name: [_("The text must not contain NUL characters or invalid Unicode.")]})
+    elif isinstance(value, str) and not forms.fields.storable(value):
+        name = "-".join(path) or "_schema"
+        raise ApiError(422, "invalid", _("The data is not valid; see the messages of the fields."),
+                       {name: [str(forms.fields.UNSTORABLE)]})

@@ -1,0 +1,26 @@
+"""A lived plan for the page tests: the 2020/21 plan lived by a small city on the manual clock (the demo's city
+of load_org, with simulated staff for schools №1 and №2 and PPE №17), so that pages show what people meet: plan
+items a page long, reports handed in (some late), open tasks past their deadline, reminders and escalations about
+schools nobody answers for (№3, №5, №8, №33). head17 and tech17 do their own units' work in the simulation."""
+from datetime import date
+
+from sqlalchemy import select
+
+from cli.simulation import YearSimulation
+from engine.db import db
+from engine.models import HumanTask
+from engine.plan import catalogue
+
+DEMO_DAY = date(2020, 12, 4)
+
+
+def live_plan(until: date = DEMO_DAY):
+    """Live the plan up to `until` (the clock stays there, 09:30 Moscow time)."""
+    report = YearSimulation(2, 1, late_share=0.3, seed=5, ppe_hosts=[17]).run(catalogue.load_default(), until=until)
+    db.session.commit()
+    return report
+
+
+def tasks(*conditions) -> list[HumanTask]:
+    db.session.rollback()
+    return list(db.session.scalars(select(HumanTask).where(*conditions).order_by(HumanTask.id)))
