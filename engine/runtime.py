@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskIterator, TaskState
 from . import clock
 from .bpmn import fixes, serializer  # noqa: F401  (fixes: corrections to the library, see there)
 from .errors import EngineError, IncompatibleState, ProcessError
-from .sandbox import ScriptTimeout, build_script_engine
+from .sandbox import ScriptLimitExceeded, ScriptMemoryExceeded, ScriptTimeout, build_script_engine
 from .sandbox.helpers import HELPERS, collecting_notifications, stop_collecting
 
 # SpiffWorkflow's task iterators stop at depth 1000: past it a loop's tasks become invisible, the engine stops
@@ -31,12 +31,14 @@ for _iterator in (TaskIterator, BpmnTaskIterator):
 
 
 @lru_cache(maxsize=8)
-def _script_engine(time_limit: float):
-    return build_script_engine(HELPERS, time_limit)
+def _script_engine(time_limit: float, memory_limit_mb: float):
+    return build_script_engine(HELPERS, time_limit, int(memory_limit_mb * 1024 * 1024))
 
 
 def script_engine():
-    return _script_engine(current_app.config["SCRIPT_TIME_LIMIT_SECONDS"])
+    """The sandbox with this application's limits: the same in a web request, the CLI and a Celery worker."""
+    config = current_app.config
+    return _script_engine(config["SCRIPT_TIME_LIMIT_SECONDS"], config["SCRIPT_MEMORY_LIMIT_MB"])
 
 
 def create(spec, subprocess_specs, data: dict) -> BpmnWorkflow:
@@ -122,8 +124,8 @@ def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
         return StepOutcome(notifications=list(box), events=workflow.get_events())
     except _Runaway as stop:
         raise ProcessError(stop.message, **stop.params) from None
-    except ScriptTimeout as exc:
-        raise ProcessError(_l("A script ran too long and was stopped: %(detail)s"), detail=str(exc)) from exc
+    except ScriptLimitExceeded as exc:
+        raise ProcessError(_l("The process failed: %(detail)s"), detail=limit_text(exc)) from exc
     except SpiffWorkflowException as exc:
         raise ProcessError(_l("The process failed: %(detail)s"), detail=describe(exc)) from exc
     except RecursionError as exc:
@@ -175,8 +177,18 @@ def describe(exc: Exception) -> str:
         parts.append(f"line {line}")
     cause = getattr(exc, "error_type", None) or ""
     message = str(getattr(exc, "message", None) or exc).strip().split("\n")[0]
-    inner = exc.__cause__ or getattr(exc, "exception", None)
-    if isinstance(inner, ScriptTimeout):
-        message = str(inner)
+    inner = exc.__cause__ or getattr(exc, "exception", None) or exc.__context__
+    if isinstance(inner, ScriptLimitExceeded):
+        message = limit_text(inner)
     where = (", ".join(parts) + ": ") if parts else ""
     return f"{where}{cause + ': ' if cause else ''}{message}"
+
+
+def limit_text(exc: ScriptLimitExceeded) -> str:
+    """What stopped a script, in the reader's language."""
+    if isinstance(exc, ScriptTimeout):
+        return str(_l("the script ran longer than %(seconds)s s and was stopped", seconds=f"{exc.seconds:g}"))
+    if isinstance(exc, ScriptMemoryExceeded):
+        return str(_l("the script needed more than %(megabytes)s MB of memory and was stopped (%(detail)s)",
+                      megabytes=f"{exc.megabytes:g}", detail=exc.detail))
+    return str(exc)

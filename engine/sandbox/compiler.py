@@ -24,26 +24,68 @@ class _Policy(RestrictingNodeTransformer):
 
     visit_ImportFrom = visit_Import
 
-    # Every handler starts by checking the time limit, so that a script cannot swallow its timeout (see limits.py).
+    # Every handler starts by checking the limits, so that a script cannot swallow its stop (see limits.py).
     def visit_ExceptHandler(self, node):
         node = super().visit_ExceptHandler(node)
-        node.body.insert(0, _check_deadline(node))
+        node.body.insert(0, _statement(_call(CHECK_LIMITS, [], node)))
         return node
 
     def visit_Try(self, node):
         node = super().visit_Try(node)
         if node.finalbody:
-            node.finalbody.insert(0, _check_deadline(node.finalbody[0]))
+            node.finalbody.insert(0, _statement(_call(CHECK_LIMITS, [], node.finalbody[0])))
+        return node
+
+    # What one bytecode could run for long or allocate without bound goes through a guard (guards.py) that
+    # refuses it before it starts.
+    def visit_BinOp(self, node):
+        node = super().visit_BinOp(node)
+        symbol = GUARDED_OPERATORS.get(type(node.op))
+        if symbol is None:
+            return node
+        return _call(BINOP, [ast.Constant(symbol), node.left, node.right], node)
+
+    def visit_FormattedValue(self, node):
+        """f"{value!r:{spec}}" formats through the guard; the f-string only joins the strings it returns."""
+        node = super().visit_FormattedValue(node)
+        spec = node.format_spec if node.format_spec is not None else ast.Constant("")
+        call = _call(FORMAT, [node.value, ast.Constant(node.conversion), spec], node)
+        return ast.copy_location(ast.FormattedValue(value=call, conversion=-1, format_spec=None), node)
+
+    def visit_Starred(self, node):
+        """`[*items]`, `f(*items)`: the items are gathered with checks between chunks."""
+        node = super().visit_Starred(node)
+        if isinstance(node.ctx, ast.Load):
+            node.value = _call(UNPACK, [node.value], node.value)
+        return node
+
+    def visit_Compare(self, node):
+        """`x in items` searches a lazy iterator (`map`, `zip`...) through a checked one."""
+        node = super().visit_Compare(node)
+        node.comparators = [_call(SEARCHED, [right], right) if isinstance(op, (ast.In, ast.NotIn)) else right
+                            for op, right in zip(node.ops, node.comparators)]
         return node
 
 
-CHECK_DEADLINE = "_check_deadline_"  # a guard name: diagram code cannot name or shadow it (leading underscore)
+# Guard names: diagram code cannot name or shadow them (leading underscore).
+CHECK_LIMITS = "_check_limits_"
+BINOP = "_binop_"
+FORMAT = "_format_"
+UNPACK = "_unpack_"
+SEARCHED = "_searched_"
+GUARDED_OPERATORS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%", ast.Div: "/",
+                     ast.FloorDiv: "//"}
 
 
-def _check_deadline(where):
-    call = ast.Expr(ast.Call(ast.Name(CHECK_DEADLINE, ast.Load()), [], []))
+def _statement(call: ast.Call) -> ast.Expr:
+    return ast.copy_location(ast.Expr(call), call)
+
+
+def _call(name: str, args: list, where) -> ast.Call:
+    call = ast.Call(ast.Name(name, ast.Load()), args, [])
     for node in ast.walk(call):
-        ast.copy_location(node, where)
+        if not hasattr(node, "lineno"):
+            ast.copy_location(node, where)
     return call
 
 

@@ -1,28 +1,16 @@
 """The RestrictedPython environment SpiffWorkflow evaluates every expression and script in."""
-import math
-import operator
 from types import ModuleType, SimpleNamespace
 import datetime as _dt
 
-from RestrictedPython import PrintCollector
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence,
-                                     safe_builtins, safer_getattr_raise)
+from RestrictedPython.Guards import full_write_guard, safe_builtins
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from .compiler import CHECK_DEADLINE, compile_code
-from .limits import ScriptTimeout, bounded_range, check_deadline, time_limit
-
-_INPLACE = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "<<=": operator.ilshift,
-    ">>=": operator.irshift, "|=": operator.ior, "^=": operator.ixor, "&=": operator.iand,
-}
-
-
-def _inplacevar(op, x, y):
-    return _INPLACE[op](x, y)
+from . import guards
+from .compiler import BINOP, CHECK_LIMITS, FORMAT, SEARCHED, UNPACK, compile_code
+from .limits import (DEFAULT_MEMORY_BYTES, ScriptLimitExceeded, ScriptMemoryExceeded, ScriptTimeout, bounded_range,
+                     check_limits, script_limits, traced)
 
 
 def _apply(func, *args, **kwargs):
@@ -31,10 +19,8 @@ def _apply(func, *args, **kwargs):
 
 BUILTINS = {
     **safe_builtins,
-    "range": bounded_range,
-    "sum": sum, "min": min, "max": max, "any": any, "all": all, "sorted": sorted, "reversed": reversed,
-    "enumerate": enumerate, "zip": zip, "map": map, "filter": filter,
-    "dict": dict, "list": list, "tuple": tuple, "set": set, "frozenset": frozenset,
+    "range": bounded_range, "reversed": reversed, "enumerate": enumerate, "zip": zip, "map": map, "filter": filter,
+    **guards.BUILTINS,  # str, list, dict, sorted, sum, pow... checked before they build something too big
 }
 # SystemExit, KeyboardInterrupt, GeneratorExit and BaseException itself are not Exceptions: raised by a diagram they
 # would pass every `except Exception` of the library and the engine and stop the worker or the web server.
@@ -43,33 +29,45 @@ for _name in [k for k, v in BUILTINS.items()
     del BUILTINS[_name]
 # Never the `datetime` module itself: it carries `datetime.sys`, a way out to every loaded module.
 SAFE_NAMES = {
-    "math": math,
+    "math": guards.MATH,
     "datetime": SimpleNamespace(date=_dt.date, datetime=_dt.datetime, timedelta=_dt.timedelta,
                                 timezone=_dt.timezone),
     "date": _dt.date, "timedelta": _dt.timedelta,
 }
 GUARDS = {
     "__builtins__": BUILTINS,
-    "_getattr_": safer_getattr_raise,  # a missing attribute is an error, not None
+    "_getattr_": guards.guarded_getattr,  # a missing attribute is an error, not None
     "_getitem_": default_guarded_getitem,
     "_getiter_": default_guarded_getiter,
-    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_unpack_sequence_": guarded_unpack_sequence,
+    "_iter_unpack_sequence_": guards.iter_unpack_sequence,
+    "_unpack_sequence_": guards.unpack_sequence,
     "_write_": full_write_guard,
-    "_inplacevar_": _inplacevar,
-    "_print_": PrintCollector,
+    "_inplacevar_": guards.inplacevar,
+    "_print_": guards.GuardedPrintCollector,
     "_apply_": _apply,
-    CHECK_DEADLINE: check_deadline,
+    CHECK_LIMITS: check_limits,
+    BINOP: guards.binop,
+    FORMAT: guards.format_value,
+    UNPACK: guards.unpack,
+    SEARCHED: guards.searched,
 }
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """Task data are the globals; helper functions sit under them (data may shadow a helper); the guards sit
-    above them, so a form field named `_getattr_` cannot switch a guard off."""
+    above them, so a form field named `_getattr_` cannot switch a guard off.
 
-    def __init__(self, helpers: dict, time_limit_seconds: float):
+    Every expression and script runs within the time and memory limits (limits.py, guards.py), and so does
+    measuring what it leaves: the engine writes task data out as JSON after the script, so a value too big to write
+    (`x = [s] * 10**6`) is stopped here rather than there."""
+
+    def __init__(self, helpers: dict, time_limit_seconds: float, memory_limit_bytes: int = DEFAULT_MEMORY_BYTES):
         super().__init__({**SAFE_NAMES, **helpers})
         self.time_limit_seconds = time_limit_seconds
+        self.memory_limit_bytes = memory_limit_bytes
+
+    def _limits(self):
+        return script_limits(self.time_limit_seconds, self.memory_limit_bytes)
 
     def _globals(self, context, external_context):
         data = {k: v for k, v in context.items() if not k.startswith("_")}
@@ -77,8 +75,11 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression, context, external_context=None):
         code = compile_code(expression, "eval")
-        with time_limit(self.time_limit_seconds):
-            return eval(code, self._globals(context, external_context))
+        with self._limits() as budget:
+            with traced(budget):
+                value = eval(code, self._globals(context, external_context))
+            guards.check_text(value, "the expression's value")
+            return value
 
     def execute(self, script, context, external_context=None):
         code = compile_code(script, "exec")
@@ -88,8 +89,11 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             context.setdefault(name, value)
         context.update(GUARDS)
         try:
-            with time_limit(self.time_limit_seconds):
-                exec(code, context)
+            with self._limits() as budget:
+                with traced(budget):
+                    exec(code, context)
+                self._leave_only_data(context, injected)
+                guards.check_values(context.values(), "the data the script leaves")
         finally:
             self._leave_only_data(context, injected)
             context.update(hidden)
@@ -104,8 +108,10 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
                 del context[key]
 
 
-def build_script_engine(helpers: dict, time_limit_seconds: float) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=RestrictedEnvironment(helpers, time_limit_seconds))
+def build_script_engine(helpers: dict, time_limit_seconds: float,
+                        memory_limit_bytes: int = DEFAULT_MEMORY_BYTES) -> PythonScriptEngine:
+    return PythonScriptEngine(environment=RestrictedEnvironment(helpers, time_limit_seconds, memory_limit_bytes))
 
 
-__all__ = ["RestrictedEnvironment", "ScriptTimeout", "build_script_engine"]
+__all__ = ["RestrictedEnvironment", "ScriptLimitExceeded", "ScriptMemoryExceeded", "ScriptTimeout",
+           "build_script_engine"]

@@ -292,7 +292,7 @@ SWALLOWING = {
 def test_an_endless_script_is_stopped_by_the_time_limit(app, boss, script):
     app.config["SCRIPT_TIME_LIMIT_SECONDS"] = 0.3
     instance_id, message, _ = fails_on_completion(script, boss)
-    assert "ScriptTimeout" in message and "0.3 s" in message
+    assert "ScriptTimeout" in message and "0.3 с" in message  # "0.3 s": the message is translated
     actions = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id))]
     assert actions == ["start", "error"]
 
