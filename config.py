@@ -71,7 +71,7 @@ class Config:
     WTF_CSRF_ENABLED = _bool("WTF_CSRF_ENABLED", True)
     WTF_I18N_ENABLED = True
 
-    # E-mail on assignment, reminder and escalation (engine/mail.py, engine/service/outbox.py). Messages are
+    # E-mail on assignment, reminder and escalation (engine/mail/: queue.py, outbox.py). Messages are
     # written to the outbox in the step's transaction and sent by Celery after the commit; with SMTP_HOST empty
     # nothing is sent and the messages wait in the outbox until it is set.
     SMTP_HOST = os.environ.get("SMTP_HOST", "")

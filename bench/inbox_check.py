@@ -2,9 +2,9 @@
 
 engine.service.inbox builds one SQL statement out of several branches (the user's units, each city-wide role),
 each ordered and limited on its own, then merged. This module recomputes the same first pages without any of
-that: it reads every READY task once, decides in Python with engine.assignment.offered_to (the rule the task
+that: it reads every READY task once, decides in Python with engine.access.offered_to (the rule the task
 page applies to a single task) which are offered to the user, applies the tab, the filter, the hidden
-instances and the snoozes in plain Python, and sorts. It also checks that engine.assignment.offered_filter, the
+instances and the snoozes in plain Python, and sorts. It also checks that engine.access.offered_filter, the
 rule in SQL, selects the same set as offered_to. Both sides run under one pinned clock, so "overdue" means the
 same instant on both. It prints OK or MISMATCH per case; it is not a test and raises nothing.
 """
@@ -18,7 +18,7 @@ def check(personas: dict[str, int], cases: list[tuple[str, str, dict]]) -> list[
     Returns (persona key, label, verdict) rows."""
     import engine
     from engine import InboxQuery, clock
-    from engine.assignment import memberships, offered_filter, offered_to
+    from engine.access import memberships, offered_filter, offered_to
     from engine.db import db
     from engine.models import HumanTask, ProcessInstance, TaskSnooze, User
     from engine.service.inbox import COUNT_CAP, TABS

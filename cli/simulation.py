@@ -20,7 +20,7 @@ from sqlalchemy import select
 import engine
 import forms
 from engine import attachments, clock, roles, store
-from engine.assignment import offered_users
+from engine.access import offered_users
 from engine.db import db
 from engine.errors import EngineError
 from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit

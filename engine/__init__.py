@@ -10,16 +10,17 @@ from .service.deploying import DeployResult, deploy
 from .service.instances import StartResult, cancel, detail, reschedule, resume, retry, start, suspend
 from .service.inbox import (InboxPage, InboxQuery, colleagues_for, comment, comments, delete_filter, inbox, inbox_counts, reassign,
                             save_filter, saved_filters, snooze, visible_task)
-from .service.people import (absences, authenticate, deactivate, end_absence, ensure_unit, ensure_user,
-                             set_absence, user_by_login)
+from .directory import (absences, authenticate, deactivate, end_absence, ensure_unit, ensure_user,
+                        set_absence, user_by_login)
 from .service.routing import deliver
 from .service.tasks import CompleteResult, claim, complete, get_task, list_tasks, unclaim
 from .service.timers import TickResult, advance_timers
-from .service.tokens import InvalidToken, check_token, create_token, revoke_token, tokens_of, user_for_token
-from .service.access import audit_trail, readable_instance, readable_task, record_denied, visible_instances
-from .service.profile import colleagues, end_my_absence, set_my_absence, set_preferences
+from .directory import InvalidToken, check_token, create_token, revoke_token, tokens_of, user_for_token
+from .access import audit_trail, readable_instance, readable_task, record_denied, visible_instances
+from .directory import colleagues, end_my_absence, set_my_absence, set_preferences
 from .service.submitted import submitted
 from .service.drafts import Draft, draft_for, save_draft
+from . import mail  # noqa: F401 - its subscriber writes each step's e-mail (engine.events)
 
 
 def init_app(app) -> None:

@@ -10,6 +10,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from . import clock
+from .access.denials import conceal
+from .access.rules import can_view_instance, can_view_task
 from .db import db
 from .errors import InvalidData, NotFound
 from .models import Attachment
@@ -118,7 +120,6 @@ def get(attachment_id: int) -> Attachment:
 def for_user(attachment_id: int, user) -> Attachment:
     """The attachment, if `user` may see it; otherwise NotFound as for a missing file (another school's file is not
     confirmed to exist), with the attempt audited."""
-    from .service.denials import conceal
     attachment = get(attachment_id)
     if not visible_to(attachment, user):
         conceal(user, "download file", NotFound(_l("File %(id)s not found."), id=attachment_id),
@@ -130,7 +131,6 @@ def visible_to(attachment: Attachment, user) -> bool:
     """A file belongs to its instance, and to its task when it was uploaded in one: whoever may see the whole
     instance may open it, and so may whoever may see that task (a school's scan in the department's collection
     is that school's, not every school's)."""
-    from .assignment import can_view_instance, can_view_task
     from .models import HumanTask, ProcessInstance
     instance = db.session.get(ProcessInstance, attachment.instance_id) if attachment.instance_id else None
     if instance is None:

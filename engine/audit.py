@@ -31,7 +31,7 @@ LABELS = {
     "token_create": _l("API token created"), "token_revoke": _l("API token revoked"),
     "login_locked": _l("sign-in locked after failed attempts"),
 }
-# What a refused attempt tried (engine.service.denials.refuse's `what`).
+# What a refused attempt tried (engine.access.denials.refuse's `what`).
 ATTEMPTS = {
     "view instance": _l("open the progress page"), "view task": _l("open the task"),
     "download file": _l("download a file"), "complete": _l("complete the task"), "reassign": _l("hand the task over"),

@@ -34,7 +34,7 @@ def init_celery(app) -> Celery:
         beat_schedule={
             "sweep-timers": {"task": "gia.sweep_timers", "schedule": app.config["TIMER_SWEEP_SECONDS"]},
             "start-plan-items": {"task": "gia.start_plan_items", "schedule": app.config["PLAN_SWEEP_SECONDS"]},
-            # Mail is sent right after each step (engine.service.outbox.wake_senders); this catches the rest.
+            # Mail is sent right after each step (engine.mail.wake_senders); this catches the rest.
             "send-mail": {"task": "gia.send_mail", "schedule": app.config["MAIL_SWEEP_SECONDS"]},
         },
     )
@@ -59,7 +59,8 @@ _memory_limit = [2048]
 
 @worker_process_init.connect
 def _limit_memory(**_kwargs):
-    # RestrictedPython bounds what scripts may touch, not how much memory they take ('a' * 10**10).
+    # A backstop only: the sandbox holds each script to SCRIPT_MEMORY_LIMIT_MB in every process
+    # (engine/sandbox/limits.py); this caps the whole prefork child against anything it cannot see.
     limit = _memory_limit[0] * 1024 * 1024
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -89,8 +90,8 @@ def start_plan_items() -> dict:
 
 @shared_task(name="gia.send_mail")
 def send_mail() -> dict:
-    """Send the e-mail outbox (at most once per message; see engine.service.outbox)."""
-    from .service.outbox import send_pending
+    """Send the e-mail outbox (at most once per message; see engine.mail.outbox)."""
+    from .mail import send_pending
     result = send_pending()
     if result.sent or result.failed or result.given_up:
         log.info("mail: sent %s, failed %s, given up %s", len(result.sent), len(result.failed),

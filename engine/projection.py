@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock, roles
-from .assignment import role_of, task_properties
+from .access.rules import role_of, task_properties
 from .errors import ProcessError
 from .models.human_task import TaskStatus
 from .models.instance import InstanceStatus

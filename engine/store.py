@@ -8,7 +8,7 @@ from sqlalchemy.orm import undefer
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import clock, projection, runtime
+from . import clock, events, projection, runtime
 from .bpmn import serializer
 from .bpmn.spec_cache import bundle_cached, bundle_for
 from .db import db, is_postgres
@@ -25,11 +25,49 @@ def transaction():
     What the caller read just before (a web request loading the user) joins this transaction rather than being
     thrown away and read again: on SQLite every transaction already holds the write lock from its first
     statement (BEGIN IMMEDIATE), and on PostgreSQL the instance row is locked and re-read by `lock`. The whole
-    call sees one instant of the engine clock (`clock.one_instant`)."""
+    call sees one instant of the engine clock (`clock.one_instant`). Callbacks registered with `after_commit`
+    run once this transaction (the outermost one, when they nest) has committed."""
     session = db.session
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unsaved changes in the session before an engine call")
-    session.info.pop(_MAIL_QUEUED, None)
+    depth = session.info.get(_DEPTH, 0)
+    if depth == 0:
+        session.info[_AFTER_COMMIT] = []
+    session.info[_DEPTH] = depth + 1
+    try:
+        with _committed(session):
+            yield session
+    except BaseException:
+        session.info.pop(_AFTER_COMMIT, None)  # rolled back: what was to follow the commit is dropped
+        raise
+    finally:
+        session.info[_DEPTH] = depth
+    if depth == 0:
+        for callback in session.info.pop(_AFTER_COMMIT, []):
+            callback()
+
+
+def after_commit(callback) -> None:
+    """Run `callback()` once the current transaction has committed: after the OUTERMOST `transaction()` block, not
+    an inner one, and never when it rolls back (the callbacks are then dropped). A callback registered twice in one
+    transaction runs once (several steps of one call wake the mail senders once).
+
+    Why (Viewflow's `lock.after_lock_released` is the model): a side effect outside the database, such as a Celery
+    task that reads the rows this transaction writes, must not start before they are committed, or the worker
+    finds nothing (or, after a rollback, acts on rows that never existed); and it must not hold the transaction
+    open while a broker is reached. Outside any transaction it waits for the next one to start, which drops it."""
+    pending = db.session.info.setdefault(_AFTER_COMMIT, [])
+    if callback not in pending:
+        pending.append(callback)
+
+
+_DEPTH = "gia_transaction_depth"  # session.info: how many transaction() blocks are open
+_AFTER_COMMIT = "gia_after_commit"  # session.info: callbacks for the outermost commit
+
+
+@contextmanager
+def _committed(session):
+    """Commit when the block ends; roll back on any error, turning a conflict into a ConflictError."""
     try:
         with clock.one_instant():
             yield session
@@ -50,12 +88,6 @@ def transaction():
     except BaseException:
         session.rollback()
         raise
-    if session.info.pop(_MAIL_QUEUED, False):
-        from .service.outbox import wake_senders
-        wake_senders()  # only now: a worker must find the rows committed
-
-
-_MAIL_QUEUED = "gia_mail_queued"  # session.info flag: this transaction wrote e-mail to send
 
 
 def lock(instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
@@ -117,7 +149,7 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
         db.session.flush()
     for view in views:
         view.instance_id = instance.id
-    fresh = _sync_tasks(instance, views, now, completed_by or {})
+    fresh, closed = _sync_tasks(instance, views, now, completed_by or {})
     _sync_waits(instance, workflow)
     notes = [Notification(created_at=now, instance_id=instance.id, kind=note["kind"][:30], role=note["role"],
                           unit_code=note["unit"], text=note["text"])
@@ -125,12 +157,9 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     if notes:
         db.session.add_all(notes)
         db.session.flush()
-    if fresh or notes:
-        # E-mail for the tasks offered and the notifications raised, written in this transaction (engine.mail);
-        # the workers are nudged to send it once the transaction has committed (see `transaction`).
-        from . import mail
-        if mail.queue_step(instance, views, fresh, notes):
-            db.session.info[_MAIL_QUEUED] = True
+    # What else the step causes in this transaction (e-mail for the tasks offered and the notifications raised,
+    # drafts of the closed tasks deleted) is up to the subscribers of the step event (engine.events).
+    events.step_saved(events.StepSaved(instance, views, fresh, closed, notes))
     return views
 
 
@@ -150,7 +179,7 @@ _OFFER = ("name", "role", "unit_code", "due_at", "columns")
 def _sync_tasks(instance, views, now, completed_by) -> set[str]:
     """Bring the instance's human_task rows in line with `views`, writing only rows that changed (with Core
     statements: this runs after every step and the ORM's unit of work cost more than the rest of the save).
-    Returns the ids of the tasks that became READY."""
+    Returns the ids of the tasks that became READY and of those that left READY."""
     columns = [_TASKS.c[name] for name in ("id", *_SHAPE, *_OFFER)]
     old_rows = {row.id: row for row in db.session.execute(select(*columns).where(_TASKS.c.instance_id == instance.id))}
     inserts, updates, fresh, closed = [], {}, set(), set()
@@ -186,10 +215,7 @@ def _sync_tasks(instance, views, now, completed_by) -> set[str]:
     for keys, rows in updates.items():
         db.session.execute(update(_TASKS).where(_TASKS.c.id == bindparam("_id"))
                            .values({k: bindparam(k) for k in keys}), rows)
-    if closed:  # what was typed into a task and not sent goes with the task (drafts are never submitted data)
-        from .service.drafts import discard_drafts
-        discard_drafts(closed)
-    return fresh
+    return fresh, closed
 
 
 def _sync_waits(instance, workflow):

@@ -2,7 +2,7 @@
 from flask import request
 from flask_login import current_user
 
-from engine.service.denials import refuse
+from engine.access import refuse
 
 
 def restrict(bp, allowed, area: str, message=None, link: str | None = None) -> None:

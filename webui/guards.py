@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-from engine.service.access import MAX_ID
+from engine.access import MAX_ID
 
 NUL = "\x00"
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 import engine
 from engine import InboxQuery, clock
-from engine.assignment import memberships, visible_units
+from engine.access import memberships, visible_units
 from engine.db import db
 from engine.errors import EngineError
 from engine.models import DeployedProcess, Unit

@@ -11,12 +11,12 @@ from werkzeug.datastructures import CombinedMultiDict
 import engine
 import forms
 from engine import clock
-from engine.assignment import is_admin, may_start, visible_units
+from engine.access import is_admin, may_start, visible_units
 from engine.db import db
 from engine.errors import EngineError, InvalidState
 from engine.models import Unit
 from engine.service import plans
-from engine.service.denials import refuse
+from engine.access import refuse
 from engine.service.instances import startable_spec
 from engine.service.exports import instance_table_export
 from engine.service.naming import natural_key

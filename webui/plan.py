@@ -11,7 +11,7 @@ from wtforms import DateField, HiddenField
 from wtforms.validators import DataRequired, Optional
 
 from engine import clock
-from engine.assignment import is_admin, is_city_staff, memberships
+from engine.access import is_admin, is_city_staff, memberships
 from engine.errors import EngineError, InvalidData, NotFound
 from engine.service import plan_dates, plans
 from . import exports

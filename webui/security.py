@@ -33,7 +33,7 @@ def init_app(app) -> None:
 def _trust_proxies(app) -> None:
     """Behind TRUSTED_PROXIES reverse proxies the client address is read from X-Forwarded-For (as many hops as
     that); with the default 0 the header is ignored, since anyone can send it, and the peer address counts (the
-    sign-in throttle, engine.service.signin, keys on it)."""
+    sign-in throttle, engine.directory.signin, keys on it)."""
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

@@ -103,7 +103,7 @@ class LoginAttempt(db.Model):
 class LoginThrottle(db.Model):
     """Failed sign-ins counted for one login from one client address, and for one client address over every
     login (the row whose `login` is ''), with the moment until which that pair or address is refused
-    (engine.service.signin). Rows are locked while an attempt counts itself, so parallel guesses count one by one."""
+    (engine.directory.signin). Rows are locked while an attempt counts itself, so parallel guesses count one by one."""
     __tablename__ = "login_throttle"
 
     login: Mapped[str] = mapped_column(String(100), primary_key=True)

@@ -3,7 +3,7 @@ typed is lost (a closed tab, a dead phone battery) and so that it follows her to
 
 A draft belongs to its author alone: it is read back only by her (not by a colleague of the same unit, a deputy
 or an administrator), it never enters the process data, and it is deleted in the transaction that takes the task
-out of READY (completed, cancelled, timed out: `discard_drafts`, called by engine.store).
+out of READY (completed, cancelled, timed out: `discard_drafts`, a subscriber of engine.store's step event).
 """
 import json
 from dataclasses import dataclass
@@ -15,14 +15,14 @@ from forms.drafts import draft_of
 from forms.fields import UNSTORABLE, storable
 from sqlalchemy import delete, select
 
-from .. import clock, store
-from ..assignment import may_act
+from .. import clock, events, store
+from ..access.denials import refuse
+from ..access.guards import readable_task
+from ..access.rules import may_act
 from ..db import db, is_postgres
 from ..errors import InvalidData, TaskNotReady
 from ..models import HumanTask, TaskDraft, User
 from ..models.human_task import TaskStatus
-from .access import readable_task
-from .denials import refuse
 
 MAX_DRAFT_BYTES = 256 * 1024  # far above any form of the plan; a bound on what one person can park here
 
@@ -70,6 +70,13 @@ def discard_drafts(task_ids) -> None:
     """Delete every draft of these tasks, inside the caller's transaction (the step that closed them)."""
     if task_ids:
         db.session.execute(delete(TaskDraft).where(TaskDraft.task_id.in_(sorted(task_ids))))
+
+
+@events.on_step_saved
+def _discard_closed(step: events.StepSaved) -> None:
+    """What was typed into a task and not sent goes with the task when it leaves READY (drafts are never
+    submitted data)."""
+    discard_drafts(step.closed)
 
 
 def _check_open(task: HumanTask) -> None:

@@ -8,9 +8,9 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from .. import projection, store
+from ..access.guards import readable_instance
 from ..errors import InvalidState, NotFound
 from ..models import ProcessInstance, User
-from .access import readable_instance
 
 EXPORTS_KEY = "exports"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

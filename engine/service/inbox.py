@@ -1,5 +1,5 @@
 """The inbox: which tasks a person sees (tabs, filters, sorting, paging), and what they do around a task besides
-completing it: reassign, snooze, comment. Visibility comes from engine.assignment only."""
+completing it: reassign, snooze, comment. Visibility comes from engine.access only."""
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
@@ -8,13 +8,14 @@ from sqlalchemy import and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from .. import audit, clock, roles, store
-from ..assignment import is_city_staff, memberships, offer_parts, offered_to, visible_filter
+from ..access.denials import conceal, refuse
+from ..access.rules import is_city_staff, memberships, offer_parts, offered_to, visible_filter
 from ..db import db
+from ..directory.people import user_by_login
 from ..errors import ConflictError, EngineError, NotFound, PermissionDenied, TaskNotReady
 from ..models import HumanTask, Membership, ProcessInstance, SavedFilter, TaskComment, TaskSnooze, Unit, User
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
-from .denials import conceal, refuse
 from .tasks import get_task
 from .views import unit_names
 
@@ -107,7 +108,7 @@ class InboxPage:
 def inbox(user: User, query: InboxQuery | None = None, held: list | None = None) -> InboxPage:
     """One page of the tasks `user` may see, by tab and filters, with the total (capped at COUNT_CAP).
 
-    The offer rule has two parts (engine.assignment.offer_parts): the tasks of the user's own units, a bounded
+    The offer rule has two parts (engine.access.rules.offer_parts): the tasks of the user's own units, a bounded
     set, and for each city-wide role held, that role's tasks across the city. Each part is a branch ordered and
     limited on its own (a city-wide role's branch is read in page order from ix_human_task_role_due), and the
     branches are merged: a page costs about its own rows, whatever the size of the city and of its history.
@@ -238,7 +239,6 @@ def reassign(task_id: str, user: User, to_login: str, reason: str) -> HumanTask:
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise EngineError(_l("Give a reason for the reassignment."))
-    from .people import user_by_login
     target = user_by_login(to_login)
     task = get_task(task_id)
     if not (task.assignee_id in (None, user.id) and offered_to(user, task)):

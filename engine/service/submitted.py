@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import store
+from ..access.guards import readable_task
 from ..db import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, User
 from ..models.human_task import TaskStatus
-from .access import readable_task
 from .views import unit_names
 
 

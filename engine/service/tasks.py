@@ -9,14 +9,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 
 from .. import actions, audit, store
-from ..assignment import may_act, memberships, offered_filter, offered_to, task_properties
+from ..access.denials import refuse
+from ..access.rules import is_admin, may_act, memberships, offered_filter, offered_to, task_properties
 from ..db import db, is_postgres
 from ..errors import ConflictError, InvalidData, NotFound, PermissionDenied, ProcessError, TaskNotReady
 from ..models import Attachment, HumanTask, ProcessInstance, User
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
 from ..runtime import script_engine
-from .denials import refuse
 from .execution import execute
 
 
@@ -45,7 +45,6 @@ def list_tasks(instance_id: int | None = None, user: User | None = None, all_sta
         query = query.where(HumanTask.state == TaskStatus.READY,
                             ProcessInstance.status.notin_(InstanceStatus.FINAL))
     if user is not None:
-        from ..assignment import is_admin
         if not is_admin(user):
             query = query.where(offered_filter(user))
     return list(db.session.scalars(query.order_by(HumanTask.instance_id, HumanTask.seq)))

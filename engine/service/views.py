@@ -1,5 +1,5 @@
 """Read-only views for people: a task with its data and form, an instance with its trail, an activity's
-instances, a user's notifications. Every view checks visibility through engine.assignment."""
+instances, a user's notifications. Every view checks visibility through engine.access."""
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -8,13 +8,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from .. import attachments, audit, clock, store
-from ..assignment import (can_view_instance, can_view_task, instance_filter, may_act, memberships, task_properties,
+from ..access.denials import refuse
+from ..access.rules import (can_view_instance, can_view_task, instance_filter, may_act, memberships, task_properties,
                           visible_units)
 from ..db import db
 from ..errors import NotFound
 from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, Unit, User
 from ..roles import is_city_wide
-from .denials import refuse
 from .exports import tables_of
 from .instances import latest
 from .jsonsafe import jsonsafe
@@ -31,6 +31,7 @@ class TaskPage:
     documentation: str | None
     may_act: bool
     files: list
+    unit_name: str | None = None
 
 
 def task_page(task_id: str, user: User) -> TaskPage:
@@ -50,7 +51,8 @@ def task_page(task_id: str, user: User) -> TaskPage:
                     instructions=extensions.get("instructionsForEndUser"),
                     documentation=getattr(spiff_task.task_spec, "documentation", None) if spiff_task else None,
                     may_act=task.state == "READY" and may_act(user, task),
-                    files=_files(instance, user))
+                    files=_files(instance, user),
+                    unit_name=unit_names([task.unit_code]).get(task.unit_code) if task.unit_code else None)
 
 
 def _files(instance: ProcessInstance, user: User) -> list[Attachment]:
@@ -142,7 +144,7 @@ def unit_names(codes) -> dict[str, str]:
 
 
 def _visible_instances(user: User, bpmn_id: str) -> list[ProcessInstance]:
-    """The instances of `bpmn_id` that `user` may see (the rule of assignment.can_view_instance, in SQL)."""
+    """The instances of `bpmn_id` that `user` may see (the rule of engine.access.can_view_instance, in SQL)."""
     query = select(ProcessInstance).where(ProcessInstance.process_id == bpmn_id)
     units = visible_units(user)
     if units is not None:

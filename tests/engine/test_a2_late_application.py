@@ -131,7 +131,7 @@ def test_only_iao_is_offered_the_tasks(a2):
 
 
 def test_a_school_head_cannot_start_it_but_iao_can(a2):
-    from engine.assignment import may_start
+    from engine.access import may_start
     from engine.service.instances import startable_spec
     spec = startable_spec(PROCESS).spec
     start_event = next(s for s in spec.task_specs.values() if type(s).__name__ == "StartEvent")

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 import engine
 from engine.db import db
 from engine.models import AuditEvent, Membership, Unit, User
-from engine.service.directory import ImportRefused, import_directory
-from engine.service.directory_views import export_bytes, template_bytes
+from engine.directory import ImportRefused, export_bytes, import_directory, template_bytes
 
 ORG_HEAD = ["Код", "Название", "Тип", "Код вышестоящей организации", "Код школы-базы (для ППЭ)", "Номер ППЭ",
             "Аудиторий"]

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 import engine
-from engine import assignment, mail
+from engine import access, mail
 from engine.db import db
 from engine.models import EmailOutbox, HumanTask, Notification, ProcessInstance, User
 from engine.models.instance import InstanceStatus
-from engine.service import outbox as outbox_service
-from engine.service.outbox import send_pending
+from engine.mail import outbox as outbox_service
+from engine.mail import send_pending
 from tests.conftest import linear
 from tests.engine.a1 import checklist, only, start_check
 from tests.mailserver import MailServer, body, free_port, mail_server  # noqa: F401 - the fixture
@@ -138,8 +138,8 @@ def test_deputies_get_the_mail_of_the_absent_and_opted_out_or_addressless_users_
     for task in [db.session.get(HumanTask, check.id), db.session.get(HumanTask, fix.id),
                  HumanTask(role="iao_specialist", unit_code="ppe-17"), HumanTask(role="school_head", unit_code=None),
                  HumanTask(role=None, unit_code="school-17"), HumanTask(role=None, unit_code=None)]:
-        offered = {u.login for u in users if assignment.offered_to(u, task)}
-        assert {u.login for u in assignment.offered_users(task.role, task.unit_code)} == offered, task.role
+        offered = {u.login for u in users if access.offered_to(u, task)}
+        assert {u.login for u in access.offered_users(task.role, task.unit_code)} == offered, task.role
     db.session.commit()
 
 

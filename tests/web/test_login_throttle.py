@@ -1,13 +1,13 @@
 """Password guessing is slowed per login and client address, and per client address over all logins, so that
 nobody can lock someone else out from elsewhere; the counting is atomic, so parallel guesses get no more password
-checks than the limit (engine.service.signin)."""
+checks than the limit (engine.directory.signin)."""
 import threading
 from datetime import timedelta
 
 from engine import clock
 from engine.db import db
 from engine.models import AuditEvent, LoginAttempt
-from engine.service.signin import ADDRESS_LIMIT, FIRST_DELAY, PAIR_LIMIT
+from engine.directory.signin import ADDRESS_LIMIT, FIRST_DELAY, PAIR_LIMIT
 from tests.web.conftest import csrf
 
 A, B, C = "203.0.113.10", "198.51.100.20", "192.0.2.30"

@@ -16,7 +16,7 @@ import engine
 from engine import clock
 from engine.db import db
 from engine.models import EmailOutbox
-from engine.service.outbox import send_pending
+from engine.mail import send_pending
 from tests.conftest import load_org
 from tests.engine.a1 import checklist, only, start_check
 from tests.mailserver import body, mail_server  # noqa: F401 - the fixture

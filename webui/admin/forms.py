@@ -1,11 +1,11 @@
-"""The admin pages' forms. The rules live in the engine (engine.service.directory_rules); these forms carry the
+"""The admin pages' forms. The rules live in the engine (engine.directory.rules); these forms carry the
 fields, the CSRF token and the engine's answers as field errors."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 
-from engine.service import directory_rules as rules
+from engine.directory import KIND_LABELS, KINDS
 
 
 class Required:
@@ -22,7 +22,7 @@ class UnitForm(FlaskForm):
                                       "It cannot be changed later: processes find the unit by it."))
     name = StringField(_l("Name"), [Required()])
     kind = SelectField(_l("Kind"), [Required()], validate_choice=False,
-                       choices=[SelectChoice(k, rules.KIND_LABELS[k]) for k in rules.KINDS])
+                       choices=[SelectChoice(k, KIND_LABELS[k]) for k in KINDS])
     parent = SelectField(_l("Parent unit"), validate_choice=False)
     host = SelectField(_l("Host school (for a PPE)"), validate_choice=False)
     number = StringField(_l("PPE number"))

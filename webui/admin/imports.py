@@ -3,8 +3,7 @@ was created and updated)."""
 from flask import Response, render_template
 from flask_login import current_user
 
-from engine.service.directory import ImportRefused, import_directory
-from engine.service.directory_views import template_bytes
+from engine.directory import ImportRefused, import_directory, template_bytes
 from . import bp
 from .forms import ImportForm
 from .users import XLSX

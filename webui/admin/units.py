@@ -2,10 +2,9 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from engine.directory import (KIND_LABELS, KINDS, SECTIONS, get_unit, save_unit, unit_members, unit_options,
+                              unit_sections)
 from engine.errors import InvalidData
-from engine.service import directory_rules as rules
-from engine.service.directory_edit import get_unit, save_unit
-from engine.service.directory_views import SECTIONS, unit_members, unit_options, unit_sections
 from . import bp
 from .forms import UnitForm, choices, show_errors
 
@@ -13,10 +12,10 @@ from .forms import UnitForm, choices, show_errors
 @bp.route("/units")
 def units():
     kind = request.args.get("kind", "")
-    kind = kind if kind in rules.KINDS else ""
+    kind = kind if kind in KINDS else ""
     q = request.args.get("q", "").strip()
     return render_template("admin/units.html", sections=unit_sections(kind, q), kind=kind, q=q,
-                           kinds=rules.KIND_LABELS, section_kinds=dict(SECTIONS))
+                           kinds=KIND_LABELS, section_kinds=dict(SECTIONS))
 
 
 @bp.route("/units/new", methods=["GET", "POST"])

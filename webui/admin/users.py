@@ -5,9 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import audit
+from engine.directory import STATES, export_bytes, find_users, role_options, unit_options, user_history
+from engine.directory import editing as edit
 from engine.errors import EngineError, InvalidData
-from engine.service import directory_edit as edit
-from engine.service.directory_views import STATES, export_bytes, find_users, role_options, unit_options, user_history
 from webui.errors import flash_error
 from . import bp
 from .forms import MembershipForm, UserForm, choices, show_errors

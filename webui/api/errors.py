@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 
 from engine.errors import (ConflictError, EngineError, IncompatibleState, InvalidData, InvalidState, NotFound,
                            PermissionDenied, ProcessError, TaskNotReady)
-from engine.service.tokens import InvalidToken
+from engine.directory import InvalidToken
 from ..guards import UnstorableRequest
 
 AUTH_CHALLENGE = 'Bearer realm="GIA Flow"'

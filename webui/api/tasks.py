@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 import engine
 import forms
-from engine.assignment import can_view_instance, offered_to
+from engine.access import can_view_instance, offered_to
 from engine.db import db
 from engine.errors import PermissionDenied, TaskNotReady
 from engine.models import HumanTask, ProcessInstance

@@ -10,8 +10,8 @@ from .. import audit, clock, roles, store
 from ..db import db
 from ..errors import EngineError, InvalidData, NotFound
 from ..models import HumanTask, Membership, Unit, User
-from . import directory_rules as rules
-from .access import MAX_ID
+from . import rules
+from ..access import MAX_ID
 from .people import deactivate
 
 _REQUIRED = _l("This field is required.")

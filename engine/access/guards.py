@@ -1,4 +1,4 @@
-"""Reading tasks and instances on someone's behalf, as the REST API does: the rules are engine.assignment's, and
+"""Reading tasks and instances on someone's behalf, as the REST API does: the rules are engine.access.rules', and
 an object the user may not see is reported as not found (its existence is not confirmed) with the attempt
 recorded in the audit trail."""
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import audit, store
-from ..assignment import can_view_instance, can_view_task, instance_filter, visible_units
+from .rules import can_view_instance, can_view_task, instance_filter, visible_units
 from ..db import db
 from ..errors import NotFound
 from ..models import AuditEvent, HumanTask, ProcessInstance, User
@@ -22,7 +22,7 @@ def record_denied(user: User, what: str, *, instance_id=None, task=None) -> None
 
 
 def readable_task(task_id: str, user: User) -> HumanTask:
-    """The task if `user` may see it (assignment.can_view_task); NotFound otherwise, with the attempt recorded."""
+    """The task if `user` may see it (rules.can_view_task); NotFound otherwise, with the attempt recorded."""
     task = db.session.get(HumanTask, str(task_id)) if _plausible_task_id(task_id) else None
     if task is None:
         raise NotFound(_l("Task %(id)s not found."), id=task_id)
@@ -62,7 +62,7 @@ class Paged:
 
 def visible_instances(user: User, *, process_id: str | None = None, status: str | None = None,
                       unit: str | None = None, page: int = 1, per_page: int = 50) -> Paged:
-    """The instances `user` may see (assignment.can_view_instance in SQL), newest first."""
+    """The instances `user` may see (rules.can_view_instance in SQL), newest first."""
     query = select(ProcessInstance)
     units = visible_units(user)
     if not user.active:

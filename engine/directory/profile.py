@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from .. import audit, store
-from ..assignment import is_city_staff, memberships
+from ..access import is_city_staff, memberships
 from ..db import db
 from ..errors import EngineError, NotFound
 from ..models import Absence, Membership, Unit, User

@@ -13,9 +13,9 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, false, or_, select, true
 
-from . import clock, roles
-from .db import db
-from .models import Absence, HumanTask, Membership, Unit, User
+from .. import clock, roles
+from ..db import db
+from ..models import Absence, HumanTask, Membership, ProcessInstance, Unit, User
 
 _PERSONAL_ROLES = (roles.ADMIN, "designer")  # rights that are not handed to a deputy
 
@@ -177,7 +177,6 @@ def _hosted(units):
 
 def instance_filter(units: set[str]):
     """can_view_instance for a unit's staff as a condition on ProcessInstance (lists and counts)."""
-    from .models import ProcessInstance
     hosted = _hosted(units)
     via_task = select(HumanTask.instance_id).where(HumanTask.unit_code.in_(units))
     return or_(ProcessInstance.unit_code.in_(units),

@@ -17,9 +17,9 @@ from .. import audit, clock, store
 from ..db import db
 from ..errors import EngineError
 from ..models import Membership, Unit, User
-from . import directory_rules as rules
-from . import directory_xlsx as xlsx
-from .directory_xlsx import ORG_SHEET, STAFF_SHEET, Problem
+from . import rules
+from . import xlsx
+from .xlsx import ORG_SHEET, STAFF_SHEET, Problem
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024

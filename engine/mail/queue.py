@@ -1,18 +1,19 @@
 """E-mail for what a step did: a task offered to people, a reminder or escalation a diagram raised.
 
-`queue_step` runs inside the step's transaction (from `store.save`) and writes EmailOutbox rows, so a message
-exists exactly when its step does: a step that fails and rolls back leaves none. Each row has an `event_key`
-naming the event and the recipient (`assign:<task>:<user>`, `note:<notification>:<user>`), unique in the table
-and inserted with ON CONFLICT DO NOTHING, so one event never makes two messages for one person, whoever writes it
-and however often. Sending is `engine.service.outbox`, from Celery after the commit.
+`queue_step` runs inside the step's transaction (`queue_saved_step`, a subscriber of the step event that
+`store.save` emits) and writes EmailOutbox rows, so a message exists exactly when its step does: a step that
+fails and rolls back leaves none. Each row has an `event_key` naming the event and the recipient
+(`assign:<task>:<user>`, `note:<notification>:<user>`), unique in the table and inserted with ON CONFLICT DO
+NOTHING, so one event never makes two messages for one person, whoever writes it and however often. Sending is
+`engine.mail.outbox`, from Celery after the commit.
 
-Who receives: the active users the task or notification is offered to (`assignment.offered_users`: holders of
+Who receives: the active users the task or notification is offered to (`access.offered_users`: holders of
 the role in the unit, city-wide roles, deputies of absent holders) who have an address and have not opted out.
 A task with neither role nor unit (offered to everyone) is mailed to no one. When a notification and a task
 reach the same person in the same step (an escalation raises both), the notification's mail names the task and
 links to it, and no separate «Новая задача» mail is written: one message for one event.
 
-The texts are Russian plain-text Jinja templates in `mail_templates/`: the first line is the subject. Links are
+The texts are Russian plain-text Jinja templates in `templates/`: the first line is the subject. Links are
 absolute, built from PUBLIC_BASE_URL (the engine knows no web request).
 """
 from functools import lru_cache
@@ -23,16 +24,25 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import clock, roles
-from .assignment import offer_shape, offered_ids
-from .db import db
-from .models import EmailOutbox, Unit, User
-from .models.human_task import TaskStatus
+from .. import clock, roles, store
+from ..access import offer_shape, offered_ids
+from ..db import db
+from ..events import StepSaved
+from ..models import EmailOutbox, Unit, User
+from ..models.human_task import TaskStatus
+from .outbox import wake_senders
 
-TEMPLATES = Path(__file__).with_name("mail_templates")
+TEMPLATES = Path(__file__).with_name("templates")
 PROFILE_PATH = "/profile"  # where a user switches the e-mails off
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, trim_blocks=True, lstrip_blocks=True,
                    keep_trailing_newline=True, undefined=StrictUndefined)
+
+
+def queue_saved_step(step: StepSaved) -> None:
+    """Subscriber of `events.on_step_saved`: write the step's messages in its transaction and, when it wrote any,
+    wake the senders once the transaction has committed (a worker must find the rows committed)."""
+    if (step.fresh or step.notes) and queue_step(step.instance, step.views, step.fresh, step.notes):
+        store.after_commit(wake_senders)
 
 
 def queue_step(instance, views, fresh_ids: set[str], notes: list) -> int:

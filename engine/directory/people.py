@@ -76,7 +76,7 @@ def ensure_user(login: str, role: str | None = None, unit: str | None = None, *,
 
 def authenticate(login: str, password: str, remote_addr: str | None = None) -> User | None:
     """The user if the password is right, else None. Guessing is slowed down per login and client address and
-    per client address (engine.service.signin): while this login at this address, or this address, waits out its
+    per client address (engine.directory.signin): while this login at this address, or this address, waits out its
     delay the attempt is refused with TooManyAttempts before any password check, even with the right password."""
     login = (login or "").strip()[:100]
     if not login:

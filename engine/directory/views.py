@@ -8,9 +8,9 @@ from sqlalchemy.orm import selectinload
 from .. import roles
 from ..db import db
 from ..models import AuditEvent, Membership, Unit, User
-from . import directory_rules as rules
-from .naming import natural_key as _natural
-from . import directory_xlsx as xlsx
+from . import rules
+from ..service.naming import natural_key as _natural
+from . import xlsx
 
 PER_PAGE = 50
 STATES = ("active", "inactive", "all")
