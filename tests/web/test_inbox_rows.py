@@ -66,3 +66,16 @@ def test_a_page_long_plan_item_title_is_cut_short_on_a_word_and_kept_whole_in_th
         assert words.startswith(kept) and words[len(kept)] in " ,;:.-(«"  # cut where a word ends
         number = (task.columns or {}).get("Пункт плана")
         assert number and number in shown  # the plan item's number is kept
+
+
+def test_a_page_long_task_has_a_short_heading_its_full_title_and_its_unit_on_its_own_page(site):
+    live_plan()
+    task = next(t for t in tasks(HumanTask.state == "READY", HumanTask.unit_code == "school-17",
+                                 HumanTask.role == "school_head") if len(t.name) > 200)
+    page = site("head17").get(f"/tasks/{task.id}").get_data(as_text=True)
+    heading = html_lib.unescape(re.search(r"<h1>([^<]*)</h1>", page).group(1))
+    assert len(heading) <= 141 and heading.endswith("…")
+    full = html_lib.unescape(re.search(r'<details class="full-title">.*?<p>([^<]*)</p>', page, re.S).group(1))
+    assert full == task.name
+    facts = html_lib.unescape(re.search(r'<dl class="facts">(.*?)</dl>', page, re.S).group(1))
+    assert "МБОУ «СОШ №17»" in facts
