@@ -10,6 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from engine import roles
+from engine.service.naming import person_name
 from .filters import local, overdue_days
 
 _LATE = PatternFill("solid", fgColor="F8D7DA")
@@ -44,16 +45,19 @@ def table_workbook(title: str, headers: list[str], rows: list[tuple[list, bool]]
     return stream
 
 
-def inbox_workbook(tasks, now) -> BytesIO:
+def inbox_workbook(page, process_names: dict, now) -> BytesIO:
+    """The inbox page's tasks with the names people use: the activity's, the unit's and the claimant's."""
+    tasks = page.items
     extra = sorted({key for task in tasks for key in (task.columns or {})})
     headers = [_("Task"), _("Activity"), _("Unit"), *extra, _("Role"), _("Due"), _("Overdue, days"), _("Claimed by"),
                _("Created")]
     rows = []
     for task in tasks:
         late = overdue_days(task.due_at, now)
-        rows.append(([task.name, task.process_id, task.unit_code, *[(task.columns or {}).get(k) for k in extra],
-                      roles.title(task.role), task.due_at, late or None,
-                      task.assignee.login if task.assignee else None, task.created_at], bool(late)))
+        rows.append(([task.name, process_names.get(task.process_id, task.process_id), page.unit_name(task),
+                      *[(task.columns or {}).get(k) for k in extra], roles.title(task.role), task.due_at,
+                      late or None, person_name(task.assignee) if task.assignee else None, task.created_at],
+                     bool(late)))
     return table_workbook(_("Tasks"), headers, rows)
 
 

@@ -35,15 +35,20 @@ def index():
 
 def _facets(held) -> dict:
     """The choices of the filter bar: activities and the units the user may filter by."""
-    processes = {bpmn_id: name or bpmn_id for bpmn_id, name in db.session.execute(  # the latest version's name
-        select(DeployedProcess.bpmn_id, DeployedProcess.name).where(DeployedProcess.kind == "process")
-        .order_by(DeployedProcess.deployment_id))}
+    processes = _process_names()
     units = visible_units(current_user, held)
     query = select(Unit.code, Unit.name).where(Unit.kind.in_(("school", "ppe")))
     if units is not None:
         query = query.where(Unit.code.in_(units))
     return {"processes": sorted(processes.items(), key=lambda kv: kv[1]),
             "units": sorted(db.session.execute(query).all(), key=lambda u: natural_key(u[1]))}
+
+
+def _process_names() -> dict[str, str]:
+    """{process id: the name of its latest version}: activities as people call them."""
+    return {bpmn_id: name or bpmn_id for bpmn_id, name in db.session.execute(
+        select(DeployedProcess.bpmn_id, DeployedProcess.name).where(DeployedProcess.kind == "process")
+        .order_by(DeployedProcess.deployment_id))}
 
 
 def _share_units(held):
@@ -57,7 +62,7 @@ def export():
     query = InboxQuery.from_params(request.args)
     query.page, query.per_page = 1, EXPORT_LIMIT
     page = engine.inbox(current_user, query)
-    stream = exports.inbox_workbook(page.items, clock.now())
+    stream = exports.inbox_workbook(page, _process_names(), clock.now())
     return send_file(stream, as_attachment=True, download_name=f"zadachi-{clock.now():%Y-%m-%d}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -48,6 +48,9 @@ def test_excel_export_holds_the_filtered_list_with_russian_headers(site):
     assert rows[0][0] == "Задача" and "Срок" in rows[0] and "ППЭ" in rows[0]
     assert len(rows) == 2 and "Чек-лист технической готовности" in rows[1][0]
     assert rows[1][rows[0].index("Срок")] == datetime(2031, 3, 19, 23, 59, 59)
+    # the names people use, not identifiers: the activity's, the unit's, the claimant's
+    assert rows[1][rows[0].index("Мероприятие")] == "3.32 Техническая проверка готовности ППЭ"
+    assert rows[1][rows[0].index("Организация")] == "ППЭ №17 (на базе СОШ №17)"
 
 
 def test_hand_over_snooze_and_comment_with_a_file_from_the_task_page(site):
