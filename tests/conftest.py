@@ -6,7 +6,9 @@ primary backend, which is PostgreSQL in CI.
 """
 import os
 import shutil
+import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -195,3 +197,31 @@ def deploy_xml(app):
     def deploy(content: bytes, name="test.bpmn"):
         return engine.deploy([(name, content)], actor="admin")
     return deploy
+
+
+@contextmanager
+def served(app):
+    """The app on a free port of 127.0.0.1, served by werkzeug's threaded server in this process: its base URL."""
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            from engine.db import db
+            db.engine.dispose()
+
+
+def stored_pdf(name: str, actor: str) -> dict:
+    """A small PDF kept as an attachment of no task yet: the file reference a form's file field holds."""
+    from io import BytesIO
+    from engine import attachments, store
+    with store.transaction() as session:
+        row = attachments.store(BytesIO(b"%PDF-1.4 test"), name, "document", instance_id=None, task_id=None,
+                                actor=actor)
+        session.flush()
+        return {"attachment_id": row.id}

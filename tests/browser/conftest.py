@@ -1,11 +1,9 @@
 """A live server in a thread on the primary database, and Debian's chromium for Playwright."""
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import PRIMARY, load_org, make_app
+from tests.conftest import PRIMARY, load_org, make_app, served
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -30,12 +28,5 @@ def live(backends, tmp_path):
         from tests.conftest import PROCESSES, deploy_files
         deploy_files(*sorted(PROCESSES.glob("*.bpmn")))
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        from engine.db import db
-        db.engine.dispose()
+    with served(app) as url:
+        yield url, app

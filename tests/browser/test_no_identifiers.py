@@ -15,7 +15,7 @@ import pytest
 
 from cli.demo import USERS
 from tests.browser.test_a1_journey import sign_in
-from tests.conftest import set_manual_clock
+from tests.conftest import set_manual_clock, stored_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def _lived(app):
         engine.ensure_user("sim-ppe_head-17", "ppe_head", "ppe-17")  # as the simulated year makes people: no name
         plans.open_plan(plan_catalogue.load_default(), actor="iao")
         plans.start_due_items()
-        evidence = _file()
+        evidence = stored_pdf("evidence.pdf", "iao")
         rng = random.Random(7)
         people = {(role, unit): engine.user_by_login(login) for login, role, unit, _ in USERS}
         for task in db.session.scalars(select(HumanTask).where(HumanTask.state == "READY",
@@ -68,16 +68,6 @@ def _lived(app):
         engine.complete(fix.id, engine.user_by_login("head17"), {"action": "Подавитель заменён",
                                                                  "fixed_on": "2020-11-02"})
         db.session.remove()
-
-
-def _file():
-    from io import BytesIO
-    from engine import attachments, store
-    with store.transaction() as session:
-        row = attachments.store(BytesIO(b"%PDF-1.4 test"), "evidence.pdf", "document", instance_id=None,
-                                task_id=None, actor="iao")
-        session.flush()
-        return {"attachment_id": row.id}
 
 
 def _shape(url: str) -> str:

@@ -13,7 +13,7 @@ from engine.models import HumanTask, PlanItem, ProcessInstance
 from engine.plan import catalogue as plan_catalogue
 from engine.service import plans
 from forms.sample import sample_data
-from tests.conftest import set_manual_clock
+from tests.conftest import set_manual_clock, stored_pdf
 from tests.engine.a1 import checklist, only
 from tests.web.conftest import csrf
 
@@ -65,7 +65,7 @@ def _report_item():
     item = db.session.scalar(select(PlanItem).where(PlanItem.number == "3.8"))
     task = db.session.scalar(select(HumanTask).join(ProcessInstance).where(
         ProcessInstance.plan_item_id == item.id, ProcessInstance.unit_code == "school-12", HumanTask.state == "READY"))
-    data = sample_data(forms.load(task.form_key), random.Random(1), today=date(2020, 10, 1), file_ref=_file())
+    data = sample_data(forms.load(task.form_key), random.Random(1), today=date(2020, 10, 1), file_ref=stored_pdf("report.pdf", "head12"))
     engine.complete(task.id, engine.user_by_login("head12"), data)
     set_manual_clock("2020-11-02T10:00:00+03:00")
     return item
@@ -87,11 +87,3 @@ def test_a_plan_items_units_sort_naturally_and_filter_to_the_problems(site):
     assert "Только проблемы (просрочено или ошибка): 6 из 7." in problems
 
 
-def _file():
-    from io import BytesIO
-    from engine import attachments, store
-    with store.transaction() as session:
-        row = attachments.store(BytesIO(b"%PDF-1.4 test"), "report.pdf", "document", instance_id=None,
-                                task_id=None, actor="head12")
-        session.flush()
-        return {"attachment_id": row.id}

@@ -3,15 +3,13 @@ thread, where neither SIGALRM nor a process-wide memory cap can stop it) is held
 limits as in the CLI or a worker: the page says the process stopped, the instance is in `error` with the limit's
 message and its last good state, and the server's peak memory (VmHWM) stays near where it was."""
 import re
-import threading
 import time
 from xml.sax.saxutils import escape
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
-from tests.conftest import PRIMARY, linear, make_app
+from tests.conftest import PRIMARY, linear, make_app, served
 from tests.memory import peak_growth_mb
 
 LIMIT_MB = 128
@@ -27,15 +25,8 @@ def server(backends, tmp_path):
     """(base URL, app): served on a free port by werkzeug's threaded server in this process."""
     app = make_app(backends(PRIMARY).fresh(tmp_path), tmp_path, SCRIPT_TIME_LIMIT_SECONDS=1.0,
                    SCRIPT_MEMORY_LIMIT_MB=LIMIT_MB)
-    served = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=served.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{served.server_port}", app
-    served.shutdown()
-    thread.join(timeout=10)
-    with app.app_context():
-        from engine.db import db
-        db.engine.dispose()
+    with served(app) as url:
+        yield url, app
 
 
 def csrf(html: str) -> str:
