@@ -7,7 +7,7 @@ from RestrictedPython.Guards import full_write_guard, safe_builtins
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from . import guards
+from . import guards, operators, sizes
 from .compiler import BINOP, CHECK_LIMITS, FORMAT, SEARCHED, UNPACK, compile_code
 from .limits import (DEFAULT_MEMORY_BYTES, ScriptLimitExceeded, ScriptMemoryExceeded, ScriptTimeout, bounded_range,
                      check_limits, script_limits, traced)
@@ -39,17 +39,17 @@ GUARDS = {
     "_getattr_": guards.guarded_getattr,  # a missing attribute is an error, not None
     "_getitem_": default_guarded_getitem,
     "_getiter_": default_guarded_getiter,
-    "_iter_unpack_sequence_": guards.iter_unpack_sequence,
-    "_unpack_sequence_": guards.unpack_sequence,
+    "_iter_unpack_sequence_": sizes.iter_unpack_sequence,
+    "_unpack_sequence_": sizes.unpack_sequence,
     "_write_": full_write_guard,
-    "_inplacevar_": guards.inplacevar,
-    "_print_": guards.GuardedPrintCollector,
+    "_inplacevar_": operators.inplacevar,
+    "_print_": operators.GuardedPrintCollector,
     "_apply_": _apply,
     CHECK_LIMITS: check_limits,
-    BINOP: guards.binop,
-    FORMAT: guards.format_value,
-    UNPACK: guards.unpack,
-    SEARCHED: guards.searched,
+    BINOP: operators.binop,
+    FORMAT: operators.format_value,
+    UNPACK: sizes.unpack,
+    SEARCHED: sizes.searched,
 }
 
 
@@ -78,7 +78,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         with self._limits() as budget:
             with traced(budget):
                 value = eval(code, self._globals(context, external_context))
-            guards.check_text(value, "the expression's value")
+            sizes.check_text(value, "the expression's value")
             return value
 
     def execute(self, script, context, external_context=None):
@@ -93,7 +93,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
                 with traced(budget):
                     exec(code, context)
                 self._leave_only_data(context, injected)
-                guards.check_values(context.values(), "the data the script leaves")
+                sizes.check_values(context.values(), "the data the script leaves")
         finally:
             self._leave_only_data(context, injected)
             context.update(hidden)
