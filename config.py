@@ -39,7 +39,7 @@ class Config:
     CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
     # How often Celery beat sweeps for due timers (seconds).
     TIMER_SWEEP_SECONDS = float(os.environ.get("TIMER_SWEEP_SECONDS", "30"))
-    # How often beat starts the plan items whose window has opened (engine.service.plans).
+    # How often beat starts the plan items whose window has opened (engine.plan.running).
     PLAN_SWEEP_SECONDS = float(os.environ.get("PLAN_SWEEP_SECONDS", "300"))
     TIMER_SWEEP_BATCH = int(os.environ.get("TIMER_SWEEP_BATCH", "50"))
 

@@ -3,7 +3,7 @@
 Kept apart from the measurements because it is most of the code and changes for other reasons (the shape of the
 city, not what is measured). What it loads:
 
-  - the organisation: the department and its four subdepartments (cli.demo.DEPARTMENTS), 60 schools, 20 PPE
+  - the organisation: the department and its four subdepartments (cli.city.DEPARTMENTS), 60 schools, 20 PPE
     hosted by schools (cli.demo.PPE_HOSTS), 3,000 users with their memberships: department heads and
     specialists (city-wide roles), a head and three coordinators per school, two heads (often the host school's
     head) and six technicians per PPE, and teachers (a unit role no task uses) up to 3,000; passwords only for

@@ -2,29 +2,24 @@
 processes, and one PPE check already under way; with --plan-until, the 2020/21 plan lived up to that day on the
 manual clock, so that `make run` shows a living system."""
 from datetime import date, timedelta
-from pathlib import Path
 
 import click
-from flask import current_app
 from sqlalchemy import select
 
 import engine
-from engine import clock, store
+from engine import clock
 from engine.db import db
-from engine.models import ProcessInstance
-from engine.service import plans
+from engine.models import Plan, ProcessInstance
+from engine.plan import catalogue as plan_catalogue
+from engine.plan import item_to_join
 from . import gia
+from .city import deploy_processes, ensure_city
 from .output import emit, guarded, json_option
+from .simulation import YearSimulation
 
 DEMO_PASSWORD = "demo"
 SCHOOLS = 60
 PPE_HOSTS = (1, 3, 5, 8, 11, 12, 14, 17, 19, 22, 25, 27, 30, 33, 36, 39, 41, 45, 50, 55)
-DEPARTMENTS = [("guo", "МКУ «Управление образования» г. Махачкалы", "department", None),
-               ("iao", "Информационно-аналитический отдел (ИАО) ГУО", "subdepartment", "guo"),
-               ("mo", "Методический отдел (МО) ГУО", "subdepartment", "guo"),
-               ("ooo", "Отдел общего образования (ООО) ГУО", "subdepartment", "guo"),
-               ("odovr", "Отдел дополнительного образования и воспитательной работы (ОДОВР) ГУО", "subdepartment",
-                "guo")]
 # login, role, unit, full name
 USERS = [
     ("admin", "admin", None, "Администратор системы"),
@@ -37,26 +32,6 @@ USERS = [
     ("tech12", "ppe_tech", "ppe-12", "Исаев М.Г."),
     ("head12", "school_head", "school-12", "Курбанова А.С."),
 ]
-
-
-def ensure_city(schools, ppe_hosts, auditoriums=lambda n: 2 + n % 4) -> None:
-    """The department with its divisions, schools №`schools` and a PPE at each school of `ppe_hosts` with
-    `auditoriums(n)` auditoriums (idempotent, one transaction): the city of the demo, the simulation, tests and
-    benchmarks."""
-    with store.transaction():
-        for code, name, kind, parent in DEPARTMENTS:
-            engine.ensure_unit(code, name, kind, parent)
-        for n in schools:
-            engine.ensure_unit(f"school-{n}", f"МБОУ «СОШ №{n}»", "school", "guo")
-        for n in ppe_hosts:
-            engine.ensure_unit(f"ppe-{n}", f"ППЭ №{n} (на базе СОШ №{n})", "ppe", "guo", host=f"school-{n}",
-                               attrs={"number": n, "auditoriums": auditoriums(n)})
-
-
-def deploy_processes():
-    """Deploy every diagram in processes/ as one version (the same files again reuse it)."""
-    processes = sorted(Path(current_app.config["PROCESSES_DIR"]).glob("*.bpmn"))
-    return engine.deploy([(p.name, p.read_bytes()) for p in processes], actor="admin")
 
 
 def load_demo(plan_until: date | None = None) -> dict:
@@ -73,7 +48,7 @@ def load_demo(plan_until: date | None = None) -> dict:
         due = (clock.now().astimezone(clock.local_zone()) + timedelta(days=4)).date().isoformat()
         started = engine.start("ppe_tech_check", {"check_due": due, "fix_days": 7, "recheck_days": 3},
                                unit="ppe-17", actor="iao",  # ahead of the plan: it counts as item 3.32's
-                               plan_item_id=plans.item_to_join("ppe_tech_check", "ppe-17")).instance_id
+                               plan_item_id=item_to_join("ppe_tech_check", "ppe-17")).instance_id
     return {"version": deployed.version, "processes": deployed.process_ids, "users": [u[0] for u in USERS],
             "password": DEMO_PASSWORD, "started_instance": started, **plan}
 
@@ -84,9 +59,6 @@ def load_plan_demo(until: date) -> dict:
     manual clock stands before `until`: a first `make run` stopped with Ctrl-C goes on where it stopped instead of
     serving a half-lived autumn. It prints a line per simulated week on stderr (cli.simulation.weekly_progress);
     bench/demo.py measures it."""
-    from engine.models import Plan
-    from engine.plan import catalogue as plan_catalogue
-    from .simulation import YearSimulation
     resume = db.session.scalar(select(Plan.id)) is not None
     if resume and not (clock.is_manual() and clock.now().astimezone(clock.local_zone()).date() < until):
         return {"plan": "open already"}

@@ -3,7 +3,7 @@ import click
 from sqlalchemy import select
 
 import engine
-from engine import roles, store
+from engine import roles
 from engine.db import db
 from engine.models import Unit
 from . import gia
@@ -14,7 +14,7 @@ def ensure_unit_named(code: str | None) -> None:
     """The command line names units freely (`--unit Sales`): one not known yet is created, named by its code.
     (The department's own units come with their names and hierarchy from `flask gia demo`.)"""
     if code and db.session.scalar(select(Unit.id).where(Unit.code == code)) is None:
-        with store.transaction():
+        with engine.transaction():
             engine.ensure_unit(code, code, "unit")
 
 

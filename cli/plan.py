@@ -2,7 +2,8 @@
 import click
 
 from engine.plan import catalogue as plan_catalogue
-from engine.service import plan_dates, plans
+from engine.plan import (copy_plan, item_by_number, open_plan, overview, plan_for, set_calendar_date,
+                         set_item_window, start_due_items)
 from . import gia
 from .output import emit, guarded, json_option
 
@@ -40,7 +41,7 @@ def _entry_dict(entry) -> dict:
 def open_command(login, as_json):
     """Open the school year's plan from the catalogue; its items start as their windows open."""
     catalogue = plan_catalogue.load_default()
-    plan = plans.open_plan(catalogue, actor=login)
+    plan = open_plan(catalogue, actor=login)
     emit({"plan_id": plan.id, "year": plan.year, "items": len(catalogue.entries),
           "anomalies": [{"item": n, "code": a.code, "message": str(a.message)} for n, a in catalogue.anomalies]},
          as_json, f"plan {plan.year} opened: {len(catalogue.entries)} items, "
@@ -53,7 +54,7 @@ def open_command(login, as_json):
 @guarded
 def start_due_command(limit, as_json):
     """Start the items whose window has opened, for every unit that has no instance of them yet."""
-    tick = plans.start_due_items(limit=limit)
+    tick = start_due_items(limit=limit)
     emit(tick.as_dict(), as_json, f"started {len(tick.started)}, items complete {len(tick.completed_items)}, "
                                   f"failed {len(tick.failed)}, pending {tick.pending}"
          + "".join(f"\nerror: {n} {u}: {m}" for n, u, m in tick.failed))
@@ -65,9 +66,9 @@ def start_due_command(limit, as_json):
 @guarded
 def status_command(year, as_json):
     """Each item's progress across its units."""
-    plan = plans.plan_for(year)
+    plan = plan_for(year)
     rows = [{"number": p.item.number, "state": p.state, "units": p.units, "done": p.done, "late": p.late,
-             "overdue": p.overdue, "errors": p.errors} for p in plans.overview(plan)]
+             "overdue": p.overdue, "errors": p.errors} for p in overview(plan)]
     emit({"year": plan.year, "items": rows}, as_json,
          f"plan {plan.year}\n" + "\n".join(f"{r['number']:>5} {r['state']:<16} {r['done']}/{r['units']} done, "
                                            f"{r['late']} late, {r['overdue']} overdue" for r in rows))
@@ -84,12 +85,12 @@ def status_command(year, as_json):
 def calendar_command(key, on, ends, year, login, as_json):
     """Show the exam calendar, or give entry KEY a date: the items that follow it move, and so do the deadlines and
     timers of their running instances and of processes that read the calendar."""
-    plan = plans.plan_for(year)
+    plan = plan_for(year)
     if key is None or on is None:
         emit(plan.calendar, as_json, "\n".join(f"{k:<26} {v}" for k, v in plan.calendar.items()
                                                if not k.startswith("_")))
         return
-    result = plan_dates.set_calendar_date(plan, key, on.date(), ends.date() if ends else None, actor=login)
+    result = set_calendar_date(plan, key, on.date(), ends.date() if ends else None, actor=login)
     _report_moves(result, as_json, f"{key}: moved {', '.join(result['moved'] + result['started']) or 'nothing'}")
 
 
@@ -103,8 +104,8 @@ def calendar_command(key, on, ends, year, login, as_json):
 @guarded
 def window_command(number, starts, due, year, login, as_json):
     """Set item NUMBER's window (e.g. 3.12); if it runs already, its open instances' deadlines follow."""
-    item = plans.item_by_number(plans.plan_for(year), number)
-    result = plan_dates.set_item_window(item, starts.date(), due.date(), actor=login)
+    item = item_by_number(plan_for(year), number)
+    result = set_item_window(item, starts.date(), due.date(), actor=login)
     _report_moves(result, as_json, f"{number}: {starts:%d.%m.%Y}–{due:%d.%m.%Y}")
 
 
@@ -124,5 +125,5 @@ def _report_moves(result: dict, as_json: bool, what: str) -> None:
 @guarded
 def copy_command(source, year, login, as_json):
     """Make next year's plan from this one, every date one year later; then edit its calendar."""
-    plan = plans.copy_plan(plans.plan_for(source), year, actor=login)
+    plan = copy_plan(plan_for(source), year, actor=login)
     emit({"plan_id": plan.id, "year": plan.year}, as_json, f"plan {plan.year} made from {source or 'the latest'}")

@@ -19,17 +19,17 @@ from sqlalchemy import select
 
 import engine
 import forms
-from engine import attachments, clock, roles, store
+from engine import clock, roles
 from engine.access import offered_users
 from engine.db import db
 from engine.errors import EngineError
 from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
 from engine.plan import catalogue as plan_catalogue
-from engine.service import plans
-from engine.service.tasks import sample_submission
+from engine.plan import open_plan, start_due_items
+from engine import sample_submission
 from forms.sample import sample_data
 from . import gia
-from .demo import deploy_processes, ensure_city
+from .city import deploy_processes, ensure_city
 from .output import emit, guarded, json_option
 
 ESCALATION_FORM = "escalation"  # informational tasks that close themselves once the work is done
@@ -99,9 +99,9 @@ class YearSimulation:
         if resume:
             first = clock.now().astimezone(clock.local_zone()).date()
         else:
-            with store.transaction():
+            with engine.transaction():
                 clock.set_mode("manual", _morning(first))
-            plans.open_plan(catalogue, actor="simulation")
+            open_plan(catalogue, actor="simulation")
         day = first
         progress(first, report, False)
         while day <= last:
@@ -131,18 +131,18 @@ class YearSimulation:
         return [1 + i * step for i in range(min(self.ppe, self.schools))]
 
     def evidence_file(self) -> dict:
-        with store.transaction() as session:
-            row = attachments.store(BytesIO(b"%PDF-1.4\n% simulated evidence\n"), "evidence.pdf", "document",
-                                    instance_id=None, task_id=None, actor="simulation")
-            session.flush()
-            return {"attachment_id": row.id}
+        [saved], errors = engine.upload_files([(BytesIO(b"%PDF-1.4\n% simulated evidence\n"), "evidence.pdf",
+                                                "document")], instance_id=None, task_id=None, actor="simulation")
+        if errors:
+            raise engine.InvalidData(errors)
+        return {"attachment_id": saved["attachment_id"]}
 
     def live(self, day: date, report: YearReport) -> None:
-        with store.transaction():
+        with engine.transaction():
             clock.advance_to(_morning(day))
         # the whole day's work at that instant: the engine need not read the clock setting at every call
         with clock.pinned(_morning(day)):
-            tick = plans.start_due_items(limit=100_000, actor="simulation")
+            tick = start_due_items(limit=100_000, actor="simulation")
             report.failed_starts += [f"{n} {u}: {m}" for n, u, m in tick.failed]
             engine.advance_timers()
             self.work(day, report)

@@ -1,8 +1,13 @@
-"""What can be done to a workflow, as data: {"op": "complete" | "timers" | "message" | "signal" | "steps" | "data", ...}.
+"""What can be done to an instance, one small class per kind: complete a task, fire the due timers, deliver a message
+or a signal, run the steps that can run, give the data new values, cancel, suspend, resume; `Retry` applies a
+failed one again. Each declares the statuses it may act in and, where it decides one, the status it leaves.
 
-Keeping the action as data lets a failed one be stored with the instance and applied again by `retry` to the
-last good state, after an operator has fixed what made it fail.
+An action is data as well as behaviour: a failed one is stored with the instance (`as_dict`, the same
+{"op": ...} shape the database has always held) and read back by `from_dict` for `retry`, which applies it to the
+last good state after an operator has fixed what made it fail.
 """
+from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
@@ -11,25 +16,220 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import runtime
+from . import projection, runtime
 from .bpmn.messages import MessageEventDefinition, SignalEventDefinition
 from .errors import NothingWaiting
+from .models.instance import InstanceStatus
+
+_HOLDING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
-def complete(task_id: str, data: dict, by: str, variable: str | None = None) -> dict:
-    return {"op": "complete", "task_id": task_id, "data": data, "by": by, "variable": variable}
+@dataclass(frozen=True)
+class Action:
+    op: ClassVar[str]
+    allowed: ClassVar[tuple] = InstanceStatus.ACTIVE  # the instance statuses it may be applied in
+    ends_as: ClassVar[str | None] = None  # the status the instance takes whatever its diagram says
+    refusal: ClassVar = _l("Instance %(id)s is %(status)s; it cannot take this action.")
+
+    def apply(self, workflow, corrections: dict | None = None) -> runtime.StepOutcome:
+        """Act on `workflow` and run it until it waits; `corrections` (an operator's, on retry) are merged into the
+        data where the tokens are."""
+        if corrections:
+            for task in runtime.all_tasks(workflow):
+                if task.state & _HOLDING:
+                    task.data.update(corrections)
+        return self._apply(workflow)
+
+    def _apply(self, workflow) -> runtime.StepOutcome:
+        return runtime.advance(workflow)
+
+    @property
+    def audit_as(self) -> str:
+        return self.op
+
+    def summary(self) -> dict | None:
+        """What the audit trail records of it."""
+        return None
+
+    def completed_by(self) -> dict | None:
+        """{task id: login} of the task it completes."""
+        return None
+
+    def as_dict(self) -> dict:
+        return {"op": self.op, **asdict(self)}
 
 
-def set_data(values: dict) -> dict:
-    return {"op": "data", "values": values}
+@dataclass(frozen=True)
+class RunSteps(Action):
+    """Run what can run without anyone (a new instance's first steps)."""
+    op: ClassVar[str] = "steps"
+
+
+@dataclass(frozen=True)
+class Complete(Action):
+    op: ClassVar[str] = "complete"
+    task_id: str
+    data: dict
+    by: str
+    variable: str | None = None  # the form's variable the submission goes under, or the top level
+    as_admin: bool = field(default=False, compare=False)
+
+    def apply(self, workflow, corrections=None):
+        data = {**self.data, **(corrections or {})}  # corrections go into the submission itself
+
+        def act(wf):
+            task = wf.get_task_from_id(UUID(self.task_id))
+            task.set_data(**({self.variable: data} if self.variable else data))
+            runtime.stamp(task)
+            task.run()
+        return runtime.advance(workflow, act)
+
+    @property
+    def audit_as(self):
+        return "complete_as_admin" if self.as_admin else "complete"
+
+    def completed_by(self):
+        return {self.task_id: self.by}
+
+    def summary(self):
+        return self.data
+
+    def as_dict(self):
+        return {"op": self.op, "task_id": self.task_id, "data": self.data, "by": self.by, "variable": self.variable}
+
+
+@dataclass(frozen=True)
+class FireTimers(Action):
+    op: ClassVar[str] = "timers"
+
+    def _apply(self, workflow):
+        return runtime.advance(workflow, refresh_timers=True)
+
+
+@dataclass(frozen=True)
+class Message(Action):
+    op: ClassVar[str] = "message"
+    name: str
+    payload: object = None
+
+    def _apply(self, workflow):
+        definition = (MessageEventDefinition if self.op == "message" else SignalEventDefinition)(self.name)
+        event = BpmnEvent(definition, self.payload if self.payload is not None or self.op == "signal" else {})
+        return runtime.advance(workflow, lambda wf: _send(wf, event, self.op))
+
+    @property
+    def audit_as(self):
+        return f"deliver_{self.op}"
+
+    def summary(self):
+        return {"name": self.name, "payload": self.payload}
+
+    def waited_for(self, workflow) -> bool:
+        """Whether the workflow waits for it (projection.waits looks inside an event-based gateway too)."""
+        return any(w["type"] == self.op and w["name"] == self.name for w in projection.waits(workflow))
+
+
+@dataclass(frozen=True)
+class Signal(Message):
+    op: ClassVar[str] = "signal"
+
+
+@dataclass(frozen=True)
+class SetData(Action):
+    """New values for the data where the tokens are (moving an instance's dates)."""
+    op: ClassVar[str] = "data"
+    values: dict
+    reason: str | None = field(default=None, compare=False)
+
+    def _apply(self, workflow):
+        return runtime.advance(workflow, lambda wf: _set_data(wf, self.values), refresh_timers=True)
+
+    @property
+    def audit_as(self):
+        return "reschedule"
+
+    def summary(self):
+        return {"values": self.values, **({"reason": self.reason} if self.reason else {})}
+
+    def as_dict(self):
+        return {"op": self.op, "values": self.values}
+
+
+@dataclass(frozen=True)
+class Cancel(Action):
+    allowed: ClassVar[tuple] = (*InstanceStatus.ACTIVE, InstanceStatus.SUSPENDED, InstanceStatus.ERROR)
+    ends_as: ClassVar[str] = InstanceStatus.CANCELLED
+    refusal: ClassVar = _l("Instance %(id)s is already %(status)s.")
+    op: ClassVar[str] = "cancel"
+
+    def apply(self, workflow, corrections=None):
+        # A cancelled workflow counts as finished and shows its (empty) workflow data: keep what it had.
+        workflow.data.update(projection.process_data(workflow))
+        workflow.cancel()
+        return runtime.StepOutcome()
+
+
+@dataclass(frozen=True)
+class Suspend(Action):
+    """Hold a running instance: no timer fires, no message reaches it, its tasks cannot be completed."""
+    ends_as: ClassVar[str] = InstanceStatus.SUSPENDED
+    refusal: ClassVar = _l("Only a running instance can be suspended; %(id)s is %(status)s.")
+    op: ClassVar[str] = "suspend"
+
+    def apply(self, workflow, corrections=None):
+        return runtime.StepOutcome()
+
+
+@dataclass(frozen=True)
+class Resume(Suspend):
+    """Let a suspended instance go on: it takes the status its workflow shows again."""
+    allowed: ClassVar[tuple] = (InstanceStatus.SUSPENDED,)
+    ends_as: ClassVar[None] = None
+    refusal: ClassVar = _l("Instance %(id)s is not suspended.")
+    op: ClassVar[str] = "resume"
+
+
+@dataclass(frozen=True)
+class Retry(Action):
+    """The failed action again, on the last good state, with an operator's corrections to the data."""
+    allowed: ClassVar[tuple] = (InstanceStatus.ERROR,)
+    refusal: ClassVar = _l("Instance %(id)s is not in error; nothing to retry.")
+    op: ClassVar[str] = "retry"
+    action: Action
+    corrections: dict = field(default_factory=dict)
+
+    def apply(self, workflow, corrections=None):
+        return self.action.apply(workflow, self.corrections)
+
+    def summary(self):
+        return {"action": self.action.op, "corrections": self.corrections}
+
+    def completed_by(self):
+        return self.action.completed_by()
+
+    def as_dict(self):  # what failed is still the original action
+        return self.action.as_dict()
+
+
+_KINDS = {kind.op: kind for kind in (RunSteps, Complete, FireTimers, Message, Signal, SetData)}
+
+
+def from_dict(stored: dict | None) -> Action:
+    """The action a failed step stored (None: the first steps of a new instance)."""
+    if not stored:
+        return RunSteps()
+    values = dict(stored)
+    kind = _KINDS.get(values.pop("op", None))
+    if kind is None:
+        raise ValueError(f"unknown action {stored!r}")
+    return kind(**values)
 
 
 def _set_data(workflow, values: dict) -> None:
     """Give the tasks holding tokens new values ("params.check_due" sets a key inside a dict), and re-arm the date
     timers that have not fired, so that their time is computed again from the new data (a deadline, a reminder
     three days before it) or from the exam calendar. A timer that has fired stays fired."""
-    holding = [t for t in runtime.all_tasks(workflow)
-               if t.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED)]
+    holding = [t for t in runtime.all_tasks(workflow) if t.state & _HOLDING]
     # A waiting task merges its parent's data in again whenever it is refreshed, so the parent takes them too.
     parents = [t.parent for t in holding if t.state == TaskState.WAITING and t.parent is not None]
     for task in {id(t): t for t in holding + parents}.values():
@@ -53,34 +253,3 @@ def _send(workflow, event, kind) -> None:
     except WorkflowException as exc:  # nobody here waits for it, or the correlation does not match
         raise NothingWaiting(_l("Nothing waits for the %(kind)s %(name)s."), kind=kind,
                              name=event.event_definition.name) from exc
-
-
-def apply(workflow, action: dict, corrections: dict | None = None) -> runtime.StepOutcome:
-    """Apply `action`; `corrections` (from an operator's retry) are merged into the submitted data of a
-    completion, or into the data where the tokens are for any other action."""
-    op = action["op"]
-    if op == "complete":
-        data = {**action["data"], **(corrections or {})}
-
-        def act(wf):
-            task = wf.get_task_from_id(UUID(action["task_id"]))
-            task.set_data(**({action["variable"]: data} if action.get("variable") else data))
-            runtime.stamp(task)
-            task.run()
-        return runtime.advance(workflow, act)
-    if corrections:
-        for task in runtime.all_tasks(workflow):
-            if task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
-                task.data.update(corrections)
-    if op == "timers":
-        return runtime.advance(workflow, refresh_timers=True)
-    if op in ("message", "signal"):
-        definition = (MessageEventDefinition if op == "message" else SignalEventDefinition)(action["name"])
-        payload = action.get("payload")
-        event = BpmnEvent(definition, payload if payload is not None or op == "signal" else {})
-        return runtime.advance(workflow, lambda wf: _send(wf, event, op))
-    if op == "steps":
-        return runtime.advance(workflow)
-    if op == "data":
-        return runtime.advance(workflow, lambda wf: _set_data(wf, action["values"]), refresh_timers=True)
-    raise ValueError(f"unknown action {op!r}")

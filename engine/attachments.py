@@ -14,7 +14,8 @@ from .access.denials import conceal
 from .access.rules import can_view_instance, can_view_task
 from .db import db
 from .errors import InvalidData, NotFound
-from .models import Attachment
+from .models import Attachment, HumanTask, ProcessInstance
+from .store import transaction
 
 # The extensions accepted; what is stored and served is typed by the bytes (content_type_of), not by these.
 ALLOWED = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
@@ -131,7 +132,6 @@ def visible_to(attachment: Attachment, user) -> bool:
     """A file belongs to its instance, and to its task when it was uploaded in one: whoever may see the whole
     instance may open it, and so may whoever may see that task (a school's scan in the department's collection
     is that school's, not every school's)."""
-    from .models import HumanTask, ProcessInstance
     instance = db.session.get(ProcessInstance, attachment.instance_id) if attachment.instance_id else None
     if instance is None:
         return False
@@ -139,3 +139,20 @@ def visible_to(attachment: Attachment, user) -> bool:
         return True
     task = db.session.get(HumanTask, attachment.task_id) if attachment.task_id else None
     return task is not None and task.instance_id == instance.id and can_view_task(user, task, instance)
+
+
+def upload_files(files, *, instance_id: int | None, task_id: str | None, actor: str) -> tuple[list, dict]:
+    """Store each (stream, filename, field) of `files` in one transaction. A refused file (its type, its size,
+    empty) does not stop the others: the ones kept are committed. Returns, in the order given, a reference
+    {"attachment_id", "filename"} or None for each file, and the refused fields' messages."""
+    saved, errors = [], {}
+    with transaction():
+        for stream, filename, field in files:
+            try:
+                row = store(stream, filename, field, instance_id=instance_id, task_id=task_id, actor=actor)
+            except InvalidData as exc:
+                errors.update(exc.field_errors)
+                saved.append(None)
+                continue
+            saved.append({"attachment_id": row.id, "filename": row.filename})
+    return saved, errors

@@ -7,7 +7,7 @@ Each engine call pins one instant (`pinned`) so that everything it does sees the
 """
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -106,6 +106,22 @@ def advance_to(at: datetime) -> datetime:
 
 def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["GIA_TIMEZONE"])
+
+
+def ru_date(value) -> str:
+    """A day as it is written here, dd.mm.yyyy, for every page and message: a datetime in the department's zone,
+    a date as it is, ISO text by its first ten characters (its own day, not moved to another zone). Text that is
+    no date stays as it is; nothing is ''."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(local_zone())
+    elif not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+    return value.strftime("%d.%m.%Y")
 
 
 def aware(value: datetime) -> datetime:

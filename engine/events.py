@@ -1,9 +1,12 @@
-"""What happened in a step, told to whoever subscribed: the persistence layer emits, the concerns above it listen.
+"""What happened in a step, told to whoever subscribed: the lower layers emit, the concerns above them listen.
 
-`store.save` writes an instance and its projections; what else a step causes inside its transaction (e-mail
-written to the outbox by engine.mail, drafts of closed tasks deleted by engine.service.drafts) subscribes here at
-import time, so that the lowest layer never imports the layers above it. Subscribers run in the step's
-transaction, in the order they subscribed; what must wait for the commit registers `store.after_commit`.
+Two moments of a step are told:
+- `StepSaved`, by `store.save`, inside the step's transaction: e-mail written to the outbox (engine.mail) and
+  drafts of closed tasks deleted (engine.service.drafts) subscribe, so that persistence never imports them;
+- `StepTaken`, by the step frame (`engine.service.execution.execute`) once the step is saved and audited: passing
+  on the messages and signals it threw to other instances (engine.service.routing) subscribes, and registers
+  `store.after_commit` so that each delivery is its own transaction, after the sender's has committed.
+Subscribers run in the order they subscribed; what must wait for the commit registers `store.after_commit`.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -20,18 +23,31 @@ class StepSaved:
     notes: list
 
 
-_step_saved: list[Callable[[StepSaved], None]] = []
+@dataclass(frozen=True)
+class StepTaken:
+    """One step of one instance, saved and audited: who took it and the events it threw that no task of its
+    own instance caught (SpiffWorkflow's BpmnEvent)."""
+    instance_id: int
+    actor: str | None
+    thrown: list
 
 
-def on_step_saved(subscriber: Callable[[StepSaved], None]) -> Callable[[StepSaved], None]:
-    """Call `subscriber(step)` after every `store.save`, inside its transaction. Subscribing twice is once.
-    Returns the subscriber, so that it can be used as a decorator."""
-    if subscriber not in _step_saved:
-        _step_saved.append(subscriber)
-    return subscriber
+class _Topic:
+    def __init__(self):
+        self._subscribers: list[Callable] = []
+
+    def subscribe(self, subscriber: Callable) -> Callable:
+        """Call `subscriber(event)` at every emit. Subscribing twice is once. Returns the subscriber, so that it
+        can be used as a decorator."""
+        if subscriber not in self._subscribers:
+            self._subscribers.append(subscriber)
+        return subscriber
+
+    def emit(self, event) -> None:
+        for subscriber in self._subscribers:
+            subscriber(event)
 
 
-def step_saved(step: StepSaved) -> None:
-    """Tell every subscriber (called by `store.save`)."""
-    for subscriber in _step_saved:
-        subscriber(step)
+_saved, _taken = _Topic(), _Topic()
+on_step_saved, step_saved = _saved.subscribe, _saved.emit
+on_step_taken, step_taken = _taken.subscribe, _taken.emit

@@ -10,6 +10,10 @@ import resource
 from celery import Celery, Task, shared_task
 from celery.signals import worker_process_init
 
+from .mail import send_pending
+from .plan import start_due_items
+from .service.timers import advance_timers
+
 log = logging.getLogger(__name__)
 
 
@@ -70,7 +74,6 @@ def _limit_memory(**_kwargs):
 
 @shared_task(name="gia.sweep_timers")
 def sweep_timers() -> dict:
-    from .service.timers import advance_timers
     result = advance_timers()
     if result.fired or result.failed:
         log.info("timer sweep at %s: fired %s, failed %s", result.now.isoformat(), result.fired, result.failed)
@@ -79,8 +82,7 @@ def sweep_timers() -> dict:
 
 @shared_task(name="gia.start_plan_items")
 def start_plan_items() -> dict:
-    """Start the plan items whose window has opened (engine.service.plans)."""
-    from .service.plans import start_due_items
+    """Start the plan items whose window has opened (engine.plan.running)."""
     result = start_due_items()
     if result.started or result.failed:
         log.info("plan: started %s, failed %s, pending %s", len(result.started), len(result.failed),
@@ -91,7 +93,6 @@ def start_plan_items() -> dict:
 @shared_task(name="gia.send_mail")
 def send_mail() -> dict:
     """Send the e-mail outbox (at most once per message; see engine.mail.outbox)."""
-    from .mail import send_pending
     result = send_pending()
     if result.sent or result.failed or result.given_up:
         log.info("mail: sent %s, failed %s, given up %s", len(result.sent), len(result.failed),

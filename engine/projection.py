@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock, roles
-from .access.rules import role_of, task_properties
+from .bpmn.properties import role_of, task_properties
 from .errors import ProcessError
 from .models.human_task import TaskStatus
 from .models.instance import InstanceStatus
@@ -157,10 +157,12 @@ def next_timer(workflow) -> datetime | None:
 
 def waits(workflow) -> list[dict]:
     """What the instance waits for: [{type, name, due}] with type timer, message or signal."""
+    return _waits_of(t for t in all_tasks(workflow) if t.state == TaskState.WAITING)
+
+
+def _waits_of(waiting) -> list[dict]:
     found = []
-    for task in all_tasks(workflow):
-        if task.state != TaskState.WAITING:
-            continue
+    for task in waiting:
         definition = getattr(task.task_spec, "event_definition", None)
         for inner in [definition, *(getattr(definition, "event_definitions", None) or [])]:
             kind = kind_of(inner)
@@ -185,12 +187,32 @@ def kind_of(definition) -> str | None:
     return None
 
 
-def status(workflow, tasks: list[TaskView]) -> str:
+@dataclass
+class Projection:
+    """Everything the database keeps beside the serialized state, read from the workflow in one pass: saving a
+    step projects once, whatever it then writes."""
+    views: list[TaskView]
+    status: str
+    next_timer: datetime | None
+    waits: list[dict]
+    data: dict
+
+
+def project(workflow, default_unit: str | None) -> Projection:
+    views = human_tasks(workflow, default_unit)
+    waiting = [t for t in all_tasks(workflow) if t.state == TaskState.WAITING]
+    found = _waits_of(waiting)
+    dues = [d for d in (timer_due(t) for t in waiting) if d is not None]
+    return Projection(views, status(workflow, views, found), min(dues) if dues else None, found,
+                      process_data(workflow))
+
+
+def status(workflow, tasks: list[TaskView], waiting: list[dict] | None = None) -> str:
     if workflow.is_completed():
         return InstanceStatus.COMPLETED
     if any(t.state == TaskStatus.READY for t in tasks):
         return InstanceStatus.RUNNING
-    if waits(workflow):
+    if waiting if waiting is not None else waits(workflow):
         return InstanceStatus.WAITING
     return InstanceStatus.STALLED
 

@@ -1,5 +1,6 @@
 """Loading an instance under a lock and saving it back with its projections, inside the caller's transaction."""
 from contextlib import contextmanager
+from uuid import UUID
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -119,8 +120,21 @@ def workflow_of(instance: ProcessInstance):
     return runtime.restore(instance.state, instance.serializer_version, startable.spec, startable.subprocess_specs)
 
 
-def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dict | None = None) -> list:
-    """Serialize `workflow` into `instance` and rebuild every projection from it. Returns the task views."""
+def task_of(instance: ProcessInstance, task_id: str):
+    """The task in the instance's restored workflow; None when the workflow no longer holds it (removed by a
+    reset)."""
+    workflow = workflow_of(instance)
+    try:
+        return workflow.get_task_from_id(UUID(task_id))
+    except Exception:
+        return None
+
+
+def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dict | None = None,
+         status: str | None = None) -> list:
+    """Serialize `workflow` into `instance` and rebuild every projection from it, read in one pass. `status`
+    overrides the one the workflow shows (a cancelled workflow looks finished, a suspended one running). Returns
+    the task views."""
     now = clock.now()
     try:
         instance.state = runtime.dump(workflow)
@@ -131,26 +145,23 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     instance.updated_at = now
     # Every column of the instance is set before the first statement below, so that it is written (and its
     # lock_version checked and bumped) by one INSERT or UPDATE, not an UPDATE per autoflush.
-    views = projection.human_tasks(workflow, instance.unit_code)
-    if instance.status != InstanceStatus.SUSPENDED:
-        instance.status = projection.status(workflow, views)
+    seen = projection.project(workflow, instance.unit_code)
+    instance.status = status or seen.status
     instance.error = None
     instance.failed_action = None
-    instance.next_timer_at = (projection.next_timer(workflow)
-                              if instance.status not in InstanceStatus.FINAL else None)
-    if instance.status == InstanceStatus.COMPLETED and instance.completed_at is None:
+    instance.next_timer_at = seen.next_timer if instance.status not in InstanceStatus.FINAL else None
+    if instance.status in InstanceStatus.FINAL and instance.completed_at is None:
         instance.completed_at = now
-    data = projection.process_data(workflow)
-    text = data.get("status_text")
+    text = seen.data.get("status_text")
     instance.status_text = str(text)[:500] if text is not None else None
-    instance.submitted_on, instance.late_days = _hand_in(data)
+    instance.submitted_on, instance.late_days = _hand_in(seen.data)
     if instance.id is None:
         db.session.add(instance)
         db.session.flush()
-    for view in views:
+    for view in seen.views:
         view.instance_id = instance.id
-    fresh, closed = _sync_tasks(instance, views, now, completed_by or {})
-    _sync_waits(instance, workflow)
+    fresh, closed = _sync_tasks(instance, seen.views, now, completed_by or {})
+    _sync_waits(instance, seen.waits)
     notes = [Notification(created_at=now, instance_id=instance.id, kind=note["kind"][:30], role=note["role"],
                           unit_code=note["unit"], text=note["text"])
              for note in (outcome.notifications if outcome else [])]
@@ -159,8 +170,8 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
         db.session.flush()
     # What else the step causes in this transaction (e-mail for the tasks offered and the notifications raised,
     # drafts of the closed tasks deleted) is up to the subscribers of the step event (engine.events).
-    events.step_saved(events.StepSaved(instance, views, fresh, closed, notes))
-    return views
+    events.step_saved(events.StepSaved(instance, seen.views, fresh, closed, notes))
+    return seen.views
 
 
 def _hand_in(data: dict) -> tuple[str | None, int | None]:
@@ -218,11 +229,11 @@ def _sync_tasks(instance, views, now, completed_by) -> set[str]:
     return fresh, closed
 
 
-def _sync_waits(instance, workflow):
+def _sync_waits(instance, waits: list[dict]):
     """Index the messages and signals the instance waits for; rows are rewritten only when the set changes
     (the instance keeps the set it last indexed in `waits`)."""
     wanted = [] if instance.status in InstanceStatus.FINAL else sorted(
-        {(w["type"], w["name"]) for w in projection.waits(workflow) if w["type"] in ("message", "signal")})
+        {(w["type"], w["name"]) for w in waits if w["type"] in ("message", "signal")})
     wanted = [list(pair) for pair in wanted]
     if wanted == (instance.waits or []):
         return

@@ -16,3 +16,17 @@ def test_the_readme_names_every_demo_login_with_what_it_is_for_on_its_first_scre
         assert login in rows, f"the README's login table does not name {login}"
         purpose = rows[login].strip("|").split("|")[-1].strip()
         assert len(purpose) > 10, f"the README does not say what {login} is for"
+
+
+def test_every_file_and_name_the_readme_points_to_exists():
+    """"Where to look" answers in one step only while its paths and the names beside them are still true."""
+    text = (BASE_DIR / "README.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`((?:engine|webui|cli|forms|processes|bench|tests|migrations)/[\w./-]+)`", text))
+    assert len(paths) > 15
+    for path in sorted(paths):
+        assert (BASE_DIR / path).exists(), f"the README points to {path}, which does not exist"
+    for path, names in re.findall(r"`(engine/[\w/]+\.py)` \(?((?:`\w+`(?:, | and |: )?)+)", text):
+        source = (BASE_DIR / path).read_text(encoding="utf-8")
+        for name in re.findall(r"`(\w+)`", names):
+            assert re.search(rf"^\s*(?:def|class) {name}\b|^{name} = ", source, re.M), \
+                f"the README says {path} holds {name}"

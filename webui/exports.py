@@ -10,7 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from engine import roles
-from engine.service.naming import person_name
+from engine.directory import person_name
 from .filters import local, overdue_days
 
 _LATE = PatternFill("solid", fgColor="F8D7DA")

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from engine import audit, clock, roles
-from engine.service.naming import people_names
+from engine.directory import people_names
 
 INSTANCE_STATUS = {
     "running": _l("in progress"), "waiting": _l("waiting"), "stalled": _l("stalled"), "completed": _l("completed"),
@@ -22,11 +22,7 @@ def local(value: datetime | None) -> datetime | None:
 
 
 def ru_date(value) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        return value[8:10] + "." + value[5:7] + "." + value[0:4] if len(value) >= 10 else value
-    return local(value).strftime("%d.%m.%Y") if isinstance(value, datetime) else value.strftime("%d.%m.%Y")
+    return clock.ru_date(value)
 
 
 def ru_datetime(value) -> str:
@@ -71,7 +67,7 @@ def plan_windows(windows) -> str:
 
 
 def person(login: str | None) -> str:
-    """A login as people know its holder (engine.service.naming), read once per request."""
+    """A login as people know its holder (engine.directory.naming), read once per request."""
     if not login:
         return ""
     cache = g.setdefault("person_names", {})

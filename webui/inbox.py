@@ -11,8 +11,8 @@ from engine.access import memberships, visible_units
 from engine.db import db
 from engine.errors import EngineError
 from engine.models import DeployedProcess, Unit
-from engine.service.naming import natural_key
-from engine.service.views import notifications
+from engine.directory import natural_key
+from engine import notifications
 from . import exports
 from .errors import flash_error
 

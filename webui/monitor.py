@@ -14,13 +14,12 @@ from engine import clock
 from engine.access import is_admin, may_start, visible_units
 from engine.db import db
 from engine.errors import EngineError, InvalidState
+from engine.directory import natural_key
 from engine.models import Unit
-from engine.service import plans
+from engine.plan import item_to_join
 from engine.access import refuse
-from engine.service.instances import startable_spec
-from engine.service.exports import instance_table_export
-from engine.service.naming import natural_key
-from engine.service.views import activities, activity_page, instance_page, start_form_key
+from engine import (activities, activity_page, instance_page, instance_table_export, start_form_key,
+                    startable_spec)
 from . import exports
 from .errors import flash_error
 
@@ -87,9 +86,9 @@ def _launch(bpmn_id, definition, _form):
     started, failed = [], []
     names = dict(form[unit_field].choices) if unit_field else {}
     for unit in units:
-        try:  # a unit's run of a plan item's process counts as the item's (plans.item_to_join)
+        try:  # a unit's run of a plan item's process counts as the item's (engine.plan.item_to_join)
             started.append(engine.start(bpmn_id, data, unit=unit, actor=current_user.login,
-                                        plan_item_id=plans.item_to_join(bpmn_id, unit)).instance_id)
+                                        plan_item_id=item_to_join(bpmn_id, unit)).instance_id)
         except EngineError as exc:
             failed.append(f"{names.get(unit, unit)}: {exc.message}")
     if started:

@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired, Optional
 from engine import clock
 from engine.access import is_admin, is_city_staff, memberships
 from engine.errors import EngineError, InvalidData, NotFound
-from engine.service import plan_dates, plans
+from engine.plan import (item_by_id, item_page, late_submissions, overview, plan_for, set_calendar_date,
+                         set_item_window, years)
 from . import exports
 from .access import restrict
 from .errors import flash_error
@@ -32,14 +33,14 @@ restrict(bp, _is_department, "plan", link="is_city_user")
 @bp.route("/")
 def index():
     try:
-        plan = plans.plan_for(request.args.get("year"))
+        plan = plan_for(request.args.get("year"))
     except NotFound:
         return render_template("plan.html", plan=None, sections=[], years=[])
     sections = {}
-    for progress in plans.overview(plan):
+    for progress in overview(plan):
         sections.setdefault((progress.item.section, progress.item.section_title), []).append(progress)
     return render_template("plan.html", plan=plan, sections=list(sections.items()), now=clock.now(),
-                           years=plans.years())
+                           years=years())
 
 
 class WindowForm(FlaskForm):
@@ -50,13 +51,13 @@ class WindowForm(FlaskForm):
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])
 def item(item_id):
     """An item's units and, for the department, its window to edit: a running item's instances follow."""
-    item = plans.item_by_id(item_id)
+    item = item_by_id(item_id)
     form = WindowForm(starts=item.starts, due=item.due)
     status = 200
     if request.method == "POST":
         if form.validate():
             try:
-                result = plan_dates.set_item_window(item, form.starts.data, form.due.data, actor=current_user.login)
+                result = set_item_window(item, form.starts.data, form.due.data, actor=current_user.login)
             except InvalidData as exc:
                 form.due.errors = [m for msgs in exc.field_errors.values() for m in msgs]
                 status = 422
@@ -68,13 +69,13 @@ def item(item_id):
                 return redirect(url_for("plan.item", item_id=item_id))
         else:
             status = 422
-    page = plans.item_page(plans.item_by_id(item_id), problems_only=bool(request.args.get("problems")))
+    page = item_page(item_by_id(item_id), problems_only=bool(request.args.get("problems")))
     return render_template("plan_item.html", page=page, now=clock.now(), form=form), status
 
 
 @bp.route("/items/<int:item_id>.xlsx")
 def item_export(item_id):
-    page = plans.item_page(plans.item_by_id(item_id))
+    page = item_page(item_by_id(item_id))
     if not page["instances"]:
         flash(_("There is nothing to export: the item has not started for any unit yet."), "info")
         return redirect(url_for("plan.item", item_id=item_id))
@@ -85,7 +86,7 @@ def item_export(item_id):
 
 @bp.route("/late.xlsx")
 def late_export():
-    rows = plans.late_submissions(plans.plan_for(request.args.get("year")))
+    rows = late_submissions(plan_for(request.args.get("year")))
     if not rows:
         flash(_("There is nothing to export: no work has been handed in late."), "info")
         return redirect(url_for("plan.index"))
@@ -103,14 +104,14 @@ class CalendarForm(FlaskForm):
 @bp.route("/calendar", methods=["GET", "POST"])
 def calendar():
     """The exam calendar a supervisor keeps: a date given or moved here moves the items that follow it."""
-    plan = plans.plan_for(request.args.get("year"))
+    plan = plan_for(request.args.get("year"))
     form = CalendarForm()
     status = 200
     if request.method == "POST":
         if form.validate():
             try:
-                result = plan_dates.set_calendar_date(plan, form.key.data, form.starts.data, form.ends.data,
-                                                 actor=current_user.login)
+                result = set_calendar_date(plan, form.key.data, form.starts.data, form.ends.data,
+                                           actor=current_user.login)
             except InvalidData as exc:
                 form.starts.errors = [m for msgs in exc.field_errors.values() for m in msgs]
                 status = 422

@@ -14,8 +14,7 @@ from engine import clock
 from engine.db import db
 from engine.errors import EngineError, NotFound
 from engine.models import User
-from engine.service.naming import person_name
-from engine.directory import token_status
+from engine.directory import person_name, token_status
 from .errors import flash_error
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")

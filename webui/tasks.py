@@ -8,9 +8,9 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 import engine
 import forms
-from engine import attachments, clock, store
+from engine import attachments, clock
 from engine.errors import EngineError, InvalidData
-from engine.service.views import task_page
+from engine import task_page
 from . import drafts, instructions
 from .errors import flash_error
 
@@ -26,8 +26,7 @@ def _seen(task_id):
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
 @login_required
 def show(task_id):
-    _seen(task_id)
-    page = task_page(task_id, current_user)
+    page = task_page(task_id, current_user)  # 404 for a task she may not see, as _seen answers
     definition = forms.load(page.task.form_key) if page.task.form_key else None
     draft = drafts.draft_of_page(page, definition)
     form, errors = None, {}
@@ -42,18 +41,19 @@ def show(task_id):
         form = drafts.bind_form(definition, page, draft)
     return render_template("task.html", page=page, definition=definition, form=form, errors=errors, draft=draft,
                            instructions=instructions.render(page.instructions, page.data),
-                           comments=engine.comments(page.task.id), now=clock.now(),
-                           handed_in=engine.submitted(page.task.id, current_user),
+                           comments=engine.comments(page.task.id), now=clock.now(), handed_in=page.handed_in,
                            colleagues=engine.colleagues_for(page.task, current_user) if page.may_act else [],
                            today=clock.now().astimezone(clock.local_zone()).date())
 
 
 def _submit(page, definition):
     """Complete the task from the posted form. Returns (None, {}) when done, else the form to show again with
-    the typed input and the uploads kept."""
+    the typed input and the uploads kept. The form is checked here, once (its errors are shown in place), and
+    the engine takes its clean data as checked."""
     data, form = {}, None
     if definition is not None:
-        form = forms.bind_post(definition, CombinedMultiDict([request.form, request.files]), page.data)
+        posted = CombinedMultiDict([request.form, request.files])
+        form = forms.bind_post(definition, posted, _rows_context(definition, posted, page))
         valid = form.validate()
         data = forms.form_data(definition, form)
         try:
@@ -64,7 +64,7 @@ def _submit(page, definition):
             flash(_("Please correct the highlighted fields."), "error")
             return form, forms.field_errors(form)
     try:
-        result = engine.complete(page.task.id, current_user, data)
+        result = engine.complete(page.task.id, current_user, data, validated=definition is not None)
     except InvalidData as exc:
         flash(_("Please correct the highlighted fields."), "error")
         return form, exc.field_errors
@@ -77,28 +77,32 @@ def _submit(page, definition):
     return None, {}
 
 
+def _rows_context(definition, posted, page) -> dict:
+    """The task data bind_post sizes a rows field by, when the post holds no row of it (a `rows_from` list in
+    the data); {} when it will not be read, so that a completing POST does not restore the workflow for it."""
+    for f in definition.fields:
+        if f.type == "rows" and f.rows_from and not any(
+                k.startswith(f"{f.name}-") and k.split("-")[1].isdigit() for k in posted.keys()):
+            return page.data
+    return {}
+
+
 def _store_uploads(data, form, page):
     """Save fresh uploads and put references in their place, in the data and in the form (so a form shown again
     still holds the files)."""
     found = forms.uploads(data)
     if not found:
         return
-    errors = {}
     fields = {id(field.data): field for field in _walk(form) if isinstance(field.data, FileStorage)}
-    with store.transaction():
-        for container, key, upload in found:
-            field = fields.get(id(upload))
-            name = field.name if field is not None else str(key)
-            try:
-                saved = attachments.store(upload.stream, upload.filename, name, instance_id=page.instance.id,
-                                          task_id=page.task.id, actor=current_user.login)
-            except InvalidData as exc:
-                errors.update(exc.field_errors)
-                container[key] = None
-                continue
-            container[key] = {"attachment_id": saved.id, "filename": saved.filename}
-            if field is not None:
-                field.data = container[key]
+    named = [fields.get(id(upload)) for _container, _key, upload in found]
+    saved, errors = engine.upload_files(
+        [(upload.stream, upload.filename, field.name if field is not None else str(key))
+         for (_, key, upload), field in zip(found, named)],
+        instance_id=page.instance.id, task_id=page.task.id, actor=current_user.login)
+    for (container, key, _upload), field, ref in zip(found, named, saved):
+        container[key] = ref
+        if field is not None and ref is not None:
+            field.data = ref
     if errors:
         raise InvalidData(errors)
 
@@ -169,10 +173,12 @@ def add_comment(task_id):
     try:
         attachment_id = None
         if upload is not None and upload.filename:
-            with store.transaction():
-                attachment_id = attachments.store(upload.stream, upload.filename, "file",
+            [saved], errors = engine.upload_files([(upload.stream, upload.filename, "file")],
                                                   instance_id=task.instance_id, task_id=task.id,
-                                                  actor=current_user.login).id
+                                                  actor=current_user.login)
+            if errors:
+                raise InvalidData(errors)
+            attachment_id = saved["attachment_id"]
         engine.comment(task.id, current_user, request.form.get("text", ""), attachment_id)
         flash(_("The comment is added."), "success")
     except InvalidData as exc:

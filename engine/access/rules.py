@@ -14,6 +14,7 @@ from typing import NamedTuple
 from sqlalchemy import and_, bindparam, false, or_, select, true
 
 from .. import clock, roles
+from ..bpmn.properties import role_of
 from ..db import db
 from ..models import Absence, HumanTask, Membership, ProcessInstance, Unit, User
 
@@ -24,15 +25,6 @@ class Held(NamedTuple):
     role: str
     unit: str | None
     deputy_for: int | None = None  # the absent user's id when held as their deputy
-
-
-def task_properties(task_spec) -> dict:
-    return (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
-
-
-def role_of(task_spec) -> str | None:
-    explicit = task_properties(task_spec).get("role")
-    return roles.canonical(explicit or task_spec.lane)
 
 
 def memberships(user: User, on: date | None = None) -> list[Held]:

@@ -3,6 +3,8 @@ from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
+from .properties import task_properties
+
 # Task properties the host evaluates as expressions (see engine.projection and engine.service.tasks).
 EXPRESSION_PROPERTIES = ("due", "unit", "title", "columns", "role_expression", "checks", "sample")
 
@@ -45,7 +47,7 @@ def code_of(spec: BpmnProcessSpec):
             if isinstance(value, str) and value.strip():
                 yield Code(bpmn_id, attr, value, "eval")
         yield from _event_code(bpmn_id, getattr(task_spec, "event_definition", None))
-        properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+        properties = task_properties(task_spec)
         for name in EXPRESSION_PROPERTIES:
             if properties.get(name):
                 yield Code(bpmn_id, f"property {name}", properties[name], "eval")

@@ -3,11 +3,12 @@
 `people` keeps users, units and absences; `profile` what a user changes about herself; `tokens` API tokens;
 `signin` the sign-in throttle; `editing` the administrator's changes; `imports` an Excel file applied all or
 nothing; `views` lists, options and the Excel template and export; `xlsx` the workbook layout; `rules` the checks
-that editing and importing share.
+that editing and importing share; `naming` how pages name people and order units (№2 before №10).
 """
 from .editing import (add_membership, claimed_count, deactivate_user, get_unit, get_user, reactivate_user,
                       remove_membership, save_unit, save_user)
 from .imports import ImportRefused, import_directory
+from .naming import natural_key, people_names, person_name, unit_names
 from .people import (absences, authenticate, deactivate, end_absence, ensure_unit, ensure_user, set_absence,
                      user_by_login)
 from .profile import colleagues, end_my_absence, set_my_absence, set_preferences
@@ -21,6 +22,7 @@ __all__ = [
     "add_membership", "claimed_count", "deactivate_user", "get_unit", "get_user", "reactivate_user",
     "remove_membership", "save_unit", "save_user",
     "ImportRefused", "import_directory",
+    "natural_key", "people_names", "person_name", "unit_names",
     "absences", "authenticate", "deactivate", "end_absence", "ensure_unit", "ensure_user", "set_absence",
     "user_by_login",
     "colleagues", "end_my_absence", "set_my_absence", "set_preferences",

@@ -9,7 +9,7 @@ from .. import roles
 from ..db import db
 from ..models import AuditEvent, Membership, Unit, User
 from . import rules
-from ..service.naming import natural_key as _natural
+from .naming import natural_key as _natural
 from . import xlsx
 
 PER_PAGE = 50

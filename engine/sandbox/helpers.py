@@ -65,7 +65,7 @@ def days_late(due, done=None) -> int:
 
 
 def format_date(value) -> str:
-    return _as_date(value).strftime("%d.%m.%Y") if value else ""
+    return clock.ru_date(_as_date(value)) if value else ""
 
 
 def notify(role, unit, text, kind="info"):

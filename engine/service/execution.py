@@ -1,21 +1,50 @@
-"""The one path every change to a running instance takes: lock, restore, check, act, run, save, audit, commit.
+"""The one path every change to an instance takes, starting it included: lock (or create), restore, check, act,
+run, save, audit, commit; then tell the step's subscribers (engine.events), which pass on what it threw.
 
 When the diagram fails while acting (a script error, a time limit, a runaway loop) the transaction is rolled
-back, so the instance keeps its last good state, and a second transaction marks it `error` with the message and
-the failed action, for `retry`.
+back, so the instance keeps its last good state (a new one: its initial state), and a second transaction marks it
+`error` with the message and the failed action, for `retry`.
 """
 from dataclasses import dataclass
+from typing import Callable
 
-from flask_babel import lazy_gettext as _l
-
-from .. import actions, audit, store
-from . import routing
+from .. import audit, clock, events, runtime, store
+from ..actions import Action, RunSteps
 from ..errors import InvalidState, ProcessError
+from ..models import ProcessInstance
 from ..models.instance import InstanceStatus
 
 
 class Skip(Exception):
     """Raised by a check to leave the instance alone without it being an error (e.g. no longer due)."""
+
+
+@dataclass
+class NewInstance:
+    """An instance to create as the step's first act: its row's columns, its fresh workflow, and what the audit
+    trail records of its start."""
+    row: dict
+    workflow: object
+    summary: dict
+
+    def __post_init__(self):
+        self.initial_state = runtime.dump(self.workflow)
+
+    def create(self) -> ProcessInstance:
+        return ProcessInstance(**self.row, status=InstanceStatus.RUNNING, created_at=clock.now(),
+                               serializer_version="", state="")
+
+    def keep_failed(self, actor: str | None) -> int:
+        """Store the instance as it was before its first steps failed, so that the failure can be retried."""
+        with store.transaction() as session:
+            now = clock.now()
+            instance = ProcessInstance(**self.row, status=InstanceStatus.ERROR, created_at=now, updated_at=now,
+                                       state=self.initial_state,
+                                       serializer_version=runtime.serializer.FORMAT_VERSION)
+            session.add(instance)
+            session.flush()
+            audit.record("start", actor, instance_id=instance.id, summary=self.summary)
+            return instance.id
 
 
 @dataclass
@@ -27,48 +56,63 @@ class Executed:
     outcome: object
 
 
-def execute(instance_id: int, action: dict, actor: str | None, *, check=None, audit_action=None,
-            audit_task=None, summary=None, corrections=None, allowed=InstanceStatus.ACTIVE, skip_locked=False):
-    """Apply `action` to the instance in one transaction. `check(instance, workflow)` runs before acting and
-    may raise to refuse, or raise Skip to do nothing. Returns an Executed, or None when skipped (or, with
+def execute(target: int | NewInstance, action: Action, actor: str | None, *, check: Callable | None = None,
+            audit_task=None, summary: dict | None = None, skip_locked: bool = False) -> Executed | None:
+    """Apply `action` to the instance `target` (an id, or a NewInstance to create) in one transaction.
+    `check(instance, workflow)` runs before acting and may raise to refuse, or raise Skip to do nothing. `summary`
+    replaces what the audit trail records of the action. Returns an Executed, or None when skipped (or, with
     `skip_locked`, when another transaction holds the instance)."""
     try:
         with store.transaction():
-            instance = store.lock(instance_id, skip_locked=skip_locked)
-            if instance is None:
-                return None
-            if instance.status not in allowed:
-                raise InvalidState(_l("Instance %(id)s is %(status)s; it cannot take this action."),
-                                   id=instance.id, status=instance.status)
-            workflow = store.workflow_of(instance)
-            if check is not None:
-                try:
-                    check(instance, workflow)
-                except Skip:
+            if isinstance(target, NewInstance):
+                instance, workflow = target.create(), target.workflow
+                # A message or signal start event waits (and so can catch) only once the start task has run.
+                first = runtime.advance(workflow) if not isinstance(action, RunSteps) else None
+                audit_as, summary = "start", target.summary
+            else:
+                instance = store.lock(target, skip_locked=skip_locked)
+                if instance is None:
                     return None
-            outcome = actions.apply(workflow, action, corrections)
-            by = {action["task_id"]: action.get("by")} if action["op"] == "complete" else None
-            views = store.save(instance, workflow, outcome, completed_by=by)
-            audit.record(audit_action or action["op"], actor, instance_id=instance.id, task=audit_task,
-                         summary=summary)
+                _check_status(instance, action)
+                workflow = store.workflow_of(instance)
+                if check is not None:
+                    try:
+                        check(instance, workflow)
+                    except Skip:
+                        return None
+                first, audit_as = None, action.audit_as
+            outcome = action.apply(workflow)
+            if first is not None:
+                outcome.events[:0], outcome.notifications[:0] = first.events, first.notifications
+            views = store.save(instance, workflow, outcome, completed_by=action.completed_by(),
+                               status=action.ends_as)
+            audit.record(audit_as, actor, instance_id=instance.id, task=audit_task,
+                         summary=summary if summary is not None else action.summary())
             _audit_notifications(instance, outcome)
+            events.step_taken(events.StepTaken(instance.id, actor, outcome.events))
             done = Executed(instance.id, instance.status, views, outcome)
     except ProcessError as exc:
-        mark_failed(instance_id, action, exc, actor)
+        failed = target.keep_failed(actor) if isinstance(target, NewInstance) else target
+        mark_failed(failed, action, exc, actor)
         raise
-    routing.route(outcome.events, source=instance_id, actor=actor)
     return done
 
 
-def mark_failed(instance_id: int, action: dict, exc: ProcessError, actor: str | None) -> None:
+def _check_status(instance, action) -> None:
+    if instance.status not in action.allowed:
+        raise InvalidState(action.refusal, id=instance.id, status=instance.status)
+
+
+def mark_failed(instance_id: int, action: Action, exc: ProcessError, actor: str | None) -> None:
     exc.instance_id = instance_id
     with store.transaction():
         instance = store.lock(instance_id)
         instance.status = InstanceStatus.ERROR
         instance.error = exc.message
-        instance.failed_action = action
+        instance.failed_action = action.as_dict()
         instance.next_timer_at = None
-        audit.record("error", actor, instance_id=instance_id, message=exc.message, summary={"action": action["op"]})
+        audit.record("error", actor, instance_id=instance_id, message=exc.message,
+                     summary={"action": instance.failed_action["op"]})
 
 
 def _audit_notifications(instance, outcome) -> None:

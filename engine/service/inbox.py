@@ -17,7 +17,7 @@ from ..models import HumanTask, Membership, ProcessInstance, SavedFilter, TaskCo
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
 from .tasks import get_task
-from .views import unit_names
+from ..directory.naming import unit_names
 
 TABS = ("mine", "group", "available")
 SORTS = ("due", "-due", "created", "-created", "name", "unit")

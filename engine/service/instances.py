@@ -6,15 +6,15 @@ from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from .. import audit, clock, projection, runtime, store
+from .. import projection, runtime, store
 from ..bpmn.spec_cache import bundle_for
 from ..db import db
-from ..errors import InvalidState, NotFound, ProcessError
-from ..models import DeployedProcess, Deployment, HumanTask, InstanceWait, ProcessInstance, Unit
+from ..errors import InvalidState, NotFound
+from ..models import DeployedProcess, Deployment, HumanTask, ProcessInstance, Unit
 from ..models.instance import InstanceStatus
 from .. import actions
-from . import routing
-from .execution import execute, mark_failed
+from ..actions import Action
+from .execution import NewInstance, execute
 from .jsonsafe import jsonsafe
 
 
@@ -48,87 +48,37 @@ def unit_by_code(code: str) -> Unit:
 
 
 def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor: str | None = None,
-          action: dict | None = None, plan_item_id: int | None = None) -> StartResult:
+          action: Action | None = None, plan_item_id: int | None = None) -> StartResult:
     """Start the latest version of a process or collaboration, run it until it waits, and save it.
 
     `data` seeds the process data (JSON types kept); with `unit`, the unit's description is added as
     `gia_unit`. `action` (e.g. a message) is applied to the new workflow before it runs. `plan_item_id`: the
     plan item this instance runs for `unit` (at most one per item and unit: a second start raises
     ConflictError)."""
-    action = action or {"op": "steps"}
     target = latest(bpmn_id)
     seed = dict(data or {})
     if unit is not None:
         seed["gia_unit"] = unit_by_code(unit).as_data()
     startable = startable_spec(bpmn_id)
-    workflow = runtime.create(startable.spec, startable.subprocess_specs, seed)
-    initial_state = runtime.dump(workflow)
     row = dict(deployment_id=target.deployment_id, process_id=bpmn_id, process_name=target.name, unit_code=unit,
                started_by=actor, definition_sha=db.session.get(Deployment, target.deployment_id).sha256,
                plan_item_id=plan_item_id)
-    try:
-        with store.transaction() as session:
-            now = clock.now()
-            instance = ProcessInstance(**row, status=InstanceStatus.RUNNING, created_at=now,
-                                       serializer_version="", state="")
-            # A message or signal start event waits (and so can catch) only once the start task has run.
-            first = runtime.advance(workflow) if action["op"] != "steps" else None
-            outcome = actions.apply(workflow, action)
-            if first is not None:
-                outcome.events[:0], outcome.notifications[:0] = first.events, first.notifications
-            store.save(instance, workflow, outcome)
-            audit.record("start", actor, instance_id=instance.id, summary={"data": data or {}, "unit": unit})
-            result = StartResult(instance.id, instance.status, outcome.events)
-    except ProcessError as exc:
-        with store.transaction() as session:
-            now = clock.now()
-            instance = ProcessInstance(**row, status=InstanceStatus.ERROR, created_at=now, updated_at=now,
-                                       state=initial_state, serializer_version=runtime.serializer.FORMAT_VERSION)
-            session.add(instance)
-            session.flush()
-            audit.record("start", actor, instance_id=instance.id, summary={"data": data or {}, "unit": unit})
-            instance_id = instance.id
-        mark_failed(instance_id, action, exc, actor)
-        raise
-    # What the first steps threw (a message to another instance) goes on as any step's does, once saved.
-    routing.route(result.events, source=result.instance_id, actor=actor)
-    return result
+    new = NewInstance(row, runtime.create(startable.spec, startable.subprocess_specs, seed),
+                      summary={"data": data or {}, "unit": unit})
+    done = execute(new, action or actions.RunSteps(), actor)
+    return StartResult(done.instance_id, done.status, done.outcome.events)
 
 
 def cancel(instance_id: int, actor: str | None) -> None:
-    with store.transaction():
-        instance = store.lock(instance_id)
-        if instance.status in InstanceStatus.FINAL:
-            raise InvalidState(_l("Instance %(id)s is already %(status)s."), id=instance_id, status=instance.status)
-        workflow = store.workflow_of(instance)
-        # A cancelled workflow counts as finished and shows its (empty) workflow data: keep what it had.
-        workflow.data.update(projection.process_data(workflow))
-        workflow.cancel()
-        store.save(instance, workflow)
-        instance.status, instance.next_timer_at = InstanceStatus.CANCELLED, None
-        db.session.execute(InstanceWait.__table__.delete().where(InstanceWait.instance_id == instance_id))
-        audit.record("cancel", actor, instance_id=instance_id)
+    execute(instance_id, actions.Cancel(), actor)
 
 
 def suspend(instance_id: int, actor: str | None) -> None:
-    with store.transaction():
-        instance = store.lock(instance_id)
-        if instance.status not in InstanceStatus.ACTIVE:
-            raise InvalidState(_l("Only a running instance can be suspended; %(id)s is %(status)s."),
-                               id=instance_id, status=instance.status)
-        instance.status = InstanceStatus.SUSPENDED
-        audit.record("suspend", actor, instance_id=instance_id)
+    execute(instance_id, actions.Suspend(), actor)
 
 
 def resume(instance_id: int, actor: str | None) -> None:
-    with store.transaction():
-        instance = store.lock(instance_id)
-        if instance.status != InstanceStatus.SUSPENDED:
-            raise InvalidState(_l("Instance %(id)s is not suspended."), id=instance_id)
-        workflow = store.workflow_of(instance)
-        instance.status = InstanceStatus.RUNNING
-        store.save(instance, workflow)
-        audit.record("resume", actor, instance_id=instance_id)
+    execute(instance_id, actions.Resume(), actor)
 
 
 def retry(instance_id: int, actor: str | None, corrections: dict | None = None):
@@ -138,10 +88,7 @@ def retry(instance_id: int, actor: str | None, corrections: dict | None = None):
         raise NotFound(_l("Instance %(id)s not found."), id=instance_id)
     if instance.status != InstanceStatus.ERROR:
         raise InvalidState(_l("Instance %(id)s is not in error; nothing to retry."), id=instance_id)
-    action = instance.failed_action or {"op": "steps"}
-    return execute(instance_id, action, actor, audit_action="retry", corrections=corrections,
-                   summary={"action": action["op"], "corrections": corrections or {}},
-                   allowed=(InstanceStatus.ERROR,))
+    return execute(instance_id, actions.Retry(actions.from_dict(instance.failed_action), corrections or {}), actor)
 
 
 def detail(instance_id: int) -> dict:
@@ -177,5 +124,4 @@ def reschedule(instance_id: int, values: dict, actor: str | None, reason: str | 
     """Move a running instance's dates in one transaction: its data takes `values` (e.g. {"due": "2021-04-01"}),
     the date timers that have not fired are computed again (reminders, escalations, waits until an exam day) and
     the due dates of open tasks follow. Used when the exam calendar changes (plan_dates.set_calendar_date)."""
-    return execute(instance_id, actions.set_data(values), actor, audit_action="reschedule",
-                   summary={"values": values, **({"reason": reason} if reason else {})})
+    return execute(instance_id, actions.SetData(values, reason), actor)

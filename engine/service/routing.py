@@ -1,15 +1,18 @@
 """Delivering messages and signals: from the CLI or API, and those a step threw that its own instance did not
-catch. Each delivery is its own transaction, after the sender's has committed, so locks are never nested."""
+catch (this module subscribes to every step, engine.events). Each delivery is its own transaction, after the
+sender's has committed, so locks are never nested."""
 from contextvars import ContextVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit, projection, store
+from .. import actions, audit, events, projection, store
 from ..db import db
 from ..errors import EngineError, NothingWaiting
 from ..models import DeployedProcess, InstanceWait, ProcessInstance
 from ..models.instance import InstanceStatus
+from .execution import Skip, execute
+from .instances import start
 
 _depth: ContextVar[int] = ContextVar("gia_routing_depth", default=0)
 _MAX_DEPTH = 20
@@ -20,21 +23,16 @@ def deliver(kind: str, name: str, payload, *, instance_id: int | None = None, ac
     """Deliver a message or signal to the instances waiting for it (every one whose correlation matches, or just
     `instance_id`); when none takes it, start the latest process whose start event awaits it (for a signal: each
     such process). Returns the instance ids it reached."""
-    from .execution import Skip, execute
-    from .instances import start
-
-    action = {"op": kind, "name": name, "payload": payload}
+    action = (actions.Message if kind == "message" else actions.Signal)(name, payload)
     delivered = []
 
     def waiting(instance, workflow):
-        # projection.waits looks inside an event-based gateway, whose waiting_events() entry has no name.
-        if not any(w["type"] == kind and w["name"] == name for w in projection.waits(workflow)):
+        if not action.waited_for(workflow):
             raise Skip()
 
     for target in _waiting(kind, name, instance_id, exclude):
         try:
-            done = execute(target, action, actor, check=waiting, audit_action=f"deliver_{kind}",
-                           summary={"name": name, "payload": payload})
+            done = execute(target, action, actor, check=waiting)
         except NothingWaiting:  # its correlation did not match
             continue
         if done is not None:
@@ -67,18 +65,23 @@ def _starters(kind, name) -> list[str]:
     return sorted(bpmn_id for bpmn_id, row in latest.items() if [kind, name] in (row.start_events or []))
 
 
-def route(events, source: int | None, actor: str | None) -> None:
+@events.on_step_taken
+def _route_after_commit(step: events.StepTaken) -> None:
+    """Pass on what a step threw once its transaction has committed: each delivery is then its own transaction
+    (locks are never nested), and a step rolled back throws nothing."""
+    if step.thrown:
+        store.after_commit(lambda: route(step.thrown, source=step.instance_id, actor=step.actor))
+
+
+def route(thrown, source: int | None, actor: str | None) -> None:
     """Pass on what a step threw and did not catch itself; what nobody takes is recorded, not lost silently."""
-    if not events:
-        return
     depth = _depth.get()
     token = _depth.set(depth + 1)
     try:
-        for event in events:
+        for event in thrown:
             definition = event.event_definition
-            kind = "message" if "Message" in type(definition).__name__ else (
-                "signal" if "Signal" in type(definition).__name__ else None)
-            if kind is None:
+            kind = projection.kind_of(definition)
+            if kind not in ("message", "signal"):
                 continue
             if depth >= _MAX_DEPTH:
                 _record_lost(source, kind, definition.name, "too many hops between instances")

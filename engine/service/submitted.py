@@ -1,24 +1,23 @@
 """What was handed in for a task: its submitted data as the form shows it (the form's labels, choices by their
 names, dates as dates, files as files, rows as a table), for the task page's «Что сдано».
 
-One function, `submitted`, is the only reader. Today a submission lives in the task's own data in the workflow
-(where engine.actions.complete put it: under the form's variable, or at the top level), or, for a task the
-workflow no longer holds, in the audit trail's record of the completion. When submissions move into a table of
+One function, `handed_in` (for `submitted`, and for the task page, which has the workflow restored already), is
+the only reader. Today a submission lives in the task's own data in the workflow (where engine.actions.complete
+put it: under the form's variable, or at the top level), or, for a task the workflow no longer holds, in the
+audit trail's record of the completion. When submissions move into a table of
 their own, only `_submission` changes."""
 from dataclasses import dataclass, field
-from datetime import date
-from uuid import UUID
 
 import forms
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import store
+from .. import clock, store
 from ..access.guards import readable_task
 from ..db import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, User
 from ..models.human_task import TaskStatus
-from .views import unit_names
+from ..directory.naming import unit_names
 
 
 @dataclass
@@ -43,22 +42,33 @@ def submitted(task_id: str, user: User) -> list[Item]:
     [] for an open task or one without a form. Only someone who may view the task may read it: for anyone else
     the task is not found."""
     task = readable_task(task_id, user)  # NotFound for whoever may not see it, as for a task that is not there
+    return handed_in(task, lambda: _restored(task))
+
+
+def handed_in(task: HumanTask, spiff_task) -> list[Item]:
+    """`submitted` of a task whose visibility the caller has checked. `spiff_task()` gives the workflow's task
+    (None when the workflow no longer holds it); it is called only for a completed task with a form, so a caller
+    that has restored the workflow already (the task page) does not restore it again."""
     if task.state != TaskStatus.COMPLETED or not task.form_key:
         return []
     definition = forms.load(task.form_key)
-    data = _submission(task, db.session.get(ProcessInstance, task.instance_id), definition)
+    data = _submission(task, spiff_task(), definition)
     if not data:
         return []
     names = unit_names(_codes(definition.fields, data))
     return _items(definition.fields, data, names)
 
 
-def _submission(task: HumanTask, instance: ProcessInstance, definition) -> dict:
-    """The data handed in when the task was completed."""
+def _restored(task: HumanTask):
     try:
-        spiff_task = store.workflow_of(instance).get_task_from_id(UUID(task.id))
-    except Exception:  # a task the workflow no longer holds (removed by a reset)
-        spiff_task = None
+        return store.task_of(db.session.get(ProcessInstance, task.instance_id), task.id)
+    except Exception:  # a workflow that cannot be read: the audit trail's record of the completion is shown
+        return None
+
+
+def _submission(task: HumanTask, spiff_task, definition) -> dict:
+    """The data handed in when the task was completed: in the workflow's task while the workflow holds it,
+    else (a task removed by a reset) as the audit trail recorded the completion."""
     if spiff_task is not None:
         data = spiff_task.data
         if definition.variable:
@@ -96,19 +106,12 @@ def _value(f, value, names: dict) -> Value:
     if f.type == "boolean":
         return Value(str(_l("yes") if value else _l("no")))
     if f.type == "date":
-        return Value(_date(value))
+        return Value(clock.ru_date(value))
     if f.type in ("choice", "multichoice", "units"):
         labels = dict(f.choices) if f.type != "units" else names
         chosen = value if isinstance(value, list) else [value]
         return Value(", ".join(str(labels.get(str(v), v)) for v in chosen))
     return Value(str(value))
-
-
-def _date(value) -> str:
-    try:
-        return date.fromisoformat(str(value)[:10]).strftime("%d.%m.%Y")
-    except ValueError:
-        return str(value)
 
 
 def _codes(fields, data) -> set[str]:

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 
 from .. import actions, audit, store
 from ..access.denials import refuse
-from ..access.rules import is_admin, may_act, memberships, offered_filter, offered_to, task_properties
+from ..access.rules import is_admin, may_act, memberships, offered_filter, offered_to
+from ..bpmn.properties import task_properties
 from ..db import db, is_postgres
 from ..errors import ConflictError, InvalidData, NotFound, PermissionDenied, ProcessError, TaskNotReady
 from ..models import Attachment, HumanTask, ProcessInstance, User
@@ -24,7 +25,7 @@ from .execution import execute
 class CompleteResult:
     instance_id: int
     status: str
-    next_tasks: list  # projection.TaskView of the instance's READY tasks
+    next_tasks: list  # the instance's READY tasks (HumanTask rows, in engine order)
     events: list
 
 
@@ -80,8 +81,10 @@ def unclaim(task_id: str, user: User) -> HumanTask:
     return task
 
 
-def complete(task_id: str, user: User, data: dict | None = None) -> CompleteResult:
-    """Complete a READY human task as `user` with `data`, checked against the task's form if it has one."""
+def complete(task_id: str, user: User, data: dict | None = None, *, validated: bool = False) -> CompleteResult:
+    """Complete a READY human task as `user` with `data`, checked against the task's form if it has one.
+    `validated`: `data` is the clean output of that form already checked (forms.form_data of the task page's
+    valid bound form), so it is not checked again; the file references are, and the task's `checks`."""
     data = {} if data is None else data
     row = get_task(task_id)
     if not isinstance(data, dict):
@@ -95,8 +98,8 @@ def complete(task_id: str, user: User, data: dict | None = None) -> CompleteResu
     variable, clean = None, data
     if row.form_key:
         definition = forms.load(row.form_key)
-        try:
-            clean = forms.validate_json(definition, data)
+        try:  # a copy either way: the caller's data is left as it was given
+            clean = copy.deepcopy(data) if validated else forms.validate_json(definition, data)
         except forms.FormValidationError as exc:
             raise InvalidData(exc.field_errors) from None
         _check_attachments(clean, row.instance_id)
@@ -120,13 +123,13 @@ def complete(task_id: str, user: User, data: dict | None = None) -> CompleteResu
             raise InvalidData(refused)
 
     try:
-        done = execute(
-            row.instance_id, actions.complete(row.id, clean, user.login, variable), user.login, check=check,
-            audit_task=row, summary=clean,
-            audit_action="complete_as_admin" if not offered_to(user, row, held) else "complete")
+        action = actions.Complete(row.id, clean, user.login, variable, as_admin=not offered_to(user, row, held))
+        done = execute(row.instance_id, action, user.login, check=check, audit_task=row)
     except PermissionDenied:
         _deny(user, row, "complete")
-    next_tasks = [v for v in done.views if v.state == TaskStatus.READY]
+    ready = [v.id for v in done.views if v.state == TaskStatus.READY]
+    next_tasks = list(db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ready))
+                                         .order_by(HumanTask.seq))) if ready else []
     return CompleteResult(done.instance_id, done.status, next_tasks, done.outcome.events)
 
 

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .. import clock, projection
+from ..actions import FireTimers
 from ..db import db
 from ..errors import ConflictError, ProcessError
 from ..models import ProcessInstance
@@ -68,7 +69,7 @@ def _advance_one(instance_id, now, result) -> None:
                          if w["type"] == "timer" and w["due"] and datetime.fromisoformat(w["due"]) <= now)
 
     try:
-        done = execute(instance_id, {"op": "timers"}, None, check=still_due, skip_locked=True,
+        done = execute(instance_id, FireTimers(), None, check=still_due, skip_locked=True,
                        summary={"timers": due_names})
     except ProcessError as exc:
         result.failed.append({"instance_id": instance_id, "error": exc.message})

@@ -2,55 +2,71 @@
 instances, a user's notifications. Every view checks visibility through engine.access."""
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from .. import attachments, audit, clock, store
 from ..access.denials import refuse
-from ..access.rules import (can_view_instance, can_view_task, instance_filter, may_act, memberships, task_properties,
-                          visible_units)
+from ..access.guards import readable_task
+from ..access.rules import can_view_instance, instance_filter, may_act, memberships, visible_units
+from ..bpmn.properties import task_properties
 from ..db import db
+from ..directory.naming import natural_key, people_names, unit_names
 from ..errors import NotFound
-from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, Unit, User
+from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, User
 from ..roles import is_city_wide
 from .exports import tables_of
-from .instances import latest
+from .instances import latest, startable_spec
 from .jsonsafe import jsonsafe
-from .naming import natural_key, people_names
 from .progress import PROBLEMS, Progress, instance_states, progress_by
+from .submitted import handed_in
 
 
 @dataclass
 class TaskPage:
+    """A task as its page shows it. What only the workflow holds (the task's data, its instructions and
+    documentation, what was handed in) is restored on first use, once: a POST that completes the task needs none
+    of it (the engine restores the workflow under its lock), a page shown needs it once."""
     task: HumanTask
     instance: ProcessInstance
-    data: dict
-    instructions: str | None
-    documentation: str | None
     may_act: bool
     files: list
     unit_name: str | None = None
 
+    @cached_property
+    def spiff_task(self):
+        return store.task_of(self.instance, self.task.id)
+
+    @cached_property
+    def data(self) -> dict:
+        return jsonsafe(self.spiff_task.data) if self.spiff_task else {}
+
+    @property
+    def instructions(self) -> str | None:
+        return self._extensions.get("instructionsForEndUser")
+
+    @property
+    def documentation(self) -> str | None:
+        return getattr(self.spiff_task.task_spec, "documentation", None) if self.spiff_task else None
+
+    @cached_property
+    def handed_in(self) -> list:
+        """What was submitted, as engine.submitted gives it, read from the workflow this page restored."""
+        return handed_in(self.task, lambda: self.spiff_task)
+
+    @property
+    def _extensions(self) -> dict:
+        return getattr(self.spiff_task.task_spec, "extensions", {}) if self.spiff_task else {}
+
 
 def task_page(task_id: str, user: User) -> TaskPage:
-    task = db.session.get(HumanTask, str(task_id))
-    if task is None:
-        raise NotFound(_l("Task %(id)s not found."), id=task_id)
+    """The task's page, if `user` may see the task: otherwise NotFound as for a task that does not exist, the
+    attempt audited (engine.readable_task), so that ids of another school's tasks cannot be probed."""
+    task = readable_task(task_id, user)
     instance = db.session.get(ProcessInstance, task.instance_id)
-    if not can_view_task(user, task, instance):
-        refuse(user, "view task", instance_id=instance.id, task=task)
-    workflow = store.workflow_of(instance)
-    try:
-        spiff_task = workflow.get_task_from_id(UUID(task.id))
-    except Exception:  # a task the workflow no longer holds (removed by a reset)
-        spiff_task = None
-    extensions = getattr(spiff_task.task_spec, "extensions", {}) if spiff_task else {}
-    return TaskPage(task=task, instance=instance, data=jsonsafe(spiff_task.data) if spiff_task else {},
-                    instructions=extensions.get("instructionsForEndUser"),
-                    documentation=getattr(spiff_task.task_spec, "documentation", None) if spiff_task else None,
-                    may_act=task.state == "READY" and may_act(user, task),
+    return TaskPage(task=task, instance=instance, may_act=task.state == "READY" and may_act(user, task),
                     files=_files(instance, user),
                     unit_name=unit_names([task.unit_code]).get(task.unit_code) if task.unit_code else None)
 
@@ -138,11 +154,6 @@ def instance_table(instances: list[ProcessInstance], problems_only: bool = False
             "problems_only": problems_only, "total": len(instances)}
 
 
-def unit_names(codes) -> dict[str, str]:
-    codes = [c for c in codes if c]
-    return dict(db.session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all()) if codes else {}
-
-
 def _visible_instances(user: User, bpmn_id: str) -> list[ProcessInstance]:
     """The instances of `bpmn_id` that `user` may see (the rule of engine.access.can_view_instance, in SQL)."""
     query = select(ProcessInstance).where(ProcessInstance.process_id == bpmn_id)
@@ -154,7 +165,6 @@ def _visible_instances(user: User, bpmn_id: str) -> list[ProcessInstance]:
 
 def start_form_key(bpmn_id: str) -> str | None:
     """The form the process's start event asks for (property `form` on the start event), if any."""
-    from .instances import startable_spec
     spec = startable_spec(bpmn_id).spec
     for task_spec in spec.task_specs.values():
         if type(task_spec).__name__ == "StartEvent" and task_properties(task_spec).get("form"):

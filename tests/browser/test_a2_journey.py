@@ -22,7 +22,7 @@ def plan_in_force(live):
     with app.app_context():
         from engine.db import db
         from engine.plan import catalogue
-        from engine.service import plans
+        from engine.plan import running as plans
         set_manual_clock("2021-02-09T10:00:00+03:00")
         plans.open_plan(catalogue.load_default(), actor="admin")
         db.session.remove()

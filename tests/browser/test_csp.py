@@ -30,7 +30,7 @@ def year(live):
         from engine import attachments, store
         from engine.db import db
         from engine.plan import catalogue
-        from engine.service import plans
+        from engine.plan import running as plans
         from tests.conftest import set_manual_clock
         from tests.engine.a1 import checklist, only
         set_manual_clock("2020-10-01T09:30:00+03:00")

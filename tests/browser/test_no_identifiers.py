@@ -36,7 +36,7 @@ def _lived(app):
     from engine.db import db
     from engine.models import HumanTask
     from engine.plan import catalogue as plan_catalogue
-    from engine.service import plans
+    from engine.plan import running as plans
     from forms.sample import sample_data
     from tests.engine.a1 import checklist, only
     with app.app_context():

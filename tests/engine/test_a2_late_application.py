@@ -12,7 +12,7 @@ import engine
 from engine.db import db
 from engine.models import HumanTask, Notification, Plan
 from engine.plan import catalogue
-from engine.service import plan_dates, plans
+from engine.plan import dates as plan_dates, running as plans
 from tests.conftest import PROCESSES, deploy_files
 from tests.engine.plan_patterns import PATTERNS, attach, instance, only, ready, refused, tick
 

@@ -7,7 +7,7 @@ import pytest
 
 import engine
 from engine.plan import catalogue
-from engine.service import plans
+from engine.plan import running as plans
 from tests.conftest import PROCESSES, deploy_files
 from tests.engine.plan_patterns import attach, instance, notes, only, ready, refused, tick
 

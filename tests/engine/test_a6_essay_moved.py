@@ -11,7 +11,7 @@ import engine
 from engine.db import db
 from engine.models import AuditEvent, Notification, ProcessInstance
 from engine.plan import catalogue
-from engine.service import plan_dates, plans
+from engine.plan import dates as plan_dates, running as plans
 from tests.conftest import PROCESSES, deploy_files
 from tests.engine.plan_patterns import add_users, attach, only, ready, refused, tick
 

@@ -14,7 +14,7 @@ import forms
 from engine.db import db
 from engine.models import Notification
 from engine.plan import catalogue
-from engine.service import plans
+from engine.plan import running as plans
 from engine.service.views import task_page
 from tests.conftest import PROCESSES, deploy_files
 from tests.engine.plan_patterns import add_users, attach, instance, messages, only, ready, refused, tick

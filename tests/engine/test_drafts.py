@@ -20,7 +20,8 @@ TYPED = {"action": "Подавитель заменён, проверен в а�
 def people(app, clock_at):
     """A1's people (no passwords: hashing is slow) and two more of school №17: a coordinator, and a deputy the
     head names for her absence."""
-    from cli.demo import DEPARTMENTS, USERS
+    from cli.city import DEPARTMENTS
+    from cli.demo import USERS
     from engine import store
     clock_at("2021-03-15T10:00:00+03:00")
     with store.transaction():

@@ -41,7 +41,8 @@ GUARDED = process_xml(
 def org(app):
     """The demo organisation's units and A1 users (same logins, roles and units as `tests.conftest.org`), without
     passwords: hashing nine demo passwords would be most of this file's run time."""
-    from cli.demo import DEPARTMENTS, USERS
+    from cli.city import DEPARTMENTS
+    from cli.demo import USERS
     from engine import store
     with store.transaction():
         for code, name, kind, parent in DEPARTMENTS:

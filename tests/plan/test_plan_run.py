@@ -1,5 +1,5 @@
 """The plan running: opened from the catalogue, each item started when its window opens, once per unit that acts,
-and its progress read back across the city (engine.service.plans)."""
+and its progress read back across the city (engine.plan.running)."""
 import random
 from datetime import date, datetime
 
@@ -13,7 +13,7 @@ from engine.db import db
 from engine.errors import ConflictError
 from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
 from engine.plan import catalogue as plan_catalogue
-from engine.service import plan_dates, plans
+from engine.plan import dates as plan_dates, running as plans
 from forms.sample import sample_data
 from tests.conftest import PROCESSES
 

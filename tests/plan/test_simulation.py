@@ -13,7 +13,7 @@ from engine.db import db
 from engine.errors import EngineError
 from engine.models import PlanItem, ProcessInstance
 from engine.plan import catalogue as plan_catalogue
-from engine.service import plans
+from engine.plan import running as plans
 
 
 def test_a_small_city_runs_the_whole_year_without_an_error(app):

@@ -4,7 +4,7 @@ import html as html_lib
 import re
 
 from engine.models import HumanTask
-from engine.service.views import unit_names
+from engine.directory import unit_names
 from tests.web.lived import live_plan, tasks
 
 ESCALATION = "escalation"

@@ -12,7 +12,7 @@ import forms
 from engine.db import db
 from engine.models import AuditEvent, HumanTask, PlanItem, ProcessInstance
 from engine.plan import catalogue as plan_catalogue
-from engine.service import plans
+from engine.plan import running as plans
 from forms.sample import sample_data
 from tests.conftest import set_manual_clock
 

@@ -11,7 +11,7 @@ import forms
 from engine.db import db
 from engine.models import HumanTask, PlanItem, ProcessInstance
 from engine.plan import catalogue as plan_catalogue
-from engine.service import plans
+from engine.plan import running as plans
 from forms.sample import sample_data
 from tests.conftest import set_manual_clock, stored_pdf
 from tests.engine.a1 import checklist, only

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from engine import audit
 from engine.directory import STATES, export_bytes, find_users, role_options, unit_options, user_history
-from engine.directory import editing as edit
+from engine import directory as edit
 from engine.errors import EngineError, InvalidData
 from webui.errors import flash_error
 from . import bp

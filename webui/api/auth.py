@@ -1,12 +1,11 @@
 """Who is calling the API: a personal token sent as `Authorization: Bearer <token>`, nothing else (the web UI's
-session cookie is not accepted, so the API needs no CSRF token), and which language to answer in."""
-from flask import current_app, g, request
+session cookie is not accepted, so the API needs no CSRF token). The language it answers in is webui.i18n's."""
+from flask import g, request
 from flask_babel import gettext as _
 from flask_babel import refresh
 
 import engine
 from engine.models import User
-from ..i18n import LANGUAGES
 from .errors import ApiError
 
 
@@ -20,19 +19,9 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not value.strip():
         raise ApiError(401, "unauthorized", _("The Authorization header must be «Bearer <token>»."))
     g.api_user = engine.check_token(value.strip())
-    refresh()  # the user's own language may now apply
+    refresh()  # the user's own language may now apply (webui.i18n.api_locale)
 
 
 def api_user() -> User:
     return g.api_user
 
-
-def api_locale() -> str:
-    """English when asked for in Accept-Language, else the token owner's saved language, else Russian."""
-    asked = request.accept_languages.best_match(LANGUAGES)
-    if asked and request.accept_languages.quality(asked) > 0:
-        return asked
-    user = g.get("api_user")
-    if user is not None and user.locale in LANGUAGES:
-        return user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]

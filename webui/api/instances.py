@@ -9,7 +9,7 @@ from engine import attachments
 from engine.db import db
 from engine.models import Attachment
 from engine.access import MAX_ID, instance_tasks
-from engine.service.views import unit_names
+from engine.directory import unit_names
 from . import schemas
 from .auth import api_user
 

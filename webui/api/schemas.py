@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, INCLUDE, ValidationError
 
 import forms.fields
 from engine.models.instance import InstanceStatus
-from engine.service.inbox import SORTS, TABS
+from engine import INBOX_SORTS as SORTS, INBOX_TABS as TABS
 
 _COMMON = {"required": _l("This field is required."), "null": _l("This field may not be empty."),
            "validator_failed": _l("Invalid value.")}

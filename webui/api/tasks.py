@@ -11,9 +11,9 @@ import forms
 from engine.access import can_view_instance, offered_to
 from engine.db import db
 from engine.errors import PermissionDenied, TaskNotReady
-from engine.models import HumanTask, ProcessInstance
+from engine.models import ProcessInstance
 from engine.models.human_task import TaskStatus
-from engine.service.views import task_page
+from engine import task_page
 from .. import instructions
 from . import schemas
 from .auth import api_user
@@ -46,8 +46,8 @@ def list_tasks(args):
 def get_task(task_id):
     """A task with its form definition and the data to fill it"""
     user = api_user()
-    task = engine.readable_task(task_id, user)
-    page = task_page(task.id, user)
+    page = task_page(task_id, user)  # 404 for a task the caller may not see (engine.readable_task)
+    task = page.task
     definition = forms.load(task.form_key) if task.form_key else None
     return {"task": task, "instance": page.instance, "may_act": page.may_act,
             "form": definition_json(definition, page.data) if definition else None,
@@ -105,9 +105,7 @@ def complete(data, task_id):
     result = engine.complete(task.id, user, data)
     instance = db.session.get(ProcessInstance, result.instance_id)
     sees_instance = can_view_instance(user, instance)
-    ready = [t for t in db.session.scalars(db.select(HumanTask).where(
-        HumanTask.instance_id == result.instance_id, HumanTask.state == TaskStatus.READY).order_by(HumanTask.seq))
-        if sees_instance or offered_to(user, t)]
+    ready = [t for t in result.next_tasks if sees_instance or offered_to(user, t)]
     return {"instance_id": result.instance_id, "status": result.status, "next_tasks": ready}
 
 

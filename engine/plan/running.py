@@ -15,12 +15,13 @@ from .. import audit, clock, store
 from ..db import db
 from ..errors import ConflictError, EngineError, InvalidData, NotFound, ProcessError
 from ..models import DeployedProcess, Plan, PlanItem, ProcessInstance, Unit
-from ..plan.catalogue import Catalogue, PlanEntry
-from ..plan.windows import Window
-from ..plan.executors import HEAD_OF
-from .instances import start
-from .naming import natural_key
-from .progress import NOT_STARTED, Progress, progress_by
+from ..directory.naming import natural_key
+from ..service.instances import start
+from ..service.progress import NOT_STARTED, Progress, progress_by
+from ..service.views import instance_table
+from .catalogue import Catalogue, PlanEntry
+from .executors import HEAD_OF
+from .windows import Window
 
 PLAN_ACTOR = "plan"  # who the audit trail names as starting the items
 SCOPE_KINDS = {"schools": "school", "ppe": "ppe"}
@@ -232,7 +233,6 @@ def item_page(item: PlanItem, problems_only: bool = False) -> dict:
     """An item's instances by unit with their open tasks: the shape of views.activity_page, and the name of the
     process that runs it. For department staff, who see the whole city. `problems_only`: the overdue and those
     in error only."""
-    from .views import instance_table
     instances = list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.plan_item_id == item.id)))
     process = db.session.scalar(select(DeployedProcess.name).where(DeployedProcess.bpmn_id == item.process_id)
                                 .order_by(DeployedProcess.deployment_id.desc()).limit(1))

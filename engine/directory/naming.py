@@ -49,3 +49,8 @@ def people_names(logins) -> dict[str, str]:
             role, unit = roles_of[row.id]
             names[row.login] = f"{roles.title(role)}, {unit}" if unit else roles.title(role)
     return {login: names.get(login, login) for login in logins}
+
+
+def unit_names(codes) -> dict[str, str]:
+    codes = [c for c in codes if c]
+    return dict(db.session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all()) if codes else {}

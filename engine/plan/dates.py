@@ -12,10 +12,10 @@ from ..db import db
 from ..errors import EngineError, InvalidData, NotFound
 from ..models import DeploymentFile, Plan, PlanItem, ProcessInstance
 from ..models.instance import InstanceStatus
-from ..plan.catalogue import calendar_window
-from ..plan.windows import Window, parse_deadline
-from .instances import reschedule
-from .plans import _stored
+from ..service.instances import reschedule
+from .catalogue import calendar_window
+from .running import _stored
+from .windows import Window, parse_deadline
 
 _PROCESS_ID = re.compile(r"<(?:\w+:)?process\b[^>]*\bid=\"([^\"]+)\"")
 
