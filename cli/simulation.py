@@ -149,8 +149,10 @@ class YearSimulation:
 
     def work(self, day: date, report: YearReport) -> None:
         ready = db.session.execute(select(HumanTask.id, HumanTask.instance_id, HumanTask.role, HumanTask.unit_code,
-                                          HumanTask.form_key, HumanTask.due_at)
-                                   .where(HumanTask.state == "READY").order_by(HumanTask.due_at, HumanTask.id)).all()
+                                          HumanTask.form_key, HumanTask.due_at, HumanTask.bpmn_id, HumanTask.seq,
+                                          HumanTask.created_at)
+                                   .where(HumanTask.state == "READY")
+                                   .order_by(HumanTask.due_at, HumanTask.instance_id, HumanTask.seq)).all()
         db.session.rollback()
         for task in ready:
             section = self.section_of(task.instance_id)
@@ -162,13 +164,13 @@ class YearSimulation:
             if task.form_key == ESCALATION_FORM or task.id in self.skipped:
                 continue
             due = task.due_at.astimezone(clock.local_zone()).date() if task.due_at else None
-            when = self.planned.setdefault(task.id, self.plan_day(task.id, day, due))
+            when = self.planned.setdefault(task.id, self.plan_day(_stable_key(task), day, due))
             if when > day:
                 continue
             self.complete(task, day, due, section, report)
 
-    def plan_day(self, task_id: str, today: date, due: date | None) -> date:
-        rng = random.Random(f"{self.seed}:{task_id}")
+    def plan_day(self, key: str, today: date, due: date | None) -> date:
+        rng = random.Random(f"{self.seed}:{key}")
         if due is None:
             return today + timedelta(days=rng.randint(0, 5))
         if rng.random() < self.late_share:
@@ -186,7 +188,7 @@ class YearSimulation:
             definition = forms.load(task.form_key)
             # rows counted from the task's data (a PPE's auditoriums) need it; restoring costs, so only then
             context = engine.detail(task.instance_id)["data"] if _counts_rows(definition) else {}
-            data = sample_data(definition, random.Random(f"{self.seed}:{task.id}:data"), today=day,
+            data = sample_data(definition, random.Random(f"{self.seed}:{_stable_key(task)}:data"), today=day,
                                context=context, file_ref=self.evidence, unusual=self.unusual)
             # Rules that tie fields to the process data (counts that must add up) come with a sample of their own.
             data.update(sample_submission(task.id) or {})
@@ -237,6 +239,12 @@ def weekly_progress(day: date, report: YearReport, last: bool) -> None:
     click.echo(_("Simulation: week %(week)s, to %(day)s — tasks done: %(done)s, %(seconds)s s",
                  week=(nth + 6) // 7, day=f"{day:%d.%m.%Y}", done=format_decimal(report.completions),
                  seconds=round(report.seconds)), err=True)
+
+
+def _stable_key(task) -> str:
+    """What a task is, for seeding its choices: its id is random (uuid4), so a seeded year keyed by ids would differ
+    from run to run, and with it every page a test reads from the lived plan."""
+    return f"{task.instance_id}:{task.bpmn_id}:{task.seq}:{task.created_at.isoformat()}"
 
 
 def _morning(day: date) -> datetime:

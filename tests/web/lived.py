@@ -15,8 +15,9 @@ DEMO_DAY = date(2020, 12, 4)
 
 
 def live_plan(until: date = DEMO_DAY):
-    """Live the plan up to `until` (the clock stays there, 09:30 Moscow time)."""
-    report = YearSimulation(2, 1, late_share=0.3, seed=5, ppe_hosts=[17]).run(catalogue.load_default(), until=until)
+    """Live the plan up to `until` (the clock stays there, 09:30 Moscow time). The same seed lives the same year at
+    every run, so what the page tests find (e.g. a few open tasks for ИАО on 4 December) does not depend on luck."""
+    report = YearSimulation(2, 1, late_share=0.3, seed=3, ppe_hosts=[17]).run(catalogue.load_default(), until=until)
     db.session.commit()
     return report
 
