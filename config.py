@@ -34,9 +34,11 @@ class Config:
 
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
-    # The queue beat sends to and workers consume; separate installations (or test runs) sharing one broker
-    # keep apart by giving each its own.
-    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+    # Work goes to a queue by its kind (engine/jobs.py QUEUES), named "<CELERY_QUEUE>.<kind>": gia.timers,
+    # gia.plan (plan item starts), gia.mail, gia.batch (maintenance), so that each kind can have workers of its
+    # own; a worker started without -Q consumes them all. Installations (or test runs) sharing one broker keep
+    # apart by giving each its own CELERY_QUEUE.
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "gia")
     # How often Celery beat sweeps for due timers (seconds).
     TIMER_SWEEP_SECONDS = float(os.environ.get("TIMER_SWEEP_SECONDS", "30"))
     # How often beat starts the plan items whose window has opened (engine.plan.running).

@@ -161,7 +161,10 @@ def measure_in_process(app, personas, reps, warmup) -> list[Timing]:
             client = app.test_client()
             with client.session_transaction() as session:
                 session["_user_id"], session["_fresh"] = str(uid), True
-            walls, cpus, statements, resp = timed(counter, lambda _: client.get(path), warmup, reps)
+            # each request on a fresh session, as a server's: the app context held here would otherwise keep the
+            # signed-in user and what is cached per transaction (memberships, the clock) from the last request
+            walls, cpus, statements, resp = timed(counter, lambda _: client.get(path), warmup, reps,
+                                                  setup=db.session.remove)
             if resp.status_code != 200 or b'class="tabs"' not in resp.data:
                 raise RuntimeError(f"in-process GET {path}: HTTP {resp.status_code}, not the inbox")
             results.append(Timing(f"GET {path}", persona, walls, cpus, statements,

@@ -8,22 +8,36 @@ from . import gia
 from .output import emit, guarded, json_option, parse_json, parse_moment
 
 
-def _deliver(kind, name, instance_id, data, login, as_json):
-    delivered = engine.deliver(kind, name, parse_json(data, want_object=False), instance_id=instance_id,
-                               actor=login)
+def _deliver(kind, name, instance_id, data, login, as_json, correlations=None):
+    delivered = engine.deliver(kind, name, parse_json(data, want_object=False), correlations=correlations,
+                               instance_id=instance_id, actor=login)
     emit({"delivered_to": delivered}, as_json, f"{kind} {name} delivered to {', '.join(map(str, delivered))}")
+
+
+def _correlations(pairs) -> dict:
+    values = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"--correlation must be KEY=VALUE, not {pair!r}")
+        values[key.strip()] = value
+    return values
 
 
 @gia.command("message")
 @click.argument("name")
 @click.option("--instance", "instance_id", type=int, help="Deliver only to this instance.")
 @click.option("--data", help="The message payload (JSON).")
+@click.option("--correlation", "correlation_pairs", multiple=True, metavar="KEY=VALUE",
+              help="A correlation value the message carries (a correlation property of the message and its value; "
+                   "repeat for several). It reaches the instances awaiting these values, as `instance show` lists "
+                   "them, and those awaiting none.")
 @click.option("--user", "login")
 @json_option
 @guarded
-def message_command(name, instance_id, data, login, as_json):
+def message_command(name, instance_id, data, correlation_pairs, login, as_json):
     """Deliver message NAME to the instances waiting for it, or start a process whose start event awaits it."""
-    _deliver("message", name, instance_id, data, login, as_json)
+    _deliver("message", name, instance_id, data, login, as_json, _correlations(correlation_pairs))
 
 
 @gia.command("signal")

@@ -20,6 +20,7 @@ from .service.timers import TickResult, advance_timers
 from .service.inbox import (SORTS as INBOX_SORTS, TABS as INBOX_TABS, InboxPage, InboxQuery, colleagues_for, comment,
                             comments, delete_filter, inbox, inbox_counts, reassign, save_filter, saved_filters, snooze,
                             visible_task)
+from .service.inbox_aside import InboxAside, inbox_aside
 from .service.drafts import Draft, draft_for, save_draft
 from .service.submitted import submitted
 from .service.views import activities, activity_page, instance_page, notifications, start_form_key, task_page
@@ -48,7 +49,8 @@ __all__ = [
     "DeployResult", "StartResult", "CompleteResult", "TickResult",
     # reading
     "detail", "startable_spec", "sample_submission", "inbox", "inbox_counts", "InboxQuery", "InboxPage",
-    "INBOX_SORTS", "INBOX_TABS", "colleagues_for", "comments", "visible_task", "saved_filters", "Draft", "draft_for",
+    "INBOX_SORTS", "INBOX_TABS", "inbox_aside", "InboxAside", "colleagues_for", "comments", "visible_task",
+    "saved_filters", "Draft", "draft_for",
     "submitted", "activities", "activity_page", "instance_page", "notifications", "start_form_key", "task_page",
     "instance_table_export",
     # from the concern folders

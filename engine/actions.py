@@ -17,7 +17,8 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import projection, runtime
-from .bpmn.messages import MessageEventDefinition, SignalEventDefinition
+from .bpmn.messages import (MessageEventDefinition, SignalEventDefinition, by_key, correlation_text,
+                            matches)
 from .errors import NothingWaiting
 from .models.instance import InstanceStatus
 
@@ -108,30 +109,46 @@ class FireTimers(Action):
 
 @dataclass(frozen=True)
 class Message(Action):
+    """A message from outside or thrown by another instance; `correlations` ({property: value}) are the values it
+    carries (engine.bpmn.messages)."""
     op: ClassVar[str] = "message"
     name: str
     payload: object = None
+    correlations: dict | None = None
 
     def _apply(self, workflow):
-        definition = (MessageEventDefinition if self.op == "message" else SignalEventDefinition)(self.name)
-        event = BpmnEvent(definition, self.payload if self.payload is not None or self.op == "signal" else {})
-        return runtime.advance(workflow, lambda wf: _send(wf, event, self.op))
+        specs = [workflow.spec, *workflow.subprocess_specs.values()]
+        event = BpmnEvent(MessageEventDefinition(self.name), self.payload if self.payload is not None else {},
+                          correlations=by_key(self.correlations, specs))
+        return runtime.advance(workflow, lambda wf: _send(wf, event, self.op, self.correlations))
 
     @property
     def audit_as(self):
         return f"deliver_{self.op}"
 
     def summary(self):
-        return {"name": self.name, "payload": self.payload}
+        return {"name": self.name, "payload": self.payload,
+                **({"correlations": self.correlations} if self.correlations else {})}
+
+    def as_dict(self):
+        return {"op": self.op, "name": self.name, "payload": self.payload,
+                **({"correlations": self.correlations} if self.correlations else {})}
 
     def waited_for(self, workflow) -> bool:
-        """Whether the workflow waits for it (projection.waits looks inside an event-based gateway too)."""
-        return any(w["type"] == self.op and w["name"] == self.name for w in projection.waits(workflow))
+        """Whether the workflow waits for it, with the correlation values it carries (projection.waits looks inside
+        an event-based gateway too)."""
+        return any(w["type"] == self.op and w["name"] == self.name
+                   and matches(w.get("correlation"), self.correlations) for w in projection.waits(workflow))
 
 
 @dataclass(frozen=True)
 class Signal(Message):
+    """A signal: broadcast, it carries no correlation values."""
     op: ClassVar[str] = "signal"
+
+    def _apply(self, workflow):
+        event = BpmnEvent(SignalEventDefinition(self.name), self.payload)
+        return runtime.advance(workflow, lambda wf: _send(wf, event, self.op))
 
 
 @dataclass(frozen=True)
@@ -247,9 +264,12 @@ def _set_data(workflow, values: dict) -> None:
             definition.has_fired(task)  # computed now, so the instance's next timer is known when it is saved
 
 
-def _send(workflow, event, kind) -> None:
+def _send(workflow, event, kind, correlations=None) -> None:
     try:
         workflow.send_event(event)
     except WorkflowException as exc:  # nobody here waits for it, or the correlation does not match
+        if correlations:
+            raise NothingWaiting(_l("Nothing waits for the %(kind)s %(name)s with %(carried)s."), kind=kind,
+                                 name=event.event_definition.name, carried=correlation_text(correlations)) from exc
         raise NothingWaiting(_l("Nothing waits for the %(kind)s %(name)s."), kind=kind,
                              name=event.event_definition.name) from exc

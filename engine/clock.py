@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from .db import db
 from .errors import EngineError
@@ -24,15 +25,55 @@ _instant: ContextVar[list | None] = ContextVar("gia_clock_instant", default=None
 MODE_KEY, NOW_KEY = "clock.mode", "clock.now"
 
 
+def per_transaction(name: str) -> dict:
+    """A dict that lives as long as the session's current database transaction: what a request or an engine call
+    reads once and asks for many times (the clock setting here, the memberships in engine.access). A commit or a
+    rollback starts a new transaction, and with it an empty dict, so nothing outlives what the database saw."""
+    session = db.session()  # the Session itself: the scoped proxy does not offer get_transaction
+    held = session.info.get(name)
+    current = session.get_transaction()
+    if held is not None and current is not None and held[0] is current:
+        return held[1]
+    if current is None:
+        session.connection()  # begin now, so that what is read next is kept under this transaction
+        current = session.get_transaction()
+    held = (current, {})
+    session.info[name] = held
+    return held[1]
+
+
+_SETTINGS = "gia_clock_settings"  # session.info: the clock's stored setting, read once per transaction
+_SETTINGS_QUERY = select(EngineSetting.key, EngineSetting.value).where(EngineSetting.key.in_((MODE_KEY, NOW_KEY)))
+
+
 def _setting(key: str) -> str | None:
-    row = db.session.get(EngineSetting, key)
-    return row.value if row else None
+    """The mode and the manual time are read together, once per transaction: now() asks at every step, and in
+    real mode (no row) the session's identity map cannot answer for a missing row."""
+    cache = per_transaction(_SETTINGS)
+    if "read" not in cache:
+        cache.update(db.session.execute(_SETTINGS_QUERY).all(), read=True)
+    return cache.get(key)
+
+
+def with_setting(query):
+    """`query` with the clock's stored setting as two more columns, so that the statement a request runs first
+    (loading the signed-in user) reads it too; hand them to `remember_setting`."""
+    return query.add_columns(*(select(EngineSetting.value).where(EngineSetting.key == key).scalar_subquery()
+                               for key in (MODE_KEY, NOW_KEY)))
+
+
+def remember_setting(mode: str | None, at: str | None) -> None:
+    """The setting a `with_setting` query read, kept for the rest of this transaction."""
+    cache = per_transaction(_SETTINGS)
+    cache.clear()
+    cache.update({key: value for key, value in ((MODE_KEY, mode), (NOW_KEY, at)) if value is not None}, read=True)
 
 
 def _put(key: str, value: str) -> None:
     instant = _instant.get()
     if instant:
         instant.clear()  # the clock moves: read it again
+    db.session.info.pop(_SETTINGS, None)
     row = db.session.get(EngineSetting, key)
     if row is None:
         db.session.add(EngineSetting(key=key, value=value))

@@ -1,5 +1,10 @@
-"""Celery: the timer sweep that beat triggers and the e-mail sender, run by workers inside the Flask application
-context.
+"""Celery: the timer sweep that beat triggers, the plan item starts and the e-mail sender, run by workers inside
+the Flask application context.
+
+Each kind of work has a queue of its own (QUEUES), so that timers can be drained by workers of their own on as
+many machines as needed while mail and plan starts go on beside them. Every task is safe to run on many workers
+at once: sweeps claim each instance with SKIP LOCKED (engine/service/timers.py), a plan item starts once per unit
+(a unique index), a message is sent at most once (engine/mail/outbox.py).
 
 Timers are never scheduled as long Celery ETAs (a Redis broker re-delivers those after its visibility timeout);
 beat triggers a sweep every TIMER_SWEEP_SECONDS and the sweep reads due instances from the database.
@@ -9,12 +14,17 @@ import resource
 
 from celery import Celery, Task, shared_task
 from celery.signals import worker_process_init
+from kombu import Exchange, Queue
 
 from .mail import send_pending
 from .plan import start_due_items
-from .service.timers import advance_timers
+from .service.timers import advance_timers, has_backlog
 
 log = logging.getLogger(__name__)
+
+# Which queue (by kind of work) each task goes to; the queue is named "<CELERY_QUEUE>.<kind>".
+QUEUES = {"gia.sweep_timers": "timers", "gia.start_plan_items": "plan", "gia.send_mail": "mail",
+          "gia.clean_broker": "batch"}
 
 
 def init_celery(app) -> Celery:
@@ -24,13 +34,19 @@ def init_celery(app) -> Celery:
                 return self.run(*args, **kwargs)
 
     broker = app.config["CELERY_BROKER_URL"]
+    prefix = app.config["CELERY_QUEUE"]
     celery = Celery(app.import_name, task_cls=AppContextTask)
     celery.conf.update(
         broker_url=broker,
         result_backend=app.config["CELERY_RESULT_BACKEND"],
         task_ignore_result=app.config["CELERY_RESULT_BACKEND"] is None,
         broker_connection_retry_on_startup=True,
-        task_default_queue=app.config.get("CELERY_QUEUE", "celery"),
+        task_default_queue=prefix,
+        # Each queue with an exchange and routing key of its own: Celery would otherwise bind them all to the
+        # default exchange and key, and every message would reach every queue.
+        task_queues=[Queue(name, Exchange(name), routing_key=name)
+                     for name in [prefix, *(f"{prefix}.{kind}" for kind in dict.fromkeys(QUEUES.values()))]],
+        task_routes={task: {"queue": f"{prefix}.{kind}"} for task, kind in QUEUES.items()},
         timezone="UTC",
         worker_prefetch_multiplier=1,
         task_time_limit=app.config.get("TASK_TIME_LIMIT_SECONDS", 600),
@@ -74,9 +90,14 @@ def _limit_memory(**_kwargs):
 
 @shared_task(name="gia.sweep_timers")
 def sweep_timers() -> dict:
+    if has_backlog():
+        # More is due than one batch: another sweep lets an idle worker join in now rather than at the next beat.
+        # Each sweep asks for at most one, when it starts, so the sweeps queued stay fewer than the workers + 1.
+        sweep_timers.apply_async()
     result = advance_timers()
     if result.fired or result.failed:
-        log.info("timer sweep at %s: fired %s, failed %s", result.now.isoformat(), result.fired, result.failed)
+        # Counts, and the failures in full: a sweep that drains a backlog fires thousands.
+        log.info("timer sweep at %s: fired %s, failed %s", result.now.isoformat(), len(result.fired), result.failed)
     return {"fired": len(result.fired), "failed": len(result.failed)}
 
 

@@ -8,6 +8,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock, roles
+from .bpmn.messages import as_text
 from .bpmn.properties import role_of, task_properties
 from .errors import ProcessError
 from .models.human_task import TaskStatus
@@ -156,7 +157,8 @@ def next_timer(workflow) -> datetime | None:
 
 
 def waits(workflow) -> list[dict]:
-    """What the instance waits for: [{type, name, due}] with type timer, message or signal."""
+    """What the instance waits for: [{type, name, due}] with type timer, message or signal; a message catch that
+    takes only some correlation values adds them as `correlation` ({property: value})."""
     return _waits_of(t for t in all_tasks(workflow) if t.state == TaskState.WAITING)
 
 
@@ -171,6 +173,9 @@ def _waits_of(waiting) -> list[dict]:
             due = timer_due(task) if kind == "timer" else None
             name = getattr(inner, "name", None) or task.task_spec.bpmn_name or task.task_spec.bpmn_id
             found.append({"type": kind, "name": name, "due": due.isoformat() if due else None})
+            awaited = inner.awaited(task) if kind == "message" and hasattr(inner, "awaited") else None
+            if awaited:
+                found[-1]["correlation"] = {prop: as_text(value) for prop, value in awaited.items()}
     return found
 
 

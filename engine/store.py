@@ -1,22 +1,24 @@
 """Loading an instance under a lock and saving it back with its projections, inside the caller's transaction."""
 from contextlib import contextmanager
+from typing import NamedTuple
 from uuid import UUID
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.orm import undefer
+from sqlalchemy import bindparam, delete, insert, inspect, select, update
+from sqlalchemy.orm import make_transient_to_detached, undefer
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import clock, events, projection, runtime
 from .bpmn import serializer
+from .bpmn.messages import normalised
 from .bpmn.spec_cache import bundle_cached, bundle_for
 from .db import db, is_postgres
 from .errors import ConflictError, NotFound, ProcessError
 from .models import Deployment, HumanTask, InstanceWait, Notification, ProcessInstance
 from .models.human_task import TaskStatus
-from .models.instance import InstanceStatus
+from .models.instance import CORRELATION_LENGTH, InstanceStatus
 
 
 @contextmanager
@@ -94,7 +96,14 @@ def _committed(session):
 def lock(instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
     """The instance row, locked for this transaction: SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
     transaction already holds the write lock (BEGIN IMMEDIATE) and lock_version guards the update. With
-    `skip_locked`, None when another transaction holds the row."""
+    `skip_locked`, None when another transaction holds the row.
+
+    On SQLite an instance this transaction has already read whole (its state too: the task page reads it so) is
+    taken as it is: the write lock was held before it was read, so nobody can have changed it since."""
+    if not is_postgres():
+        held = _read_whole(instance_id)
+        if held is not None:
+            return held
     query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
              .options(undefer(ProcessInstance.state)).execution_options(populate_existing=True))
     if is_postgres():
@@ -105,6 +114,17 @@ def lock(instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
             return None
         raise NotFound(_l("Instance %(id)s not found."), id=instance_id)
     return instance
+
+
+def _read_whole(instance_id: int) -> ProcessInstance | None:
+    session = db.session()
+    held = session.identity_map.get(session.identity_key(ProcessInstance, instance_id))
+    if held is None or held in session.dirty or inspect(held).unloaded & _COLUMNS:
+        return None  # not read, changed in memory, or expired (a commit or rollback since): read it now
+    return held
+
+
+_COLUMNS = frozenset(ProcessInstance.__mapper__.column_attrs.keys())
 
 
 def startable_of(instance: ProcessInstance):
@@ -131,10 +151,10 @@ def task_of(instance: ProcessInstance, task_id: str):
 
 
 def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dict | None = None,
-         status: str | None = None) -> list:
+         status: str | None = None) -> "Saved":
     """Serialize `workflow` into `instance` and rebuild every projection from it, read in one pass. `status`
     overrides the one the workflow shows (a cancelled workflow looks finished, a suspended one running). Returns
-    the task views."""
+    the task views and the READY rows (Saved)."""
     now = clock.now()
     try:
         instance.state = runtime.dump(workflow)
@@ -160,7 +180,7 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
         db.session.flush()
     for view in seen.views:
         view.instance_id = instance.id
-    fresh, closed = _sync_tasks(instance, seen.views, now, completed_by or {})
+    fresh, closed, ready = _sync_tasks(instance, seen.views, now, completed_by or {})
     _sync_waits(instance, seen.waits)
     notes = [Notification(created_at=now, instance_id=instance.id, kind=note["kind"][:30], role=note["role"],
                           unit_code=note["unit"], text=note["text"])
@@ -171,7 +191,12 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     # What else the step causes in this transaction (e-mail for the tasks offered and the notifications raised,
     # drafts of the closed tasks deleted) is up to the subscribers of the step event (engine.events).
     events.step_saved(events.StepSaved(instance, seen.views, fresh, closed, notes))
-    return seen.views
+    return Saved(seen.views, ready)
+
+
+class Saved(NamedTuple):
+    views: list  # the task views (engine.projection)
+    ready: list[dict]  # the READY human_task rows as written, every column (see `attached`)
 
 
 def _hand_in(data: dict) -> tuple[str | None, int | None]:
@@ -185,15 +210,17 @@ _TASKS = HumanTask.__table__
 _SHAPE = ("seq", "bpmn_id", "lane", "form_key", "state")
 # role: a task's `role_expression` is evaluated only while it is READY; afterwards the row keeps that role.
 _OFFER = ("name", "role", "unit_code", "due_at", "columns")
+_OLD_ROWS = select(_TASKS).where(_TASKS.c.instance_id == bindparam("instance"))
 
 
-def _sync_tasks(instance, views, now, completed_by) -> set[str]:
+def _sync_tasks(instance, views, now, completed_by) -> tuple[set[str], set[str], list[dict]]:
     """Bring the instance's human_task rows in line with `views`, writing only rows that changed (with Core
     statements: this runs after every step and the ORM's unit of work cost more than the rest of the save).
-    Returns the ids of the tasks that became READY and of those that left READY."""
-    columns = [_TASKS.c[name] for name in ("id", *_SHAPE, *_OFFER)]
-    old_rows = {row.id: row for row in db.session.execute(select(*columns).where(_TASKS.c.instance_id == instance.id))}
-    inserts, updates, fresh, closed = [], {}, set(), set()
+    Returns the ids of the tasks that became READY and of those that left READY, and the READY rows as written
+    (every column, in engine order): what the caller would otherwise read back."""
+    old_rows = dict(task_rows(instance))
+    clock.per_transaction(_ROWS).pop(instance.id)  # written below: whoever asks next reads them again
+    inserts, updates, fresh, closed, ready = [], [], set(), set(), []
     for view in views:
         old = old_rows.pop(view.id, None)
         if view.state == TaskStatus.READY and (old is None or old.state != TaskStatus.READY):
@@ -210,35 +237,76 @@ def _sync_tasks(instance, views, now, completed_by) -> set[str]:
         if old is None:
             inserts.append({"id": view.id, "instance_id": instance.id, "process_id": instance.process_id,
                             "created_at": now, **values})
+            if view.state == TaskStatus.READY:
+                ready.append({**dict.fromkeys(_TASKS.c.keys()), **inserts[-1]})
         else:
-            changed = {k: v for k, v in values.items() if k not in old._fields or getattr(old, k) != v}
-            if changed:
-                updates.setdefault(tuple(sorted(changed)), []).append({"_id": view.id, **changed})
+            if view.state == TaskStatus.READY:
+                ready.append({**old._mapping, **values})
+            if any(getattr(old, k) != v for k, v in values.items()):
+                updates.append((old, values))
+    gone = []
     for old in old_rows.values():  # gone from the tree: a prediction dropped, or a task removed by a reset
         if old.state == TaskStatus.WAITING:
-            db.session.execute(delete(_TASKS).where(_TASKS.c.id == old.id))
+            gone.append(old.id)
         elif old.state == TaskStatus.READY:
             closed.add(old.id)
-            updates.setdefault(("completed_at", "state"), []).append(
-                {"_id": old.id, "state": TaskStatus.CANCELLED, "completed_at": now})
+            updates.append((old, {"state": TaskStatus.CANCELLED, "completed_at": now}))
+    if gone:
+        db.session.execute(delete(_TASKS).where(_TASKS.c.id.in_(gone)))
     if inserts:
         db.session.execute(insert(_TASKS), inserts)
-    for keys, rows in updates.items():
+    if updates:
+        # One statement for every changed row: each row sets the same columns, the unchanged ones to the values
+        # they hold, so that the rows go as one executemany instead of a statement per set of changed columns.
+        keys = sorted({k for _old, values in updates for k in values})
+        rows = [{"_id": old.id, **{k: values[k] if k in values else getattr(old, k) for k in keys}}
+                for old, values in updates]
         db.session.execute(update(_TASKS).where(_TASKS.c.id == bindparam("_id"))
                            .values({k: bindparam(k) for k in keys}), rows)
-    return fresh, closed
+    return fresh, closed, ready
+
+
+def task_rows(instance) -> dict:
+    """The instance's human_task rows as they are (every column, by id), read once per step after the lock: the
+    guards of the step and its save read the same rows."""
+    cache = clock.per_transaction(_ROWS)
+    if instance.id not in cache:
+        cache[instance.id] = {row.id: row for row in db.session.execute(_OLD_ROWS, {"instance": instance.id})}
+    return cache[instance.id]
+
+
+_ROWS = "gia_task_rows"  # session.info: the rows task_rows read in this transaction, by instance id
+
+
+def attached(rows: list[dict]) -> list[HumanTask]:
+    """HumanTask objects for rows a step has just written (`Saved.ready`), in the session without reading them
+    back: after the commit, as if loaded then. A row the session already holds is that object (read again)."""
+    session, tasks = db.session(), []
+    for row in rows:
+        held = session.identity_map.get(session.identity_key(HumanTask, row["id"]))
+        if held is None:
+            held = HumanTask(**row)
+            make_transient_to_detached(held)
+            session.add(held)
+        tasks.append(held)
+    return tasks
 
 
 def _sync_waits(instance, waits: list[dict]):
-    """Index the messages and signals the instance waits for; rows are rewritten only when the set changes
-    (the instance keeps the set it last indexed in `waits`)."""
+    """Index the messages and signals the instance waits for, with the correlation values awaited; rows are
+    rewritten only when the set changes (the instance keeps the set it last indexed in `waits`)."""
     wanted = [] if instance.status in InstanceStatus.FINAL else sorted(
-        {(w["type"], w["name"]) for w in waits if w["type"] in ("message", "signal")})
-    wanted = [list(pair) for pair in wanted]
+        {(w["type"], w["name"], normalised(w.get("correlation")) or "") for w in waits
+         if w["type"] in ("message", "signal")})
+    wanted = [[kind, name, correlation or None] for kind, name, correlation in wanted]
     if wanted == (instance.waits or []):
         return
+    too_long = next((c for _kind, _name, c in wanted if c and len(c) > CORRELATION_LENGTH), None)
+    if too_long:
+        raise ProcessError(_l("The correlation values awaited are too long to be indexed: %(values)s"),
+                           values=too_long[:100] + "…")
     if instance.waits:
         db.session.execute(delete(InstanceWait).where(InstanceWait.instance_id == instance.id))
-    for kind, name in wanted:
-        db.session.add(InstanceWait(instance_id=instance.id, kind=kind, name=name))
+    for kind, name, correlation in wanted:
+        db.session.add(InstanceWait(instance_id=instance.id, kind=kind, name=name, correlation=correlation))
     instance.waits = wanted

@@ -1,8 +1,7 @@
 """The application factory."""
 from flask import Flask
+from flask.cli import AppGroup
 from flask_babel import Babel
-from flask_migrate import Migrate
-from flask_wtf import CSRFProtect
 
 import engine
 import forms
@@ -10,11 +9,13 @@ from config import Config
 from engine.db import db
 
 babel = Babel()
-csrf = CSRFProtect()
-migrate = Migrate()
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None, *, web: bool = True) -> Flask:
+    """The whole application: engine, web UI, REST API, `flask` commands and Celery. With `web=False`, what a
+    `flask gia …` or `flask db …` command uses: no pages, API or CSRF (nothing is served), Celery only when it has
+    mail to wake (the one use a command makes of it), Flask-Migrate set up when a `db` command is asked for.
+    Importing those (flask-smorest, marshmallow, Flask-WTF, Alembic, Celery) costs more CPU than most commands."""
     app = Flask(__name__)
     app.config.from_object(Config)
     if overrides:
@@ -22,13 +23,31 @@ def create_app(overrides: dict | None = None) -> Flask:
     _ensure_dirs(app)
     engine.init_app(app)
     forms.use_directory(app.config["FORMS_DIR"])
-    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR") or _migrations_dir()),
-                     render_as_batch=True)
+    if web:
+        _add_migrations(app)
+    else:
+        app.cli = _MigrationsWhenAsked(app)
     from .i18n import select_locale, select_timezone
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    if web:
+        _add_web(app)
+
+    from cli import register
+    register(app)
+
+    # A command reaches Celery only through engine.mail.outbox.wake_senders, which does nothing without SMTP_HOST.
+    if web or app.config.get("SMTP_HOST"):
+        from engine.jobs import init_celery
+        init_celery(app)
+    return app
+
+
+def _add_web(app):
+    """The pages, the REST API and what guards every request."""
+    from flask_wtf import CSRFProtect
     from . import guards
     guards.init_app(app)  # before CSRF's check and before any route is added (its `int` converter)
-    csrf.init_app(app)
+    csrf = CSRFProtect(app)
 
     _one_instant_per_request(app)
     from . import security
@@ -47,12 +66,27 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .drafts import bp as drafts_bp
     app.register_blueprint(drafts_bp)
 
-    from cli import register
-    register(app)
 
-    from engine.jobs import init_celery
-    init_celery(app)
-    return app
+def _add_migrations(app):
+    """`flask db …` and Flask-Migrate's functions (`upgrade`) on this app."""
+    from flask_migrate import Migrate
+    Migrate(app, db, directory=str(app.config.get("MIGRATIONS_DIR") or _migrations_dir()), render_as_batch=True)
+
+
+class _MigrationsWhenAsked(AppGroup):
+    """The app's `flask` commands, `db` set up only when it is looked up: Flask-Migrate imports Alembic."""
+
+    def __init__(self, app):
+        super().__init__(app.cli.name)
+        self._app = app
+
+    def get_command(self, ctx, name):
+        if name == "db" and "db" not in self.commands:
+            _add_migrations(self._app)
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        return sorted({"db", *super().list_commands(ctx)})
 
 
 def _one_instant_per_request(app):

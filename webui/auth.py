@@ -4,10 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
 import engine
+from engine import clock
 from engine.db import db
 from engine.errors import TooManyAttempts
 from engine.models import User
@@ -20,8 +22,15 @@ login_manager.login_message = _l("Please sign in to open this page.")
 
 @login_manager.user_loader
 def load_user(user_id):
-    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
-    return user if user is not None and user.active else None
+    """The signed-in user, read with the engine clock's setting, which every page and step asks for."""
+    if not str(user_id).isdigit():
+        return None
+    found = db.session.execute(clock.with_setting(select(User).where(User.id == int(user_id)))).first()
+    if found is None:
+        return None
+    user, mode, at = found
+    clock.remember_setting(mode, at)
+    return user if user.active else None
 
 
 def init_app(app):

@@ -7,12 +7,10 @@ from sqlalchemy import select
 
 import engine
 from engine import InboxQuery, clock
-from engine.access import memberships, visible_units
+from engine.access import memberships
 from engine.db import db
 from engine.errors import EngineError
-from engine.models import DeployedProcess, Unit
-from engine.directory import natural_key
-from engine import notifications
+from engine.models import DeployedProcess
 from . import exports
 from .errors import flash_error
 
@@ -25,23 +23,13 @@ EXPORT_LIMIT = 10_000
 def index():
     query = InboxQuery.from_params(request.args)
     held = memberships(current_user)  # read once, for everything on the page that depends on them
-    page = engine.inbox(current_user, query, held)
-    counts = engine.inbox_counts(current_user, held)
-    return render_template("inbox.html", page=page, query=query, counts=counts,
-                           notes=notifications(current_user, held=held), now=clock.now(),
-                           saved=engine.saved_filters(current_user), facets=_facets(held),
+    # two statements: the list with its total and the tabs' counts, and everything beside the list
+    page = engine.inbox(current_user, query, held, with_counts=True)
+    aside = engine.inbox_aside(current_user, held)
+    return render_template("inbox.html", page=page, query=query, counts=page.counts, notes=aside.notes,
+                           now=clock.now(), saved=aside.saved,
+                           facets={"processes": aside.processes, "units": aside.units},
                            share_units=_share_units(held))
-
-
-def _facets(held) -> dict:
-    """The choices of the filter bar: activities and the units the user may filter by."""
-    processes = _process_names()
-    units = visible_units(current_user, held)
-    query = select(Unit.code, Unit.name).where(Unit.kind.in_(("school", "ppe")))
-    if units is not None:
-        query = query.where(Unit.code.in_(units))
-    return {"processes": sorted(processes.items(), key=lambda kv: kv[1]),
-            "units": sorted(db.session.execute(query).all(), key=lambda u: natural_key(u[1]))}
 
 
 def _process_names() -> dict[str, str]:

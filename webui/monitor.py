@@ -5,21 +5,16 @@ import json
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 
 import engine
 import forms
 from engine import clock
-from engine.access import is_admin, may_start, visible_units
-from engine.db import db
+from engine.access import is_admin, launch_form, launch_units, memberships, refuse
 from engine.errors import EngineError, InvalidState
 from engine.directory import natural_key
-from engine.models import Unit
 from engine.plan import item_to_join
-from engine.access import refuse
-from engine import (activities, activity_page, instance_page, instance_table_export, start_form_key,
-                    startable_spec)
+from engine import activities, activity_page, instance_page, instance_table_export, startable_spec
 from . import exports
 from .errors import flash_error
 
@@ -35,48 +30,41 @@ def index():
 @bp.route("/activities/<bpmn_id>", methods=["GET", "POST"])
 @login_required
 def activity(bpmn_id):
-    page = activity_page(bpmn_id, current_user, problems_only=bool(request.args.get("problems")))
-    launch = _launch_form(bpmn_id)
+    held = memberships(current_user)
+    definition = _launch_definition(bpmn_id, held)
+    launch = None
     if request.method == "POST":
-        if launch is None:
+        if definition is None:
             abort(404)
-        launch = _launch(bpmn_id, *launch)
-        if launch is None:
+        launch = _launch(bpmn_id, definition, held)
+        if launch is None:  # all started: the redirect shows the page, so its instances are not read here
             return redirect(url_for("monitor.activity", bpmn_id=bpmn_id))
+    elif definition is not None:
+        launch = definition, _unit_choices(definition, forms.bind_initial(definition, {}), held)
+    page = activity_page(bpmn_id, current_user, problems_only=bool(request.args.get("problems")))
     return render_template("activity.html", page=page, launch=launch, now=clock.now())
 
 
-def _launch_form(bpmn_id):
-    """(definition, form) of the start form, if the process has one and the user may start it."""
-    key = start_form_key(bpmn_id)
-    spec = startable_spec(bpmn_id).spec
-    start = next((s for s in spec.task_specs.values() if type(s).__name__ == "StartEvent"), None)
-    if key is None or start is None or not may_start(current_user, start):
-        return None
-    definition = forms.load(key)
-    form = forms.bind_initial(definition, {})
-    _unit_choices(definition, form)
-    return definition, form
+def _launch_definition(bpmn_id, held):
+    """The start form's definition, if the process has one and the user may start it by hand."""
+    key = launch_form(current_user, startable_spec(bpmn_id).spec, held)
+    return forms.load(key) if key is not None else None
 
 
-def _unit_choices(definition, form):
-    """The units a start form offers: of the field's kind, and only the user's own unless she is department
-    staff (a school's coordinator starts an appeal for her school, not another's). The choices also validate
-    the post, so another unit's code is refused."""
-    mine = visible_units(current_user)
+def _unit_choices(definition, form, held):
+    """The units a start form offers (engine.access.launch_units), in the natural order of their names. The
+    choices also validate the post, so another unit's code is refused."""
     for field in definition.fields:
         if field.type == "units":
-            query = select(Unit).where(Unit.kind == field.unit_kind).order_by(Unit.name)
-            if mine is not None:
-                query = query.where(Unit.code.in_(mine))
-            units = db.session.scalars(query)
+            units = launch_units(current_user, field.unit_kind, held)
             form[field.name].choices = sorted(((u.code, u.name) for u in units), key=lambda c: natural_key(c[1]))
+    return form
 
 
-def _launch(bpmn_id, definition, _form):
+def _launch(bpmn_id, definition, held):
     """Start one instance per chosen unit. Returns None when all started, else (definition, form) to show."""
-    form = forms.bind_post(definition, CombinedMultiDict([request.form, request.files]), {})
-    _unit_choices(definition, form)
+    form = _unit_choices(definition, forms.bind_post(definition, CombinedMultiDict([request.form, request.files]),
+                                                     {}), held)
     if not form.validate():
         flash(_("Please correct the highlighted fields."), "error")
         return definition, form

@@ -28,7 +28,6 @@ def _seen(task_id):
 def show(task_id):
     page = task_page(task_id, current_user)  # 404 for a task she may not see, as _seen answers
     definition = forms.load(page.task.form_key) if page.task.form_key else None
-    draft = drafts.draft_of_page(page, definition)
     form, errors = None, {}
     if request.method == "POST":
         if not page.may_act:
@@ -37,7 +36,9 @@ def show(task_id):
         form, errors = _submit(page, definition)
         if form is None:
             return redirect(url_for("inbox.index"))
-    elif definition is not None:
+    # Read only for a page shown: a POST that completes the task does not need it (its step deletes it).
+    draft = drafts.draft_of_page(page, definition)
+    if request.method != "POST" and definition is not None:
         form = drafts.bind_form(definition, page, draft)
     return render_template("task.html", page=page, definition=definition, form=form, errors=errors, draft=draft,
                            instructions=instructions.render(page.instructions, page.data),
@@ -63,6 +64,7 @@ def _submit(page, definition):
         if not valid:
             flash(_("Please correct the highlighted fields."), "error")
             return form, forms.field_errors(form)
+    name = page.task.name  # read before the commit, which expires the row
     try:
         result = engine.complete(page.task.id, current_user, data, validated=definition is not None)
     except InvalidData as exc:
@@ -71,7 +73,7 @@ def _submit(page, definition):
     except EngineError as exc:
         flash_error(exc)
         return form, {}
-    flash(_("Done: «%(name)s».", name=page.task.name), "success")
+    flash(_("Done: «%(name)s».", name=name), "success")
     if result.status == "error":
         flash(_("The process stopped with an error after your step; the administrator has been told."), "error")
     return None, {}

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from .. import audit, store
 from .rules import can_view_instance, can_view_task, instance_filter, visible_units
@@ -23,14 +24,26 @@ def record_denied(user: User, what: str, *, instance_id=None, task=None) -> None
 
 def readable_task(task_id: str, user: User) -> HumanTask:
     """The task if `user` may see it (rules.can_view_task); NotFound otherwise, with the attempt recorded."""
-    task = db.session.get(HumanTask, str(task_id)) if _plausible_task_id(task_id) else None
-    if task is None:
+    return readable_task_in(task_id, user)[0]
+
+
+def readable_task_in(task_id: str, user: User, *, with_state: bool = False) -> tuple[HumanTask, ProcessInstance]:
+    """readable_task, and the task's instance, read with it in one statement. `with_state`: with its stored
+    workflow too, for a caller that restores it or steps it next (on SQLite the step then reads no row again:
+    store.lock)."""
+    found = None
+    if _plausible_task_id(task_id):
+        query = (select(HumanTask, ProcessInstance)
+                 .outerjoin(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                 .where(HumanTask.id == str(task_id)))
+        found = db.session.execute(query.options(undefer(ProcessInstance.state)) if with_state else query).first()
+    if found is None:
         raise NotFound(_l("Task %(id)s not found."), id=task_id)
-    instance = db.session.get(ProcessInstance, task.instance_id)
+    task, instance = found
     if not can_view_task(user, task, instance):
         record_denied(user, "view task", instance_id=task.instance_id, task=task)
         raise NotFound(_l("Task %(id)s not found."), id=task_id)
-    return task
+    return task, instance
 
 
 def readable_instance(instance_id: int, user: User, what: str = "view instance") -> ProcessInstance:

@@ -11,10 +11,10 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, false, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, cast, event, false, null, or_, select, true, union_all
+from sqlalchemy.orm import Session
 
 from .. import clock, roles
-from ..bpmn.properties import role_of
 from ..db import db
 from ..models import Absence, HumanTask, Membership, ProcessInstance, Unit, User
 
@@ -29,17 +29,40 @@ class Held(NamedTuple):
 
 def memberships(user: User, on: date | None = None) -> list[Held]:
     """The user's memberships, and those of users who are away `on` that day (default today) with `user` as
-    their deputy."""
+    their deputy. Read once per database transaction (a request asks at every check: the page, the guards, the
+    step), and read again after anything in it writes a membership, an absence, a user or a unit."""
     on = on or clock.now().astimezone(clock.local_zone()).date()
-    own = db.session.execute(select(Membership.role, Unit.code).outerjoin(Unit, Membership.unit_id == Unit.id)
-                             .where(Membership.user_id == user.id)).all()
-    deputized = db.session.execute(
-        select(Membership.role, Unit.code, Absence.user_id)
-        .join(Absence, Absence.user_id == Membership.user_id).outerjoin(Unit, Membership.unit_id == Unit.id)
-        .join(User, User.id == Absence.user_id)
-        .where(Absence.deputy_id == user.id, Absence.starts_on <= on, Absence.ends_on >= on,
-               Membership.role.notin_(_PERSONAL_ROLES))).all()
-    return [Held(role, unit) for role, unit in own] + [Held(role, unit, absent) for role, unit, absent in deputized]
+    cache = clock.per_transaction(_HELD)
+    key = (user.id, on)
+    if key not in cache:
+        rows = db.session.execute(_memberships_query(), {"user": user.id, "on": on}).all()
+        own = [Held(role, unit) for role, unit, absent in rows if absent is None]
+        cache[key] = own + [Held(role, unit, absent) for role, unit, absent in rows if absent is not None]
+    return list(cache[key])
+
+
+_HELD = "gia_memberships"  # session.info: memberships read in the current transaction, by (user id, day)
+
+
+@lru_cache(maxsize=None)
+def _memberships_query():
+    """One statement for both parts (built once): the user's own memberships, and those held as a deputy."""
+    own = (select(Membership.role, Unit.code, cast(null(), Integer).label("deputy_for"))
+           .outerjoin(Unit, Membership.unit_id == Unit.id).where(Membership.user_id == bindparam("user")))
+    deputized = (select(Membership.role, Unit.code, Absence.user_id)
+                 .join(Absence, Absence.user_id == Membership.user_id).outerjoin(Unit, Membership.unit_id == Unit.id)
+                 .join(User, User.id == Absence.user_id)
+                 .where(Absence.deputy_id == bindparam("user"), Absence.starts_on <= bindparam("on"),
+                        Absence.ends_on >= bindparam("on"), Membership.role.notin_(_PERSONAL_ROLES)))
+    return union_all(own, deputized)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_memberships(session, _context):
+    """What this transaction wrote about people invalidates the memberships it read."""
+    if _HELD in session.info and any(isinstance(obj, (Membership, Absence, User, Unit))
+                                     for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_HELD, None)
 
 
 def _held(user, held):
@@ -194,12 +217,3 @@ def visible_units(user: User, held: list | None = None) -> set[str] | None:
     if is_city_staff(user, held) or is_admin(user, held):
         return None
     return {h.unit for h in held if h.unit}
-
-
-def may_start(user: User, start_spec) -> bool:
-    """Who may start a process: holders of its start event's role (its lane), and administrators."""
-    held = memberships(user)
-    if is_admin(user, held):
-        return True
-    role = role_of(start_spec)
-    return role is not None and any(h.role == role for h in held)

@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit, clock, store
 from ..db import db, is_postgres
@@ -131,6 +130,7 @@ def _locked_rows(login: str, address: str, now: datetime) -> tuple[LoginThrottle
 
 
 def _insert_missing(keys, now: datetime) -> None:
+    from sqlalchemy.dialects import postgresql, sqlite  # here: on SQLite, the PostgreSQL dialect is never imported
     make = postgresql.insert if is_postgres() else sqlite.insert
     for login, address in keys:  # one by one, in the locking order
         db.session.execute(make(LoginThrottle).values(login=login, remote_addr=address, failures=0, last_at=now)

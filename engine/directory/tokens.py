@@ -90,11 +90,15 @@ def check_token(plaintext) -> User:
     if not isinstance(plaintext, str) or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         raise InvalidToken(_l("The API token is not valid. Create a token on your profile page and send it as "
                               "«Authorization: Bearer <token>»."))
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plaintext)))
-    if row is None:
+    # The owner and the engine clock's setting are read with the token: the request needs all three.
+    found = db.session.execute(clock.with_setting(
+        select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(plaintext)))).first()
+    if found is None:
         raise InvalidToken(_l("The API token is not valid. Create a token on your profile page and send it as "
                               "«Authorization: Bearer <token>»."))
-    user = db.session.get(User, row.user_id)
+    row, user, mode, at = found
+    clock.remember_setting(mode, at)
     now = clock.now()
     status = token_status(row, now)
     if status != "active" or user is None or not user.active:

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
+
+# openpyxl is imported by the functions that read or write a workbook: importing it costs more CPU than most
+# `flask gia` commands take, and only the directory's import and export pages use it.
 
 ORG_SHEET, STAFF_SHEET, REF_SHEET = "Организации", "Сотрудники", "Справочник"
 MAX_COLUMNS = 30
@@ -111,6 +110,7 @@ def cell_text(value, keep_spaces=False) -> str | None:
 
 def read(content: bytes, max_bytes: int, max_rows: int) -> tuple[dict, list]:
     """The two sheets of an uploaded workbook, or the problems that stop it being read at all."""
+    from openpyxl import load_workbook
     if not content:
         return {}, [Problem(_l("The file is empty."))]
     if len(content) > max_bytes:
@@ -180,8 +180,9 @@ def _read_sheet(ws, name, columns, max_rows, problems) -> Sheet | None:
 
 # ---- writing: the template and the export ---------------------------------------------------------------------
 
-_HEAD_FONT = Font(bold=True)
-_HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
+def _head_style():
+    from openpyxl.styles import Font, PatternFill
+    return Font(bold=True), PatternFill("solid", fgColor="DDE6F0")
 
 
 def _put(ws, row, col, value):
@@ -192,16 +193,18 @@ def _put(ws, row, col, value):
 
 
 def _headed(ws, columns, extra=()):
+    from openpyxl.comments import Comment
+    head_font, head_fill = _head_style()
     for col, column in enumerate(columns, start=1):
         cell = _put(ws, 1, col, column.title + (" *" if column.key in ("code", "name", "kind", "login",
                                                                           "full_name") else ""))
-        cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
+        cell.font, cell.fill = head_font, head_fill
         if column.note:
             cell.comment = Comment(column.note, "GIA Flow")
         ws.column_dimensions[cell.column_letter].width = column.width
     for offset, title in enumerate(extra, start=len(columns) + 1):
         cell = _put(ws, 1, offset, title)
-        cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
+        cell.font, cell.fill = head_font, head_fill
     ws.freeze_panes = "A2"
 
 
@@ -215,6 +218,9 @@ def workbook(kinds: list, roles: list, units: list, org_rows: list, staff_rows: 
              staff_extra: tuple = ()) -> bytes:
     """An import-layout workbook. kinds: (title, code, note); roles: (title, code, scope, unit kind);
     units: (code, name, kind title) already in the system, listed in «Справочник»."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    head_font, head_fill = _head_style()
     book = Workbook()
     orgs = book.active
     orgs.title = ORG_SHEET
@@ -231,7 +237,7 @@ def workbook(kinds: list, roles: list, units: list, org_rows: list, staff_rows: 
         _put(ref, line, 1, title).font = Font(bold=True, size=12)
         for col, head in enumerate(headers, start=1):
             cell = _put(ref, line + 1, col, head)
-            cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
+            cell.font, cell.fill = head_font, head_fill
         first = line + 2
         for offset, item in enumerate(items):
             for col, value in enumerate(item, start=1):
@@ -248,6 +254,7 @@ def workbook(kinds: list, roles: list, units: list, org_rows: list, staff_rows: 
 
 
 def _dropdown(ws, letter, source):
+    from openpyxl.worksheet.datavalidation import DataValidation
     check = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=False)
     check.add(f"{letter}2:{letter}5001")
     ws.add_data_validation(check)

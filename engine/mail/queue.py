@@ -22,7 +22,6 @@ from pathlib import Path
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock, roles, store
 from ..access import offer_shape, offered_ids
@@ -76,6 +75,9 @@ def insert_rows(rows: list[dict]) -> int:
     a concurrent writer of the same key waits for the other transaction and then inserts nothing)."""
     if not rows:
         return 0
+    # Imported here: the PostgreSQL dialect's modules cost more CPU to import than a short `flask gia` command
+    # takes, and a process on SQLite never needs them.
+    from sqlalchemy.dialects import postgresql, sqlite
     dialect = db.session.get_bind().dialect.name
     make = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if make is None:  # another database: check first (the unique index still refuses a duplicate)

@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db import UTCDateTime, db
 
 
+CORRELATION_LENGTH = 500  # instance_wait.correlation, inside an index (PostgreSQL's rows are at most 2,704 bytes)
+
+
 class InstanceStatus:
     RUNNING = "running"      # a human task is ready
     WAITING = "waiting"      # only timers, messages or signals can move it
@@ -43,7 +46,8 @@ class ProcessInstance(db.Model):
     state: Mapped[str] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(20))
     lock_version: Mapped[int] = mapped_column(default=1)
-    # The (kind, name) pairs indexed in instance_wait, so that a step that changes nothing there writes nothing.
+    # The [kind, name, correlation] rows indexed in instance_wait, so that a step that changes nothing there writes
+    # nothing.
     waits: Mapped[list | None] = mapped_column(JSON)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     started_by: Mapped[str | None] = mapped_column(String(100))
@@ -59,11 +63,15 @@ class ProcessInstance(db.Model):
 
 
 class InstanceWait(db.Model):
-    """A message or signal an instance waits for, so that delivery finds its targets without restoring all."""
+    """A message or signal an instance waits for, so that delivery finds its targets without restoring all: by
+    kind, name and the correlation values awaited."""
     __tablename__ = "instance_wait"
-    __table_args__ = (Index("ix_instance_wait_lookup", "kind", "name"),)
+    __table_args__ = (Index("ix_instance_wait_lookup", "kind", "name", "correlation"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # "message" or "signal"
     name: Mapped[str] = mapped_column(String(255))
+    # The values a correlated message catch awaits, normalised (engine.bpmn.messages.normalised); NULL: it takes
+    # any message of that name.
+    correlation: Mapped[str | None] = mapped_column(String(CORRELATION_LENGTH))

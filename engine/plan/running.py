@@ -136,7 +136,8 @@ def _scope_filter(scope: str) -> tuple:
 
 def _mark_started(item_id: int) -> None:
     with store.transaction() as session:
-        item = session.get(PlanItem, item_id)
+        # Locked: sweeps on several workers finish the same item at once, and only the first records its start.
+        item = session.get(PlanItem, item_id, with_for_update=True, populate_existing=True)
         if item.started_at is None:
             item.started_at = clock.now()
             audit.record("plan_item_start", PLAN_ACTOR, summary={"item": item.number, "process": item.process_id})

@@ -54,6 +54,7 @@ class Executed:
     status: str
     views: list
     outcome: object
+    ready: list  # the READY human_task rows as the step wrote them (store.Saved.ready)
 
 
 def execute(target: int | NewInstance, action: Action, actor: str | None, *, check: Callable | None = None,
@@ -84,13 +85,13 @@ def execute(target: int | NewInstance, action: Action, actor: str | None, *, che
             outcome = action.apply(workflow)
             if first is not None:
                 outcome.events[:0], outcome.notifications[:0] = first.events, first.notifications
-            views = store.save(instance, workflow, outcome, completed_by=action.completed_by(),
+            saved = store.save(instance, workflow, outcome, completed_by=action.completed_by(),
                                status=action.ends_as)
             audit.record(audit_as, actor, instance_id=instance.id, task=audit_task,
                          summary=summary if summary is not None else action.summary())
             _audit_notifications(instance, outcome)
             events.step_taken(events.StepTaken(instance.id, actor, outcome.events))
-            done = Executed(instance.id, instance.status, views, outcome)
+            done = Executed(instance.id, instance.status, saved.views, outcome, saved.ready)
     except ProcessError as exc:
         failed = target.keep_failed(actor) if isinstance(target, NewInstance) else target
         mark_failed(failed, action, exc, actor)

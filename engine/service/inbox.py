@@ -17,7 +17,6 @@ from ..models import HumanTask, Membership, ProcessInstance, SavedFilter, TaskCo
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
 from .tasks import get_task
-from ..directory.naming import unit_names
 
 TABS = ("mine", "group", "available")
 SORTS = ("due", "-due", "created", "-created", "name", "unit")
@@ -83,6 +82,7 @@ class InboxPage:
     query: InboxQuery
     snoozed_until: dict[str, datetime] = field(default_factory=dict)
     unit_names: dict[str, str] = field(default_factory=dict)  # the page's units: every row names its unit
+    counts: dict[str, int] | None = None  # the three tabs' counts, when asked for with the page
 
     def unit_name(self, task: HumanTask) -> str | None:
         """The name of the unit a task is for: the unit stored with the task (the one the unit filter matches),
@@ -105,20 +105,25 @@ class InboxPage:
         return max(1, -(-self.total // self.query.per_page))
 
 
-def inbox(user: User, query: InboxQuery | None = None, held: list | None = None) -> InboxPage:
-    """One page of the tasks `user` may see, by tab and filters, with the total (capped at COUNT_CAP).
+def inbox(user: User, query: InboxQuery | None = None, held: list | None = None,
+          with_counts: bool = False) -> InboxPage:
+    """One page of the tasks `user` may see, by tab and filters, with the total (capped at COUNT_CAP), and with
+    `with_counts` the tabs' counts (those of inbox_counts) in the same statement.
 
     The offer rule has two parts (engine.access.rules.offer_parts): the tasks of the user's own units, a bounded
     set, and for each city-wide role held, that role's tasks across the city. Each part is a branch ordered and
     limited on its own (a city-wide role's branch is read in page order from ix_human_task_role_due), and the
     branches are merged: a page costs about its own rows, whatever the size of the city and of its history.
-    The page, its total and its tasks (with their assignees) come in one statement."""
+    The page, its total, its tasks (with their assignees and units' names) and the tabs' counts come in one
+    statement: the page the staff open most costs one round trip to the database."""
     query = query or InboxQuery()
     now = clock.now()
     held = memberships(user, on=now.astimezone(clock.local_zone()).date()) if held is None else held
+    counts = _tab_counts(user, held, now) if with_counts else []
     branches = _branches(user, held, query.tab)
     if not branches:
-        return InboxPage([], 0, False, query)
+        return InboxPage([], 0, False, query, counts=_capped(db.session.execute(select(*counts)).one())
+                         if counts else None)
     common = _filters(user, query, now)
     end = query.page * query.per_page
     table = HumanTask.__table__
@@ -128,25 +133,40 @@ def inbox(user: User, query: InboxQuery | None = None, held: list | None = None)
     page = (select(ranked).order_by(*_order(ranked.c, query.sort)).offset(end - query.per_page)
             .limit(query.per_page).subquery("page"))
     total = _counted(branches, common, in_index_order=not (query.process_id or query.text))
-    rows = db.session.execute(select(HumanTask, total).join(page, page.c.id == HumanTask.id)
-                              .options(joinedload(HumanTask.assignee)).order_by(*_order(page.c, query.sort))).all()
-    items = [task for task, _ in rows]
-    # no row: no task at all, or a page past the last one (then the total needs a statement of its own)
-    count = rows[0][1] if rows else 0 if query.page == 1 else db.session.scalar(select(total))
-    ids = [task.id for task in items]
-    until = dict(db.session.execute(select(TaskSnooze.task_id, TaskSnooze.until).where(
-        TaskSnooze.user_id == user.id, TaskSnooze.task_id.in_(ids), TaskSnooze.until > now)).all()) \
-        if query.snoozed and ids else {}
+    statement = (select(HumanTask, Unit.name, total, *counts).join(page, page.c.id == HumanTask.id)
+                 .outerjoin(Unit, Unit.code == HumanTask.unit_code))
+    if query.snoozed:
+        statement = statement.add_columns(TaskSnooze.until).outerjoin(TaskSnooze, and_(
+            TaskSnooze.task_id == HumanTask.id, TaskSnooze.user_id == user.id, TaskSnooze.until > now))
+    rows = db.session.execute(statement.options(joinedload(HumanTask.assignee))
+                              .order_by(*_order(page.c, query.sort))).all()
+    items = [row[0] for row in rows]
+    if rows:
+        count, tabs = rows[0][2], rows[0][3:3 + len(counts)]
+    else:  # no task at all, or a page past the last one: what the rows would have brought needs a statement
+        wanted = ([total] if query.page > 1 else []) + counts
+        tabs = list(db.session.execute(select(*wanted)).one()) if wanted else []
+        count = tabs.pop(0) if query.page > 1 else 0
+    until = {row[0].id: row[-1] for row in rows if row[-1] is not None} if query.snoozed else {}
     return InboxPage(items, min(count, COUNT_CAP), count > COUNT_CAP, query, until,
-                     unit_names({task.unit_code for task in items}))
+                     {row[0].unit_code: row[1] for row in rows if row[1] is not None},
+                     _capped(tabs) if counts else None)
 
 
 def inbox_counts(user: User, held: list | None = None) -> dict[str, int]:
     """How many tasks each tab holds (capped at COUNT_CAP), without loading any, in one statement."""
     now = clock.now()
     held = memberships(user, on=now.astimezone(clock.local_zone()).date()) if held is None else held
+    return _capped(db.session.execute(select(*_tab_counts(user, held, now))).one())
+
+
+def _tab_counts(user, held, now) -> list:
+    """Each tab's count as a scalar subquery (TABS' order)."""
     common = _filters(user, InboxQuery(), now)
-    counts = db.session.execute(select(*[_counted(_branches(user, held, tab), common) for tab in TABS])).one()
+    return [_counted(_branches(user, held, tab), common) for tab in TABS]
+
+
+def _capped(counts) -> dict[str, int]:
     return {tab: min(n, COUNT_CAP) for tab, n in zip(TABS, counts)}
 
 
@@ -345,14 +365,20 @@ def save_filter(user: User, name: str, scope: str, query: InboxQuery, unit: str 
     return row
 
 
-def saved_filters(user: User) -> list[SavedFilter]:
+def saved_filters(user: User, held: list | None = None) -> list[SavedFilter]:
     """Mine, those shared with a unit I belong to, and those shared with the department (for its staff)."""
-    held = memberships(user)
+    held = memberships(user) if held is None else held
+    return list(db.session.scalars(select(SavedFilter).where(saved_filter_condition(user, held))
+                                   .order_by(SavedFilter.name)))
+
+
+def saved_filter_condition(user: User, held: list):
+    """The saved filters `user` may use, as a condition on SavedFilter (the rule of saved_filters)."""
     units = sorted({h.unit for h in held if h.unit})
     visible = [SavedFilter.owner_id == user.id, and_(SavedFilter.scope == "unit", SavedFilter.unit_code.in_(units))]
     if is_city_staff(user, held):
         visible.append(SavedFilter.scope == "department")
-    return list(db.session.scalars(select(SavedFilter).where(or_(*visible)).order_by(SavedFilter.name)))
+    return or_(*visible)
 
 
 def delete_filter(filter_id: int, user: User) -> None:

@@ -1,36 +1,53 @@
 """Delivering messages and signals: from the CLI or API, and those a step threw that its own instance did not
 catch (this module subscribes to every step, engine.events). Each delivery is its own transaction, after the
 sender's has committed, so locks are never nested."""
+import json
 from contextvars import ContextVar
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .. import actions, audit, events, projection, store
+from ..access import is_admin, memberships, refuse
+from ..bpmn.messages import MAX_CORRELATION_PROPERTIES, by_property, correlation_text, reachable
+from ..bpmn.properties import role_of
 from ..db import db
 from ..errors import EngineError, NothingWaiting
 from ..models import DeployedProcess, InstanceWait, ProcessInstance
 from ..models.instance import InstanceStatus
 from .execution import Skip, execute
-from .instances import start
+from .instances import start, startable_spec
 
 _depth: ContextVar[int] = ContextVar("gia_routing_depth", default=0)
 _MAX_DEPTH = 20
+_AWAITED_SHOWN = 10  # correlation values named in the error of a message that reaches nobody
 
 
-def deliver(kind: str, name: str, payload, *, instance_id: int | None = None, actor: str | None = None,
-            exclude: int | None = None, required: bool = True) -> list[int]:
-    """Deliver a message or signal to the instances waiting for it (every one whose correlation matches, or just
-    `instance_id`); when none takes it, start the latest process whose start event awaits it (for a signal: each
-    such process). Returns the instance ids it reached."""
-    action = (actions.Message if kind == "message" else actions.Signal)(name, payload)
+def deliver(kind: str, name: str, payload, *, correlations: dict | None = None, instance_id: int | None = None,
+            actor: str | None = None, exclude: int | None = None, required: bool = True, user=None) -> list[int]:
+    """Deliver a message or signal to the instances waiting for it (or just to `instance_id`): a message carrying
+    `correlations` ({property: value}) reaches those awaiting these values and those awaiting none, found by the
+    index of waiting instances. When none takes it, start the latest process whose start event awaits it (for a
+    signal: each such process). `user` (the REST API's caller) must hold a role in each process it reaches.
+    Returns the instance ids it reached."""
+    correlations = {str(k): v for k, v in (correlations or {}).items()} if kind == "message" else {}
+    if len(correlations) > MAX_CORRELATION_PROPERTIES:
+        raise NothingWaiting(_l("A message carries at most %(count)s correlation values."),
+                             count=MAX_CORRELATION_PROPERTIES)
+    action = (actions.Message(name, payload, correlations or None) if kind == "message"
+              else actions.Signal(name, payload))
+    targets = _waiting(kind, name, correlations, instance_id, exclude)
+    may_send = _may_send(user) if user is not None else None
+    if may_send is not None:
+        _check_sender(user, kind, name, {process for _id, process in targets}, may_send)
     delivered = []
 
     def waiting(instance, workflow):
         if not action.waited_for(workflow):
             raise Skip()
 
-    for target in _waiting(kind, name, instance_id, exclude):
+    for target, _process in targets:
         try:
             done = execute(target, action, actor, check=waiting)
         except NothingWaiting:  # its correlation did not match
@@ -38,24 +55,88 @@ def deliver(kind: str, name: str, payload, *, instance_id: int | None = None, ac
         if done is not None:
             delivered.append(target)
     if not delivered and instance_id is None:
-        for bpmn_id in _starters(kind, name):
+        starters = _starters(kind, name)[:1 if kind == "message" else None]
+        if may_send is not None:
+            _check_sender(user, kind, name, set(starters), may_send)
+        for bpmn_id in starters:
             delivered.append(start(bpmn_id, actor=actor, action=action).instance_id)
-            if kind == "message":
-                break
     if not delivered and required:
-        raise NothingWaiting(_l("Nothing waits for the %(kind)s %(name)s."), kind=kind, name=name)
+        _nothing_waits(kind, name, correlations, instance_id, may_send)
     return delivered
 
 
-def _waiting(kind, name, instance_id, exclude) -> list[int]:
-    query = (select(InstanceWait.instance_id).join(ProcessInstance, ProcessInstance.id == InstanceWait.instance_id)
-             .where(InstanceWait.kind == kind, InstanceWait.name == name,
+def _waiting(kind, name, correlations, instance_id, exclude) -> list[tuple[int, str]]:
+    """(instance id, process id) of the active instances whose index entry the message reaches: those awaiting
+    no correlation values, and those awaiting some of the values it carries."""
+    matching = InstanceWait.correlation.is_(None)
+    if correlations:
+        matching = or_(matching, InstanceWait.correlation.in_(reachable(correlations)))
+    query = (select(InstanceWait.instance_id, ProcessInstance.process_id)
+             .join(ProcessInstance, ProcessInstance.id == InstanceWait.instance_id)
+             .where(InstanceWait.kind == kind, InstanceWait.name == name, matching,
                     ProcessInstance.status.in_(InstanceStatus.ACTIVE)).order_by(InstanceWait.instance_id))
     if instance_id is not None:
         query = query.where(InstanceWait.instance_id == instance_id)
-    ids = [i for i in dict.fromkeys(db.session.scalars(query)) if i != exclude]
+    found = [(i, process) for i, process in dict.fromkeys(db.session.execute(query).tuples()) if i != exclude]
     db.session.rollback()
-    return ids
+    return found
+
+
+def _nothing_waits(kind, name, correlations, instance_id, may_send):
+    """Say which correlation values the message carried and which are awaited for its name (when a user sends it:
+    only in the processes she may send to)."""
+    query = (select(InstanceWait.correlation, ProcessInstance.process_id).distinct()
+             .join(ProcessInstance, ProcessInstance.id == InstanceWait.instance_id)
+             .where(InstanceWait.kind == kind, InstanceWait.name == name, InstanceWait.correlation.is_not(None),
+                    ProcessInstance.status.in_(InstanceStatus.ACTIVE))
+             .order_by(InstanceWait.correlation).limit(_AWAITED_SHOWN * 5))
+    if instance_id is not None:
+        query = query.where(InstanceWait.instance_id == instance_id)
+    rows = db.session.execute(query).all()
+    db.session.rollback()
+    if may_send is not None:
+        rows = [row for row in rows if may_send(row.process_id)]
+    awaited = "; ".join(list(dict.fromkeys(correlation_text(json.loads(row.correlation)) for row in rows))
+                        [:_AWAITED_SHOWN])
+    carried = correlation_text(correlations)
+    if carried and awaited:
+        raise NothingWaiting(_l("Nothing waits for the %(kind)s %(name)s with %(carried)s; awaited for it: "
+                                "%(awaited)s."), kind=kind, name=name, carried=carried, awaited=awaited)
+    if awaited:
+        raise NothingWaiting(_l("Nothing waits for the %(kind)s %(name)s without correlation values; awaited for "
+                                "it: %(awaited)s."), kind=kind, name=name, awaited=awaited)
+    if carried:
+        raise NothingWaiting(_l("Nothing waits for the %(kind)s %(name)s with %(carried)s."), kind=kind, name=name,
+                             carried=carried)
+    raise NothingWaiting(_l("Nothing waits for the %(kind)s %(name)s."), kind=kind, name=name)
+
+
+def _check_sender(user, kind, name, processes, may_send) -> None:
+    for process in sorted(processes):
+        if not may_send(process):
+            refuse(user, f"send {kind} {name} to {process}",
+                   message=_l("You hold no role in the process %(process)s: you may not send it the %(kind)s "
+                              "%(name)s.", process=process, kind=kind, name=name))
+
+
+def _may_send(user):
+    """Whether `user` may send a message to a process: she holds one of its roles, or is an administrator."""
+    held = memberships(user)
+    if is_admin(user, held):
+        return lambda process_id: True
+    roles = {h.role for h in held}
+    return cache(lambda process_id: bool(roles & _roles_in(process_id)))
+
+
+def _roles_in(process_id: str) -> set[str]:
+    """The roles of a process's tasks and lanes (its latest version's)."""
+    try:
+        startable = startable_spec(process_id)
+    except EngineError:
+        return set()
+    specs = [startable.spec, *startable.subprocess_specs.values()]
+    return {role for spec in specs if spec is not None for task_spec in spec.task_specs.values()
+            if (role := role_of(task_spec))}
 
 
 def _starters(kind, name) -> list[str]:
@@ -87,7 +168,8 @@ def route(thrown, source: int | None, actor: str | None) -> None:
                 _record_lost(source, kind, definition.name, "too many hops between instances")
                 continue
             try:
-                reached = deliver(kind, definition.name, event.payload, actor=actor, exclude=source,
+                reached = deliver(kind, definition.name, event.payload,
+                                  correlations=by_property(event.correlations), actor=actor, exclude=source,
                                   required=False)
             except EngineError as exc:  # the sender's step has committed: a receiver's failure is the receiver's
                 _record_lost(source, kind, definition.name, f"delivery failed: {exc.message}")

@@ -7,6 +7,7 @@ import forms
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import actions, audit, store
 from ..access.denials import refuse
@@ -115,7 +116,11 @@ def complete(task_id: str, user: User, data: dict | None = None, *, validated: b
         if task.state != TaskState.READY:
             raise TaskNotReady(_l("The task «%(name)s» was completed or cancelled meanwhile."), name=row.name)
         if is_postgres():  # read committed: someone may have claimed it since it was read (SQLite: locked)
-            db.session.refresh(row, ["assignee_id"])
+            current = store.task_rows(instance).get(row.id)  # the rows the save compares with, read once
+            if current is None:
+                db.session.refresh(row, ["assignee_id"])
+            else:
+                set_committed_value(row, "assignee_id", current.assignee_id)
         if not may_act(user, row, held):
             raise PermissionDenied(_DENIED)
         refused = _refusals(task, variable, clean)
@@ -127,10 +132,7 @@ def complete(task_id: str, user: User, data: dict | None = None, *, validated: b
         done = execute(row.instance_id, action, user.login, check=check, audit_task=row)
     except PermissionDenied:
         _deny(user, row, "complete")
-    ready = [v.id for v in done.views if v.state == TaskStatus.READY]
-    next_tasks = list(db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ready))
-                                         .order_by(HumanTask.seq))) if ready else []
-    return CompleteResult(done.instance_id, done.status, next_tasks, done.outcome.events)
+    return CompleteResult(done.instance_id, done.status, store.attached(done.ready), done.outcome.events)
 
 
 _DENIED = _l("You may not act on this task: it is offered to another role or unit, or claimed by someone else.")

@@ -1,9 +1,10 @@
 """advance_timers: fire every timer that is due, instance by instance, safely alongside other sweeps.
 
-Candidates are read in due order and in batches; each is then advanced in its own transaction after taking its
-row lock (FOR UPDATE SKIP LOCKED on PostgreSQL: an instance another sweep holds is skipped, not waited for) and
-checking again that it is still due. A timer that has fired is no longer waiting, so a second sweep finds
-nothing to do: firing is idempotent. One failing instance is marked `error` and the sweep goes on.
+Candidates are read in due order and in batches; each is then claimed and advanced in one transaction of its own.
+The claim locks the row only if it is still due (FOR UPDATE SKIP LOCKED on PostgreSQL: an instance another sweep
+holds is skipped, not waited for), so that sweeps running side by side on several workers split the work and
+none restores an instance another has just fired. A timer that has fired is no longer waiting, so a second sweep
+finds nothing to do: firing is idempotent. One failing instance is marked `error` and the sweep goes on.
 """
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,9 +12,9 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import clock, projection
+from .. import clock, projection, store
 from ..actions import FireTimers
-from ..db import db
+from ..db import db, is_postgres
 from ..errors import ConflictError, ProcessError
 from ..models import ProcessInstance
 from ..models.instance import InstanceStatus
@@ -37,17 +38,31 @@ def advance_timers(at: datetime | None = None, batch_size: int | None = None) ->
     with clock.pinned(clock.aware(at) if at else None) as now:
         result = TickResult(now=now)
         rounds: dict[int, int] = {}
+        fired: dict[int, dict] = {}  # instance id -> its entry in result.fired
         while True:
             candidates = [i for i in _due_ids(now, batch_size) if rounds.get(i, 0) < _MAX_ROUNDS_PER_INSTANCE]
             if not candidates:
                 break
             for instance_id in candidates:
                 rounds[instance_id] = rounds.get(instance_id, 0) + 1
-                _advance_one(instance_id, now, result)
+                _advance_one(instance_id, now, result, fired)
         result.next_due = db.session.scalar(
             select(func.min(ProcessInstance.next_timer_at)).where(ProcessInstance.status.in_(InstanceStatus.ACTIVE)))
         db.session.rollback()
     return result
+
+
+def has_backlog(batch_size: int | None = None) -> bool:
+    """Whether more than one batch is due now: a sweep that finds a backlog asks for another sweep, so that idle
+    workers join in at once instead of at the next beat."""
+    batch_size = batch_size or current_app.config["TIMER_SWEEP_BATCH"]
+    try:
+        return db.session.scalar(
+            select(ProcessInstance.id).where(ProcessInstance.next_timer_at <= clock.now(),
+                                             ProcessInstance.status.in_(InstanceStatus.ACTIVE))
+            .order_by(ProcessInstance.next_timer_at).offset(batch_size).limit(1)) is not None
+    finally:
+        db.session.rollback()
 
 
 def _due_ids(now, batch_size) -> list[int]:
@@ -59,7 +74,17 @@ def _due_ids(now, batch_size) -> list[int]:
     return ids
 
 
-def _advance_one(instance_id, now, result) -> None:
+def _claim(instance_id, now) -> bool:
+    """Lock the instance for this transaction if it is still due; False when another sweep holds it or has
+    already fired it (a cheap read, where a restored workflow would be thrown away)."""
+    query = select(ProcessInstance.id).where(ProcessInstance.id == instance_id, ProcessInstance.next_timer_at <= now,
+                                             ProcessInstance.status.in_(InstanceStatus.ACTIVE))
+    if is_postgres():
+        query = query.with_for_update(skip_locked=True)
+    return db.session.scalar(query) is not None
+
+
+def _advance_one(instance_id, now, result, fired) -> None:
     due_names = []
 
     def still_due(instance, workflow):
@@ -69,8 +94,13 @@ def _advance_one(instance_id, now, result) -> None:
                          if w["type"] == "timer" and w["due"] and datetime.fromisoformat(w["due"]) <= now)
 
     try:
-        done = execute(instance_id, FireTimers(), None, check=still_due, skip_locked=True,
-                       summary={"timers": due_names})
+        # The claim and the step share one transaction (execute's joins it), so the claim's lock is held until
+        # the step commits.
+        with store.transaction():
+            if not _claim(instance_id, now):
+                return
+            done = execute(instance_id, FireTimers(), None, check=still_due, skip_locked=True,
+                           summary={"timers": due_names})
     except ProcessError as exc:
         result.failed.append({"instance_id": instance_id, "error": exc.message})
         return
@@ -78,8 +108,9 @@ def _advance_one(instance_id, now, result) -> None:
         return  # someone else advanced it; it is re-read on the next round if still due
     if done is not None:
         # An instance advanced in several rounds (a cycle timer catching up) is reported once.
-        entry = next((f for f in result.fired if f["instance_id"] == instance_id), None)
+        entry = fired.get(instance_id)
         if entry is None:
-            result.fired.append({"instance_id": instance_id, "timers": due_names})
+            fired[instance_id] = {"instance_id": instance_id, "timers": due_names}
+            result.fired.append(fired[instance_id])
         else:
             entry["timers"].extend(n for n in due_names if n not in entry["timers"])

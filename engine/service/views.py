@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 
 from .. import attachments, audit, clock, store
 from ..access.denials import refuse
-from ..access.guards import readable_task
+from ..access.guards import readable_task_in
 from ..access.rules import can_view_instance, instance_filter, may_act, memberships, visible_units
 from ..bpmn.properties import task_properties
 from ..db import db
@@ -32,8 +32,15 @@ class TaskPage:
     task: HumanTask
     instance: ProcessInstance
     may_act: bool
-    files: list
-    unit_name: str | None = None
+    user: User
+
+    @cached_property
+    def files(self) -> list:
+        return _files(self.instance, self.user)
+
+    @cached_property
+    def unit_name(self) -> str | None:
+        return unit_names([self.task.unit_code]).get(self.task.unit_code) if self.task.unit_code else None
 
     @cached_property
     def spiff_task(self):
@@ -64,11 +71,8 @@ class TaskPage:
 def task_page(task_id: str, user: User) -> TaskPage:
     """The task's page, if `user` may see the task: otherwise NotFound as for a task that does not exist, the
     attempt audited (engine.readable_task), so that ids of another school's tasks cannot be probed."""
-    task = readable_task(task_id, user)
-    instance = db.session.get(ProcessInstance, task.instance_id)
-    return TaskPage(task=task, instance=instance, may_act=task.state == "READY" and may_act(user, task),
-                    files=_files(instance, user),
-                    unit_name=unit_names([task.unit_code]).get(task.unit_code) if task.unit_code else None)
+    task, instance = readable_task_in(task_id, user, with_state=True)  # a page shown restores it, a POST steps it
+    return TaskPage(task=task, instance=instance, may_act=task.state == "READY" and may_act(user, task), user=user)
 
 
 def _files(instance: ProcessInstance, user: User) -> list[Attachment]:
@@ -175,13 +179,15 @@ def start_form_key(bpmn_id: str) -> str | None:
 def notifications(user: User, limit: int = 20, held: list | None = None) -> list[Notification]:
     """The latest notifications addressed to a role `user` holds (in its unit, or city-wide). `held`: the
     user's memberships when the caller has just read them (saves the query)."""
-    clauses = []
-    for h in memberships(user) if held is None else held:
-        if is_city_wide(h.role):
-            clauses.append(Notification.role == h.role)
-        else:
-            clauses.append(and_(Notification.role == h.role, Notification.unit_code == h.unit))
-    if not clauses:
+    addressed = notification_filter(memberships(user) if held is None else held)
+    if addressed is None:
         return []
-    return list(db.session.scalars(select(Notification).where(or_(*clauses))
+    return list(db.session.scalars(select(Notification).where(addressed)
                                    .order_by(Notification.id.desc()).limit(limit)))
+
+
+def notification_filter(held: list):
+    """The notifications addressed to a role of `held` as a condition on Notification; None when none can be."""
+    clauses = [Notification.role == h.role if is_city_wide(h.role)
+               else and_(Notification.role == h.role, Notification.unit_code == h.unit) for h in held]
+    return or_(*clauses) if clauses else None

@@ -176,3 +176,22 @@ def test_registration_needs_the_pmpk_scan_one_ppe_and_the_teachers_and_only_the_
     engine.complete(task.id, coord, registration(ovz))
     assert data(ovz)["ovz"]["pmpk_scan"]["filename"] == "pmpk.pdf"
     assert only(ovz, "ovz_confirm").unit_code == "ppe-17"
+
+
+def test_another_ppes_confirmation_does_not_reach_the_act_nor_take_its_claim(people, clock_at):
+    """The messages carry the PPE as their correlation value: PPE 17's registration and confirmation reach PPE
+    17's act alone, and PPE 12's act task, claimed by its head, stays the same task with the same claim."""
+    ovz = register(people, clock_at)
+    act17, act12 = start_act("ppe-17", clock_at), start_act("ppe-12", clock_at)
+    act_task = only(act12, "ppe_s2_act")
+    engine.claim(act_task.id, people["ppehead12"])
+    assert engine.detail(act12)["waiting_for"][0]["correlation"] == {"ppe": "ppe-12"}
+
+    engine.complete(only(ovz, "ovz_confirm").id, people["ppehead17"], CONFIRMATION)
+    second = engine.start("ovz_participant", {}, unit="school-5", actor="coord5").instance_id
+    engine.complete(only(second, "ovz_register").id, people["coord5"],
+                    registration(second, fio="Магомедова Айша Гасановна", conditions=["extra_time"], teachers=[]))
+    assert list(data(act17)["ovz_open"].values()) == ["Магомедова Айша Гасановна (МБОУ «СОШ №5»)"]
+    still = only(act12, "ppe_s2_act")
+    assert (still.id, still.assignee_id) == (act_task.id, people["ppehead12"].id)
+    assert data(act12)["ovz_open"] == {}

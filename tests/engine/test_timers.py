@@ -1,12 +1,14 @@
 """engine.advance_timers, the timer sweep: it fires what is due and only that, a second sweep fires nothing, one
 failing instance is marked `error` while the sweep goes on, a cycle timer that fell behind catches up and is
-reported once, and candidates are read in batches of the size asked for."""
+reported once, candidates are read in batches of the size asked for, and one that another sweep fired since the
+read is passed over without being restored."""
 from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 import engine
+from engine import store
 from engine.db import db
 from engine.models import Notification, ProcessInstance
 from engine.service import timers
@@ -126,3 +128,22 @@ def test_candidates_are_read_in_batches_of_the_size_asked(timed, monkeypatch):
     assert [f["instance_id"] for f in tick.fired] == due[::-1]  # in due order, the earliest first
     assert batches == [due[::-1][:2], due[:1], []]
     assert tick.next_due == at("2021-03-20T09:00:00+03:00")
+
+
+def test_a_candidate_another_sweep_fired_meanwhile_is_passed_over_without_restoring_it(timed, monkeypatch):
+    """Sweeps on several workers read the same candidates; the claim passes over one that another sweep has fired
+    since the read, instead of restoring its workflow only to find nothing due."""
+    first, second = timed("2021-03-16T09:00:00+03:00"), timed("2021-03-16T09:00:00+03:00")
+    read, restore, restored = timers._due_ids, store.workflow_of, []
+
+    def read_then_another_sweep_fires_first(now, batch_size):
+        ids = read(now, batch_size)
+        if first in ids:
+            timers._advance_one(first, now, timers.TickResult(now=now), {})
+        return ids
+    monkeypatch.setattr(timers, "_due_ids", read_then_another_sweep_fires_first)
+    monkeypatch.setattr(store, "workflow_of", lambda instance: restored.append(instance.id) or restore(instance))
+
+    tick = engine.advance_timers(at("2021-03-16T10:00:00+03:00"))
+    assert [f["instance_id"] for f in tick.fired] == [second]
+    assert restored == [first, second]  # by the other sweep, then by this one: never twice

@@ -35,7 +35,7 @@ def test_a_post_that_completes_the_task_restores_once_and_checks_the_form_once(s
     form = {**_checklist_form(tech, task.id, faulty=["jammer"]),
             "jammer-photo": (io.BytesIO(b"\x89PNG\r\n\x1a\nphoto"), "jammer.png")}
     restores = counted(monkeypatch, store, "workflow_of")
-    seen = counted(monkeypatch, guards, "readable_task")
+    seen = counted(monkeypatch, guards, "readable_task_in")  # readable_task reads through it
     checked = counted(monkeypatch, rules, "can_view_task")
     rechecked = counted(monkeypatch, forms, "validate_json")
     response = tech.post(f"/tasks/{task.id}", data=form, content_type="multipart/form-data")
@@ -60,7 +60,7 @@ def test_a_completed_task_s_page_restores_once_and_checks_visibility_once(site, 
     instance_id, task = _hand_in_checklist(site)
     tech = site("tech17")
     restores = counted(monkeypatch, store, "workflow_of")
-    seen = counted(monkeypatch, guards, "readable_task")
+    seen = counted(monkeypatch, guards, "readable_task_in")  # readable_task reads through it
     checked = counted(monkeypatch, rules, "can_view_task")
     page = tech.get(f"/tasks/{task.id}")
     assert page.status_code == 200 and "Что сдано" in text_of(page)

@@ -146,9 +146,10 @@ class CeleryRun:
         celery = self.app.extensions["celery"]
         if shared:
             with celery.connection_for_write() as conn:
-                queue = celery.amqp.queues[self.queue](conn.default_channel)
-                queue.declare()  # makes this channel know the queue's bindings, which delete() removes
-                queue.delete()
+                for name in celery.amqp.queues:  # the run's queues: one per kind of work (engine/jobs.py)
+                    queue = celery.amqp.queues[name](conn.default_channel)
+                    queue.declare()  # makes this channel know the queue's bindings, which delete() removes
+                    queue.delete()
         from engine.db import db
         with self.app.app_context():
             db.session.remove()

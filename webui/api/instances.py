@@ -42,7 +42,11 @@ def list_instances(args):
 @blp.alt_response(404, schema=schemas.Error, description="No such instance, or not yours to see.")
 def get_instance(instance_id):
     """One instance: status, data, what it waits for, its history and its tasks"""
-    instance = engine.readable_instance(instance_id, api_user())
+    return described(engine.readable_instance(instance_id, api_user()))
+
+
+def described(instance) -> dict:
+    """An instance as schemas.InstanceDetail shows it (here, and the answer to a start)."""
     found = engine.detail(instance.id)
     return {**found, "process_name": instance.process_name, "deployment_id": instance.deployment_id,
             "unit_code": instance.unit_code, "unit_name": unit_names([instance.unit_code]).get(instance.unit_code),

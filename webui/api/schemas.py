@@ -121,6 +121,14 @@ class InstanceQueryArgs(PageArgs):
     unit = Text(validate=MaxLength(64))
 
 
+class StartArgs(Schema):
+    """What the activity page's launch form sends, for one unit."""
+    unit = Text(validate=MaxLength(64), metadata={
+        "description": "The school or PPE to start for (the start form's units field, one unit a call)."})
+    data = ma.fields.Dict(keys=ma.fields.String(), load_default=dict, metadata={
+        "description": "The start form's other fields, shaped as its form definition says."})
+
+
 class FormData(Schema):
     """The form's fields as the task's form definition describes them (`form.fields` of GET /tasks/{id})."""
 

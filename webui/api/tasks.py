@@ -3,15 +3,15 @@
 Every call goes through the engine as the token's owner, so the rules are the web UI's: a task the caller may
 not see answers 404 (and the attempt is recorded), an action they may not take on a task they can see 403.
 """
+from types import SimpleNamespace
+
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 import engine
 import forms
-from engine.access import can_view_instance, offered_to
-from engine.db import db
+from engine.access import can_view_instance, memberships, offered_to, readable_task_in
 from engine.errors import PermissionDenied, TaskNotReady
-from engine.models import ProcessInstance
 from engine.models.human_task import TaskStatus
 from engine import task_page
 from .. import instructions
@@ -100,12 +100,15 @@ def complete(data, task_id):
     field gets its messages (422).
     """
     user = api_user()
-    task = engine.readable_task(task_id, user)
+    task, instance = readable_task_in(task_id, user, with_state=True)  # the step reads neither again
     _refuse_unstorable(data)
+    held = memberships(user)
+    # The commit expires every row read; what the visibility rules ask of these two is kept as it was read.
+    caller = SimpleNamespace(id=user.id, active=user.active)
+    stepped = SimpleNamespace(id=instance.id, unit_code=instance.unit_code)
     result = engine.complete(task.id, user, data)
-    instance = db.session.get(ProcessInstance, result.instance_id)
-    sees_instance = can_view_instance(user, instance)
-    ready = [t for t in result.next_tasks if sees_instance or offered_to(user, t)]
+    sees_instance = can_view_instance(caller, stepped, held)
+    ready = [t for t in result.next_tasks if sees_instance or offered_to(caller, t, held)]
     return {"instance_id": result.instance_id, "status": result.status, "next_tasks": ready}
 
 
