@@ -21,14 +21,20 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture
 def site(primary_app):
     """The app with the organisation and processes, and a way to sign in test clients (CSRF on)."""
-    primary_app.test_client_class = IsolatedClient
+    return populated(primary_app)
+
+
+def populated(app):
+    """Load the organisation and deploy the processes into `app` (inside its context); returns a function that
+    signs a test client in as a login."""
+    app.test_client_class = IsolatedClient
     load_org()
     deploy_files(*sorted(PROCESSES.glob("*.bpmn")))
     from engine.db import db
     db.session.commit()
 
     def client_for(login):
-        client = primary_app.test_client()
+        client = app.test_client()
         token = csrf(client.get("/login"))
         response = client.post("/login", data={"login": login, "password": "demo", "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)

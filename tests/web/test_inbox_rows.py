@@ -3,11 +3,30 @@ a plan item's page-long title is cut to a short one, the full text kept in the l
 import html as html_lib
 import re
 
-from engine.models import HumanTask
+import pytest
+
 from engine.directory import unit_names
+from engine.models import HumanTask
+from tests.conftest import PRIMARY, make_app
+from tests.web.conftest import populated
 from tests.web.lived import live_plan, tasks
 
 ESCALATION = "escalation"
+
+
+@pytest.fixture(scope="module")
+def site(backends, tmp_path_factory):
+    """One lived plan for the module, on the primary backend: its tests only read it, and living it is what takes
+    a minute (`site` of tests/web/conftest.py, lived once instead of once per test)."""
+    tmp = tmp_path_factory.mktemp("lived")
+    app = make_app(backends(PRIMARY).fresh(tmp), tmp)
+    with app.app_context():
+        client_for = populated(app)
+        live_plan()
+        yield client_for
+        from engine.db import db
+        db.session.remove()
+        db.engine.dispose()
 
 
 def row_of(page: str, task_id: str) -> str:
@@ -22,7 +41,6 @@ def text_of(fragment: str) -> str:
 
 
 def test_every_row_of_the_supervisors_escalation_inbox_names_its_unit(site):
-    live_plan()
     escalations = tasks(HumanTask.state == "READY", HumanTask.role == "guo_head", HumanTask.form_key == ESCALATION)
     assert len({t.bpmn_id for t in escalations}) >= 2  # plan reports' and period check-ins' escalations
     names = unit_names({t.unit_code for t in escalations})
@@ -37,7 +55,6 @@ def test_every_row_of_the_supervisors_escalation_inbox_names_its_unit(site):
 def test_an_escalation_about_a_school_is_stored_for_that_school(site):
     """The unit filter («Организация») and the unit column read the stored unit: an escalation whose title
     names a school is that school's, also inside a department's instance (an order's acknowledgements)."""
-    live_plan()
     schools = unit_names([f"school-{n}" for n in (1, 2, 3, 5, 8, 12, 17, 33)])
     named = [(t, code) for t in tasks(HumanTask.form_key == ESCALATION, HumanTask.state == "READY")
              for code, name in schools.items() if t.name.endswith(name) or t.name.endswith(name + " (срок прошёл)")]
@@ -50,7 +67,6 @@ def test_an_escalation_about_a_school_is_stored_for_that_school(site):
 
 
 def test_a_page_long_plan_item_title_is_cut_short_on_a_word_and_kept_whole_in_the_link_title(site):
-    live_plan()
     long_ones = [t for t in tasks(HumanTask.state == "READY", HumanTask.unit_code == "school-17",
                                   HumanTask.role == "school_head")
                  if len(t.name) > 120]
@@ -69,7 +85,6 @@ def test_a_page_long_plan_item_title_is_cut_short_on_a_word_and_kept_whole_in_th
 
 
 def test_a_page_long_task_has_a_short_heading_its_full_title_and_its_unit_on_its_own_page(site):
-    live_plan()
     task = next(t for t in tasks(HumanTask.state == "READY", HumanTask.unit_code == "school-17",
                                  HumanTask.role == "school_head") if len(t.name) > 200)
     page = site("head17").get(f"/tasks/{task.id}").get_data(as_text=True)
