@@ -23,7 +23,7 @@ from .service.inbox import (SORTS as INBOX_SORTS, TABS as INBOX_TABS, InboxPage,
 from .service.inbox_aside import InboxAside, inbox_aside
 from .service.drafts import Draft, draft_for, save_draft
 from .service.submitted import submitted
-from .service.views import activities, activity_page, instance_page, notifications, start_form_key, task_page
+from .service.views import activities, activity_page, instance_page, notifications, task_page
 from .service.exports import instance_table_export
 # Concern folders have their own faces; these few are re-exported because every interface uses them.
 from .access import audit_trail, readable_instance, readable_task, record_denied, visible_instances
@@ -51,7 +51,7 @@ __all__ = [
     "detail", "startable_spec", "sample_submission", "inbox", "inbox_counts", "InboxQuery", "InboxPage",
     "INBOX_SORTS", "INBOX_TABS", "inbox_aside", "InboxAside", "colleagues_for", "comments", "visible_task",
     "saved_filters", "Draft", "draft_for",
-    "submitted", "activities", "activity_page", "instance_page", "notifications", "start_form_key", "task_page",
+    "submitted", "activities", "activity_page", "instance_page", "notifications", "task_page",
     "instance_table_export",
     # from the concern folders
     "audit_trail", "readable_instance", "readable_task", "record_denied", "visible_instances",

@@ -11,14 +11,13 @@ from .. import attachments, audit, clock, store
 from ..access.denials import refuse
 from ..access.guards import readable_task_in
 from ..access.rules import can_view_instance, instance_filter, may_act, memberships, visible_units
-from ..bpmn.properties import task_properties
 from ..db import db
 from ..directory.naming import natural_key, people_names, unit_names
 from ..errors import NotFound
 from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, User
 from ..roles import is_city_wide
 from .exports import tables_of
-from .instances import latest, startable_spec
+from .instances import latest
 from .jsonsafe import jsonsafe
 from .progress import PROBLEMS, Progress, instance_states, progress_by
 from .submitted import handed_in
@@ -165,15 +164,6 @@ def _visible_instances(user: User, bpmn_id: str) -> list[ProcessInstance]:
     if units is not None:
         query = query.where(instance_filter(units))
     return list(db.session.scalars(query.order_by(ProcessInstance.unit_code, ProcessInstance.id)))
-
-
-def start_form_key(bpmn_id: str) -> str | None:
-    """The form the process's start event asks for (property `form` on the start event), if any."""
-    spec = startable_spec(bpmn_id).spec
-    for task_spec in spec.task_specs.values():
-        if type(task_spec).__name__ == "StartEvent" and task_properties(task_spec).get("form"):
-            return task_properties(task_spec)["form"]
-    return None
 
 
 def notifications(user: User, limit: int = 20, held: list | None = None) -> list[Notification]:
