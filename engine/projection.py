@@ -5,6 +5,7 @@ from datetime import datetime, time, timezone
 
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock, roles
@@ -68,6 +69,18 @@ def human_tasks(workflow, default_unit: str | None) -> list[TaskView]:
 
 
 NAME_LENGTH = 500  # human_task.name
+
+
+def start_unit(workflow) -> str | None:
+    """The unit a new instance belongs to by the property `unit` of the start event it started at, evaluated on
+    what that event took (a school's instance started by the department's message names the school); None when
+    the start event has no such property."""
+    for task in workflow.tasks.values():
+        expression = task_properties(task.task_spec).get("unit") if isinstance(task.task_spec, StartEvent) else None
+        if expression and task.state == TaskState.COMPLETED:
+            value = _evaluate(task, expression, "unit")
+            return str(value) if value else None
+    return None
 
 
 def _fit(text: str, length: int) -> str:

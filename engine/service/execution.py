@@ -8,10 +8,14 @@ back, so the instance keeps its last good state (a new one: its initial state), 
 from dataclasses import dataclass
 from typing import Callable
 
-from .. import audit, clock, events, runtime, store
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import audit, clock, events, projection, runtime, store
 from ..actions import Action, RunSteps
 from ..errors import InvalidState, ProcessError
-from ..models import ProcessInstance
+from ..db import db
+from ..models import ProcessInstance, Unit
 from ..models.instance import InstanceStatus
 
 
@@ -33,6 +37,19 @@ class NewInstance:
     def create(self) -> ProcessInstance:
         return ProcessInstance(**self.row, status=InstanceStatus.RUNNING, created_at=clock.now(),
                                serializer_version="", state="")
+
+    def place(self, instance: ProcessInstance, workflow) -> None:
+        """An instance started without a unit belongs to the one its start event names, if any (a school's
+        instance started by the department's message); only an instance of a unit counts towards a plan item."""
+        if instance.unit_code is not None:
+            return
+        code = projection.start_unit(workflow)
+        if code is not None and db.session.scalar(select(Unit.id).where(Unit.code == code)) is None:
+            raise ProcessError(_l("The start event names the unit %(code)s, which the directory does not have."),
+                               code=code)
+        instance.unit_code = code
+        if code is None:
+            instance.plan_item_id = None
 
     def keep_failed(self, actor: str | None) -> int:
         """Store the instance as it was before its first steps failed, so that the failure can be retried."""
@@ -83,6 +100,8 @@ def execute(target: int | NewInstance, action: Action, actor: str | None, *, che
                         return None
                 first, audit_as = None, action.audit_as
             outcome = action.apply(workflow)
+            if isinstance(target, NewInstance):
+                target.place(instance, workflow)
             if first is not None:
                 outcome.events[:0], outcome.notifications[:0] = first.events, first.notifications
             saved = store.save(instance, workflow, outcome, completed_by=action.completed_by(),

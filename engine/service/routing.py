@@ -25,19 +25,20 @@ _AWAITED_SHOWN = 10  # correlation values named in the error of a message that r
 
 
 def deliver(kind: str, name: str, payload, *, correlations: dict | None = None, instance_id: int | None = None,
-            actor: str | None = None, exclude: int | None = None, required: bool = True, user=None) -> list[int]:
+            actor: str | None = None, sender: int | None = None, required: bool = True, user=None) -> list[int]:
     """Deliver a message or signal to the instances waiting for it (or just to `instance_id`): a message carrying
     `correlations` ({property: value}) reaches those awaiting these values and those awaiting none, found by the
     index of waiting instances. When none takes it, start the latest process whose start event awaits it (for a
-    signal: each such process). `user` (the REST API's caller) must hold a role in each process it reaches.
-    Returns the instance ids it reached."""
+    signal: each such process); an instance so started by another (`sender`) joins the sender's plan item when
+    it belongs to a unit (a school's part of a department's collection). `user` (the REST API's caller) must hold
+    a role in each process it reaches. Returns the instance ids it reached."""
     correlations = {str(k): v for k, v in (correlations or {}).items()} if kind == "message" else {}
     if len(correlations) > MAX_CORRELATION_PROPERTIES:
         raise NothingWaiting(_l("A message carries at most %(count)s correlation values."),
                              count=MAX_CORRELATION_PROPERTIES)
     action = (actions.Message(name, payload, correlations or None) if kind == "message"
               else actions.Signal(name, payload))
-    targets = _waiting(kind, name, correlations, instance_id, exclude)
+    targets = _waiting(kind, name, correlations, instance_id, sender)
     may_send = _may_send(user) if user is not None else None
     if may_send is not None:
         _check_sender(user, kind, name, {process for _id, process in targets}, may_send)
@@ -58,8 +59,9 @@ def deliver(kind: str, name: str, payload, *, correlations: dict | None = None, 
         starters = _starters(kind, name)[:1 if kind == "message" else None]
         if may_send is not None:
             _check_sender(user, kind, name, set(starters), may_send)
+        item = db.session.get(ProcessInstance, sender).plan_item_id if sender is not None else None
         for bpmn_id in starters:
-            delivered.append(start(bpmn_id, actor=actor, action=action).instance_id)
+            delivered.append(start(bpmn_id, actor=actor, action=action, plan_item_id=item).instance_id)
     if not delivered and required:
         _nothing_waits(kind, name, correlations, instance_id, may_send)
     return delivered
@@ -169,7 +171,7 @@ def route(thrown, source: int | None, actor: str | None) -> None:
                 continue
             try:
                 reached = deliver(kind, definition.name, event.payload,
-                                  correlations=by_property(event.correlations), actor=actor, exclude=source,
+                                  correlations=by_property(event.correlations), actor=actor, sender=source,
                                   required=False)
             except EngineError as exc:  # the sender's step has committed: a receiver's failure is the receiver's
                 _record_lost(source, kind, definition.name, f"delivery failed: {exc.message}")

@@ -13,7 +13,7 @@ from engine.db import db
 from engine.models import HumanTask, Notification, ProcessInstance
 from tests.conftest import PROCESSES, deploy_files
 
-PATTERNS = ("plan_school_report", "plan_dept_task", "plan_order", "plan_year_activity")
+PATTERNS = ("plan_school_report", "plan_dept_task", "plan_order", "plan_order_ack", "plan_year_activity")
 PLAN_4_13 = {"number": "4.13", "title": "Проведение родительских собраний по вопросам ГИА", "section": 4}
 
 
@@ -67,6 +67,13 @@ def attach(instance_id, name="protocol.pdf", field="document") -> dict:
                                   actor="test")
         ref = {"attachment_id": saved.id}
     return ref
+
+
+def started_by_messages(process_id: str) -> dict[str, int]:
+    """The instances of `process_id` (started by another instance's messages) by unit code."""
+    db.session.rollback()
+    return dict(db.session.execute(select(ProcessInstance.unit_code, ProcessInstance.id)
+                                   .where(ProcessInstance.process_id == process_id)).tuples().all())
 
 
 def instance(instance_id) -> ProcessInstance:

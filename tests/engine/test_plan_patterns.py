@@ -8,11 +8,13 @@ import pytest
 from sqlalchemy import select
 
 import engine
+from engine.access.rules import can_view_instance
 from engine.db import db
 from engine.models import EmailOutbox, HumanTask
 from engine.service.views import task_page
 from tests.conftest import linear
-from tests.engine.plan_patterns import add_users, attach, deploy_patterns, instance, notes, only, ready, refused, rows, start_pattern, tick
+from tests.engine.plan_patterns import (add_users, attach, deploy_patterns, instance, notes, only, ready, refused, rows,
+                                        start_pattern, started_by_messages, tick)
 from webui.instructions import render
 
 SCHOOLS = [{"code": "school-12", "name": "МБОУ «СОШ №12»"}, {"code": "school-17", "name": "МБОУ «СОШ №17»"},
@@ -245,19 +247,27 @@ def test_a11_order_is_returned_approved_signed_registered_and_acknowledged_by_ea
     assert data["order"] == {"number": "2206-05/20", "signed_on": "2020-12-03", "title": ORDER_TITLE}
     assert [r["comment"] for r in data["returns"]] == ["Добавьте список ППЭ с адресами."]
 
-    acks = ready(order, "ack_task")
+    # Each school acknowledges in an instance of its own, which belongs to the school and to the order's plan item.
+    schools = started_by_messages("plan_order_ack")
+    assert sorted(schools) == [s["code"] for s in SCHOOLS]
+    assert {instance(i).plan_item_id for i in schools.values()} == {instance(order).plan_item_id}
+    assert ready(order, "ack_task") == []  # the department's instance holds none of the schools' work
+    acks = [only(schools[s["code"]], "ack_task") for s in SCHOOLS]
     assert sorted((t.unit_code, t.role) for t in acks) == [(s["code"], "school_head") for s in SCHOOLS]
     assert {t.due_at.date() for t in acks} == {date(2020, 12, 5)}
     by_school = {t.unit_code: t for t in acks}
     for login, code in (("head12", "school-12"), ("head17", "school-17"), ("head33", "school-33")):
-        assert [t.id for t in ready(order, user=people[login])] == [by_school[code].id]
+        assert [t.id for t in engine.list_tasks(user=people[login])] == [by_school[code].id]
+        assert [i for i in [order, *schools.values()] if can_view_instance(people[login], instance(i))] == [schools[code]]
     with pytest.raises(engine.PermissionDenied):
         engine.complete(by_school["school-17"].id, people["head12"], {"acknowledged": True})
-    assert "acknowledged" in refused(order, engine.complete, by_school["school-12"].id, people["head12"],
-                                     {"acknowledged": False}).field_errors
+    assert "acknowledged" in refused(schools["school-12"], engine.complete, by_school["school-12"].id,
+                                     people["head12"], {"acknowledged": False}).field_errors
 
     clock_at("2020-12-03T15:00:00+03:00")
     engine.complete(by_school["school-12"].id, people["head12"], {"acknowledged": True})
+    assert instance(schools["school-12"]).status == "completed"
+    assert instance(order).status_text == "приказ № 2206-05/20 от 03.12.2020: ознакомлены 1 из 3 ОУ, срок 05.12.2020"
     engine.complete(by_school["school-17"].id, people["head17"], {"acknowledged": True})
     tick(clock_at, "2020-12-04T08:59:00")
     assert notes("reminder") == []
@@ -266,20 +276,56 @@ def test_a11_order_is_returned_approved_signed_registered_and_acknowledged_by_ea
 
     for _ in range(2):
         tick(clock_at, "2020-12-06T09:30:00")
-    escalated = only(order, "ack_escalate")
+    escalated = only(schools["school-33"], "ack_escalate")
     assert escalated.role == "iao_head" and "МБОУ «СОШ №33»" in escalated.name
+    assert escalated.unit_code == "school-33"
     assert notes("escalation") == [("escalation", "iao_head", None)]
 
     clock_at("2020-12-07T10:00:00+03:00")
-    result = engine.complete(by_school["school-33"].id, people["head33"], {"acknowledged": True})
-    assert result.status == "completed"
+    engine.complete(by_school["school-33"].id, people["head33"], {"acknowledged": True})
+    assert instance(order).status == "completed"
     data = engine.detail(order)["data"]
     assert sorted((a["code"], a["acknowledged_on"], a["late_days"]) for a in data["acks"]) == [
         ("school-12", "2020-12-03", 0), ("school-17", "2020-12-03", 0), ("school-33", "2020-12-07", 2)]
     assert data["order"]["number"] == "2206-05/20" and data["late_days"] == 0
     assert instance(order).status_text == ("приказ № 2206-05/20 от 03.12.2020: все ОУ ознакомлены, "
                                            "с опозданием: МБОУ «СОШ №33»")
-    assert rows(order)["ack_escalate"] == [("CANCELLED", "iao_head")]
+    assert rows(schools["school-33"])["ack_escalate"] == [("CANCELLED", "iao_head")]
+    assert instance(schools["school-33"]).status_text == "ознакомлен 07.12.2020, с опозданием на 2 дн."
+
+
+def test_two_orders_acknowledgements_reach_only_their_own_order(people, clock_at):
+    """Two orders out at once: a school's acknowledgement of one is correlated to that order (order_ref) and the
+    other order keeps waiting for it."""
+    clock_at("2020-12-01T10:00:00+03:00")
+    orders = []
+    for number in ("2206-05/20", "2207-05/20"):
+        order = start_pattern("plan_order", plan_item=PLAN_1_3, due="2020-12-04", params={"schools": SCHOOLS[:1]})
+        engine.complete(only(order, "draft_task").id, people["iao"], {"title": "Приказ " + number, "text": "Текст приказа ГУО."})
+        engine.complete(only(order, "review_task").id, people["deputy"], {"decision": "approve"})
+        engine.complete(only(order, "sign_task").id, people["guo_head"], {"decision": "sign"})
+        engine.complete(only(order, "register_task").id, people["iao"], {"number": number, "signed_on": "2020-12-01"})
+        orders.append(order)
+    tasks = engine.list_tasks(user=people["head12"])
+    assert sorted(t.name for t in tasks) == ["Ознакомиться с приказом № 2206-05/20 «Приказ 2206-05/20»",
+                                             "Ознакомиться с приказом № 2207-05/20 «Приказ 2207-05/20»"]
+    second = next(t for t in tasks if "2207-05/20" in t.name)
+    engine.complete(second.id, people["head12"], {"acknowledged": True})
+    assert [instance(o).status for o in orders] == ["waiting", "completed"]
+    assert engine.detail(orders[0])["data"]["acks"] == []
+
+
+def test_a_school_instance_whose_start_names_an_unknown_unit_is_kept_in_error(people, clock_at):
+    clock_at("2020-12-01T10:00:00+03:00")
+    order = start_pattern("plan_order", plan_item=PLAN_1_3, due="2020-12-04",
+                          params={"schools": [{"code": "school-404", "name": "Нет такой"}]})
+    engine.complete(only(order, "draft_task").id, people["iao"], {"title": "Приказ", "text": "Текст приказа ГУО."})
+    engine.complete(only(order, "review_task").id, people["deputy"], {"decision": "approve"})
+    engine.complete(only(order, "sign_task").id, people["guo_head"], {"decision": "sign"})
+    engine.complete(only(order, "register_task").id, people["iao"], {"number": "1", "signed_on": "2020-12-01"})
+    failed = started_by_messages("plan_order_ack")[None]
+    assert instance(failed).status == "error"
+    assert "school-404" in instance(failed).error
 
 
 # --- plan_year_activity --------------------------------------------------------------------------------------------

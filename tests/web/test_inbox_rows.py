@@ -54,15 +54,16 @@ def test_every_row_of_the_supervisors_escalation_inbox_names_its_unit(site):
 
 def test_an_escalation_about_a_school_is_stored_for_that_school(site):
     """The unit filter («Организация») and the unit column read the stored unit: an escalation whose title
-    names a school is that school's, also inside a department's instance (an order's acknowledgements)."""
+    names a school is that school's, also when a department's role handles it (an order's acknowledgement, which
+    runs in the school's own instance)."""
     schools = unit_names([f"school-{n}" for n in (1, 2, 3, 5, 8, 12, 17, 33)])
     named = [(t, code) for t in tasks(HumanTask.form_key == ESCALATION, HumanTask.state == "READY")
              for code, name in schools.items() if t.name.endswith(name) or t.name.endswith(name + " (срок прошёл)")]
-    assert any(t.process_id == "plan_order" for t, _ in named)
+    assert any(t.process_id == "plan_order_ack" for t, _ in named)
     for task, code in named:
         assert task.unit_code == code, (task.bpmn_id, task.name, task.unit_code)
     guo = site("guo_head")
-    task, code = next((t, c) for t, c in named if t.process_id == "plan_order" and t.role == "guo_head")
+    task, code = next((t, c) for t, c in named if t.process_id == "plan_order_ack" and t.role == "guo_head")
     assert f"/tasks/{task.id}" in guo.get(f"/?tab=available&unit={code}&per_page=200").get_data(as_text=True)
 
 
