@@ -1,6 +1,7 @@
 """list, claim, unclaim and complete human tasks, with every guard the library leaves to the host."""
 import copy
 from dataclasses import dataclass
+from types import SimpleNamespace
 from uuid import UUID
 
 import forms
@@ -11,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import actions, audit, store
 from ..access.denials import refuse
-from ..access.rules import is_admin, may_act, memberships, offered_filter, offered_to
+from ..access.rules import can_view_instance, is_admin, may_act, memberships, offered_filter, offered_to
 from ..bpmn.properties import task_properties
 from ..db import db, is_postgres
 from ..errors import ConflictError, InvalidData, NotFound, PermissionDenied, ProcessError, TaskNotReady
@@ -26,7 +27,7 @@ from .execution import execute
 class CompleteResult:
     instance_id: int
     status: str
-    next_tasks: list  # the instance's READY tasks (HumanTask rows, in engine order)
+    next_tasks: list  # the instance's READY tasks the completer may see (HumanTask rows, in engine order)
     events: list
 
 
@@ -106,6 +107,8 @@ def complete(task_id: str, user: User, data: dict | None = None, *, validated: b
         _check_attachments(clean, row.instance_id)
         variable = definition.variable
 
+    sees_instance = []
+
     def check(instance, workflow):
         try:
             task = workflow.get_task_from_id(UUID(row.id))
@@ -126,13 +129,16 @@ def complete(task_id: str, user: User, data: dict | None = None, *, validated: b
         refused = _refusals(task, variable, clean)
         if refused:
             raise InvalidData(refused)
+        sees_instance.append(can_view_instance(user, instance, held))
 
+    caller = SimpleNamespace(id=user.id, active=user.active)  # the commit expires `user`: kept as read
     try:
         action = actions.Complete(row.id, clean, user.login, variable, as_admin=not offered_to(user, row, held))
         done = execute(row.instance_id, action, user.login, check=check, audit_task=row)
     except PermissionDenied:
         _deny(user, row, "complete")
-    return CompleteResult(done.instance_id, done.status, store.attached(done.ready), done.outcome.events)
+    ready = [t for t in store.attached(done.ready) if sees_instance[0] or offered_to(caller, t, held)]
+    return CompleteResult(done.instance_id, done.status, ready, done.outcome.events)
 
 
 _DENIED = _l("You may not act on this task: it is offered to another role or unit, or claimed by someone else.")
