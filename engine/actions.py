@@ -96,7 +96,8 @@ class Complete(Action):
         return self.data
 
     def as_dict(self):
-        return {"op": self.op, "task_id": self.task_id, "data": self.data, "by": self.by, "variable": self.variable}
+        return {"op": self.op, "task_id": self.task_id, "data": self.data, "by": self.by, "variable": self.variable,
+                "as_admin": self.as_admin}
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ _SCOPES_OF = {
     "final_essay": ("schools",),       # scenario A6: dates from the exam calendar
     "oral_interview": ("schools",),    # A7
     "ppe_stage2_act": ("ppe",),        # A3: the act waits for the ОВЗ confirmations
-    "ppe_staff_list": ("department",),  # A9: the schools nominate inside the department's instance
+    "ppe_staff_list": ("department",),  # A9: each school nominates in an instance of its own (ppe_staff_list_school)
     "ege_choices": ("department",),     # A8: the schools' lists and the re-check, for the RCOI summary
     "parent_meetings": ("department",),  # A10: the city's coverage
 }

@@ -3,17 +3,23 @@
 entered, and school №3 moves one pupil from basic to profile maths; a list not confirmed by the end of the window
 stands as entered. On 27 Jan the ИАО gets the school × subject summary for the RCOI, whose totals are the sums of
 the school lists, and the pupils without SNILS or passport as open issues, both offered as tables to download
-(`exports`). Choices without Russian or with both maths levels are refused in Russian and change nothing."""
+(`exports`). Choices without Russian or with both maths levels are refused in Russian and change nothing.
+Each school works in an instance of its own (ege_choices_school), which reports its row of the summary to the
+department's instance (ege_choices) by a message correlated to that collection."""
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 import engine
 import forms
+from engine.access.rules import can_view_instance
+from engine.db import db
+from engine.models import ProcessInstance
 from engine.service.exports import instance_table_export
 from engine.service.views import task_page
 
-from tests.engine.plan_patterns import instance, notes, only, ready, refused, school_heads, tick
+from tests.engine.plan_patterns import instance, notes, only, ready, refused, rows, school_heads, tick
 from webui.instructions import render
 
 SCHOOLS = [{"code": "school-3", "name": "МБОУ «СОШ №3»"}, {"code": "school-12", "name": "МБОУ «СОШ №12»"},
@@ -52,8 +58,23 @@ def start(schools=SCHOOLS, **overrides):
                         actor="iao").instance_id
 
 
-def by_school(instance_id, bpmn_id) -> dict:
-    return {t.unit_code: t for t in ready(instance_id, bpmn_id)}
+def schools_of(choices) -> dict[str, int]:
+    """The schools' instances of the collection `choices` (those its messages started), by school code."""
+    ref = engine.detail(choices)["data"]["ege_ref"]
+    db.session.rollback()
+    found = db.session.execute(select(ProcessInstance.unit_code, ProcessInstance.id).where(
+        ProcessInstance.process_id == "ege_choices_school").order_by(ProcessInstance.id)).tuples().all()
+    return {code: i for code, i in found if engine.detail(i)["data"]["ege_ref"] == ref}
+
+
+def by_school(choices, bpmn_id) -> dict:
+    """The open tasks `bpmn_id` of the collection's schools, by school code."""
+    return {code: t for code, i in schools_of(choices).items() for t in ready(i, bpmn_id)}
+
+
+def offered(choices, user) -> list[str]:
+    """The ids of the tasks of the collection (the department's and the schools' instances) offered to `user`."""
+    return [t.id for i in [choices, *schools_of(choices).values()] for t in ready(i, user=user)]
 
 
 def copy(pupils):
@@ -64,14 +85,24 @@ def test_a8_entry_recheck_with_a_change_summary_for_the_rcoi_and_open_issues(peo
     clock_at("2021-01-11T10:00:00+03:00")
     choices = start()
     assert instance(choices).unit_code == "guo"
+    # Each school works in an instance of its own, which belongs to the school; the department's holds no
+    # school's task.
+    schools = schools_of(choices)
+    assert sorted(schools) == sorted(s["code"] for s in SCHOOLS)
+    assert {code: instance(i).unit_code for code, i in schools.items()} == {code: code for code in schools}
+    assert rows(choices) == {}
     entry = by_school(choices, "ege_entry_task")
     assert sorted(entry) == sorted(s["code"] for s in SCHOOLS)
-    assert {(t.role, t.due_at.date()) for t in entry.values()} == {("school_head", date(2021, 1, 20))}
+    assert {(t.role, t.unit_code, t.due_at.date()) for t in entry.values()} == {
+        ("school_head", code, date(2021, 1, 20)) for code in HEADS}
     assert entry["school-3"].name == "Выбор предметов ЕГЭ выпускниками 11-х классов: МБОУ «СОШ №3»"
-    # A school's head is offered her own school's list only, and cannot submit another school's.
+    # A school's head is offered her own school's list only, sees only her school's instance, and cannot submit
+    # another school's list.
     for code, login in HEADS.items():
-        assert [t.id for t in ready(choices, user=people[login])] == [entry[code].id]
-    assert ready(choices, user=people["iao"]) == []
+        assert offered(choices, people[login]) == [entry[code].id]
+        assert [i for i in [choices, *schools.values()] if can_view_instance(people[login], instance(i))] == [
+            schools[code]]
+    assert offered(choices, people["iao"]) == []
     with pytest.raises(engine.PermissionDenied):
         engine.complete(entry["school-3"].id, people["head12"], {"pupils": LISTS["school-3"]})
     # The entry form opens with one empty row.
@@ -82,19 +113,23 @@ def test_a8_entry_recheck_with_a_change_summary_for_the_rcoi_and_open_issues(peo
     assert [entry.form.full_name.data for entry in shown.pupils.entries] == [None]
 
     clock_at("2021-01-19T15:00:00+03:00")
+    department = (instance(choices).lock_version, instance(choices).state)
     for code in HEADS:
         engine.complete(entry[code].id, people[HEADS[code]], {"pupils": LISTS[code]})
-    assert ready(choices) == []  # nothing to do until the re-check window opens
+    assert offered(choices, None) == []  # nothing to do until the re-check window opens
     assert instance(choices).status == "waiting"
+    assert {instance(i).status for i in schools.values()} == {"waiting"}
+    # A school's step restores and saves its own instance only: the department's is as it was.
+    assert (instance(choices).lock_version, instance(choices).state) == department
 
     tick(clock_at, "2021-01-21T23:59:00")
-    assert ready(choices) == []
+    assert offered(choices, None) == []
     tick(clock_at, "2021-01-22T00:30:00")
     recheck = by_school(choices, "ege_recheck_task")
     assert sorted(recheck) == sorted(HEADS)
     assert {(t.role, t.due_at.date()) for t in recheck.values()} == {("school_head", date(2021, 1, 26))}
     for code, login in HEADS.items():
-        assert [t.id for t in ready(choices, user=people[login])] == [recheck[code].id]
+        assert offered(choices, people[login]) == [recheck[code].id]
         # Each school sees its own list as it entered it: the form's rows are pre-filled from the submission.
         page = task_page(recheck[code].id, people[login])
         assert page.data["choices"]["pupils"] == LISTS[code]
@@ -109,26 +144,32 @@ def test_a8_entry_recheck_with_a_change_summary_for_the_rcoi_and_open_issues(peo
     changed[0]["subjects"] = [RU, PROFILE, "ege_social"]
     both = copy(changed)
     both[0]["subjects"].append(BASE)
-    error = refused(choices, engine.complete, recheck["school-3"].id, people["head3"], {"pupils": both})
+    error = refused(schools["school-3"], engine.complete, recheck["school-3"].id, people["head3"], {"pupils": both})
     assert error.field_errors == {"pupils-0-subjects": [
         "Математику можно выбрать только одного уровня, базового или профильного: Абдуллаев Магомед Русланович."]}
     engine.complete(recheck["school-3"].id, people["head3"], {"pupils": changed})
     engine.complete(recheck["school-12"].id, people["head12"], {"pupils": LISTS["school-12"]})
     engine.complete(recheck["school-17"].id, people["head17"], {"pupils": LISTS["school-17"]})
     assert ready(choices, "ege_rcoi_task") == []
+    assert [instance(schools[code]).status for code in ("school-3", "school-12", "school-17")] == ["completed"] * 3
+    assert instance(choices).status_text == ("списки выбора предметов ЕГЭ зафиксированы в 3 из 4 ОУ, "
+                                             "сверка 22.01.2021–26.01.2021")
 
     # School №33 does not confirm: at the end of 26 Jan its list stands as entered and the ИАО head is told.
     tick(clock_at, "2021-01-26T23:00:00")
     assert list(by_school(choices, "ege_recheck_task")) == ["school-33"]
     tick(clock_at, "2021-01-27T00:30:00")
     tick(clock_at, "2021-01-27T00:30:00")
-    assert ready(choices, "ege_recheck_task") == []
+    assert by_school(choices, "ege_recheck_task") == {}
     assert notes("escalation") == [("escalation", "iao_head", None)]
+    assert instance(schools["school-33"]).status_text == ("список не сверен, принят введённый 19.01.2021: 2 участн., "
+                                                         "без СНИЛС или паспорта: 0")
 
     rcoi = only(choices, "ege_rcoi_task")
     assert (rcoi.role, rcoi.unit_code, rcoi.due_at.date()) == ("iao_specialist", "guo", date(2021, 1, 27))
-    assert [t.id for t in ready(choices, user=people["iao"])] == [rcoi.id]
-    assert ready(choices, user=people["head3"]) == []
+    assert offered(choices, people["iao"]) == [rcoi.id]
+    assert offered(choices, people["head3"]) == []
+    assert rows(choices) == {"ege_rcoi_task": [("READY", "iao_specialist")]}
 
     # What the summary must hold, recomputed from what the schools submitted last.
     final = {**LISTS, "school-3": changed}
@@ -161,7 +202,11 @@ def test_a8_entry_recheck_with_a_change_summary_for_the_rcoi_and_open_issues(peo
     lists = {item["code"]: item for item in data["ege_lists"]}
     assert {code: (item["rechecked"], item["changed"]) for code, item in lists.items()} == {
         "school-3": (True, 1), "school-12": (True, 0), "school-17": (True, 0), "school-33": (False, 0)}
-    assert lists["school-33"]["pupils"] == LISTS["school-33"] and lists["school-33"]["rechecked_on"] is None
+    assert lists["school-33"]["rechecked_on"] is None and lists["school-33"]["participants"] == 2
+    # The pupils' rows stay in the schools' instances: school №33's list stands as it was entered.
+    assert engine.detail(schools["school-33"])["data"]["choices"]["pupils"] == LISTS["school-33"]
+    assert engine.detail(schools["school-3"])["data"]["choices"]["pupils"] == changed
+    assert all("pupils" not in item for item in data["ege_lists"])
     assert instance(choices).status_text == ("сводка готова: 10 участн. из 4 ОУ, без СНИЛС или паспорта: 3; "
                                              "не сверили: МБОУ «СОШ №33»")
     page = task_page(rcoi.id, people["iao"])
@@ -183,33 +228,34 @@ def test_a8_entry_recheck_with_a_change_summary_for_the_rcoi_and_open_issues(peo
 def test_a8_choices_without_russian_or_with_both_maths_are_refused_in_russian(people, clock_at):
     clock_at("2021-01-11T10:00:00+03:00")
     choices = start(schools=SCHOOLS[:1])
-    task = only(choices, "ege_entry_task")
+    school = schools_of(choices)["school-3"]
+    task = only(school, "ege_entry_task")
     head = people["head3"]
     no_russian = copy(LISTS["school-3"])
     no_russian[1]["subjects"] = [PROFILE, "ege_physics"]
-    error = refused(choices, engine.complete, task.id, head, {"pupils": no_russian})
+    error = refused(school, engine.complete, task.id, head, {"pupils": no_russian})
     assert error.field_errors == {"pupils-1-subjects": [
         "Русский язык обязателен для каждого участника ЕГЭ: Гаджиева Патимат Алиевна."]}
     assert "Русский язык обязателен" in error.message
 
     both = copy(LISTS["school-3"])
     both[2]["subjects"] = [RU, BASE, PROFILE]
-    error = refused(choices, engine.complete, task.id, head, {"pupils": both})
+    error = refused(school, engine.complete, task.id, head, {"pupils": both})
     assert list(error.field_errors) == ["pupils-2-subjects"]
     assert "только одного уровня" in error.message
 
     nothing = copy(LISTS["school-3"])
     nothing[0]["subjects"] = []
-    assert list(refused(choices, engine.complete, task.id, head, {"pupils": nothing}).field_errors) == [
+    assert list(refused(school, engine.complete, task.id, head, {"pupils": nothing}).field_errors) == [
         "pupils-0-subjects"]
     unknown = copy(LISTS["school-3"])
     unknown[0]["subjects"] = [RU, "ege_astronomy"]
-    assert list(refused(choices, engine.complete, task.id, head, {"pupils": unknown}).field_errors) == [
+    assert list(refused(school, engine.complete, task.id, head, {"pupils": unknown}).field_errors) == [
         "pupils-0-subjects"]
-    assert ready(choices, "ege_entry_task")[0].id == task.id
+    assert ready(school, "ege_entry_task")[0].id == task.id
 
     engine.complete(task.id, head, {"pupils": LISTS["school-3"]})
-    assert ready(choices) == []
+    assert ready(school) == [] and ready(choices) == []
 
 
 def test_a8_a_late_list_is_escalated_and_goes_straight_to_the_recheck(people, clock_at):
@@ -246,6 +292,9 @@ def test_the_summary_subjects_are_the_forms_choices_and_both_forms_have_the_same
     subjects = entry.field_named("pupils").fields[3]
     assert subjects.name == "subjects" and subjects.type == "multichoice"
     assert [list(c) for c in subjects.choices] == data["ege_subjects"]
+    # A school counts its list by the summary's subjects, in the summary's order.
+    school = engine.detail(schools_of(choices)["school-3"])["data"]
+    assert school["subject_keys"] == [key for key, _ in data["ege_subjects"]]
     assert entry.fields == recheck.fields and entry.variable == recheck.variable == "choices"
     assert entry.field_named("pupils").add_rows is True
 
@@ -262,3 +311,44 @@ def test_a8_start_data_from_the_plan_under_params(people, clock_at):
     entry = by_school(choices, "ege_entry_task")
     assert sorted(entry) == ["school-12", "school-3"]
     assert {t.due_at.date() for t in entry.values()} == {date(2021, 1, 20)}  # `due` is the entry deadline
+    assert engine.detail(choices)["data"]["ege_ref"].startswith("выбор предметов ЕГЭ, п. 4.10, начат 2021-01-11T10:00")
+
+
+def test_a8_two_collections_at_once_each_gets_only_its_own_schools_lists(people, clock_at):
+    """Two collections out at once, a minute apart with the same dates and school: a school's report to one is
+    correlated to that one (ege_ref), and the other keeps waiting for the list of its own school instance."""
+    clock_at("2021-01-23T10:00:00+03:00")  # inside the re-check window: an entered list goes to the re-check at once
+    first = start(schools=SCHOOLS[:1])
+    clock_at("2021-01-23T10:01:00+03:00")
+    second = start(schools=SCHOOLS[:1])
+    assert engine.detail(first)["data"]["ege_ref"] != engine.detail(second)["data"]["ege_ref"]
+    school = schools_of(second)["school-3"]
+    assert school != schools_of(first)["school-3"]
+    assert len(offered(first, people["head3"]) + offered(second, people["head3"])) == 2
+
+    engine.complete(only(school, "ege_entry_task").id, people["head3"], {"pupils": LISTS["school-3"]})
+    engine.complete(only(school, "ege_recheck_task").id, people["head3"], {"pupils": LISTS["school-3"]})
+    assert instance(school).status == "completed"
+    assert [t.bpmn_id for t in ready(second)] == ["ege_rcoi_task"]
+    assert ready(first) == [] and engine.detail(first)["data"]["ege_lists"] == []
+    assert [t.bpmn_id for t in ready(schools_of(first)["school-3"])] == ["ege_entry_task"]
+
+
+def test_a8_the_departments_state_does_not_hold_the_schools_lists(people, clock_at):
+    """The department's instance keeps each school's row of the summary, not its pupils: ten times longer lists
+    leave its state about as it was, while each school's own instance grows with its list."""
+    sizes = {}
+    for pupils in (3, 30):
+        clock_at("2021-01-23T10:00:00+03:00")
+        choices = start()
+        schools = schools_of(choices)
+        for code, i in schools.items():
+            listed = [pupil(f"Выпускник {n}, {code}", BASE if n % 2 else PROFILE, "ege_history") for n in range(pupils)]
+            engine.complete(only(i, "ege_entry_task").id, people[HEADS[code]], {"pupils": listed})
+            engine.complete(only(i, "ege_recheck_task").id, people[HEADS[code]], {"pupils": listed})
+        assert [t.bpmn_id for t in ready(choices)] == ["ege_rcoi_task"]
+        sizes[pupils] = (len(instance(choices).state), min(len(instance(i).state) for i in schools.values()))
+    (department, school), (department_after, school_after) = sizes[3], sizes[30]
+    # Measured: the department's state grew by ~0.1 KB while each school's grew by ~22 KB (SQLite, 4 schools).
+    assert department_after - department < (school_after - school) / 10
+    assert department_after < len(SCHOOLS) * school_after / 2

@@ -1,9 +1,11 @@
 """Scenario A9 (plan items 3.3, 3.31, 3.46) through the service layer with the manual clock: three schools nominate
-PPE staff for the maths ЕГЭ (one late, after a reminder and an escalation); the ИАО's placement of a maths teacher on
-the maths exam, of a teacher where their own pupils sit, in an unknown PPE or without an auditorium is refused with
-a Russian message naming the person and changes nothing; a valid placement passes with warnings about thin
-auditoriums, which the Начальник ГУО sees; a return and an approval; the ЦКО ДИРО table has one row per placed
-person in a stable order; the dispatch is recorded."""
+PPE staff for the maths ЕГЭ, each in an instance of its own that reports to the department's list by a correlated
+message (one late, after a reminder and an escalation); the ИАО's placement of a maths teacher on the maths exam, of
+a teacher where their own pupils sit, in an unknown PPE or without an auditorium is refused with a Russian message
+naming the person and changes nothing; a valid placement passes with warnings about thin auditoriums, which the
+Начальник ГУО sees; a return and an approval; the ЦКО ДИРО table has one row per placed person in a stable order;
+the dispatch is recorded. Two lists out at once each get their own schools' answers, and the department's instance
+does not carry the schools' work."""
 from datetime import date
 
 import pytest
@@ -11,8 +13,10 @@ from sqlalchemy import select
 
 import engine
 import forms
+from cli.city import ensure_city
+from engine.access.rules import can_view_instance
 from engine.db import db
-from engine.models import Notification
+from engine.models import Notification, ProcessInstance
 from engine.service.views import task_page
 from tests.conftest import PROCESSES, deploy_files
 from tests.engine.plan_patterns import instance, only, ready, refused, rows, snapshot, tick
@@ -54,16 +58,30 @@ VALID = {"Магомедов Арсен Маратович": (None, None),  # th
 
 @pytest.fixture
 def people(org):
-    deploy_files(PROCESSES / "ppe_staff_list.bpmn")
+    deploy_files(PROCESSES / "ppe_staff_list.bpmn", PROCESSES / "ppe_staff_list_school.bpmn")
     engine.ensure_user("head33", "school_head", "school-33")
     return {**org, "head33": engine.user_by_login("head33")}
 
 
-def start(clock_at):
+def start(clock_at, exam=EXAM, schools=SCHOOLS):
     clock_at("2020-12-01T10:00:00+03:00")
-    data = {"exam": EXAM, "nominate_due": "2020-12-25", "approve_due": "2021-04-15", "schools": SCHOOLS,
+    data = {"exam": exam, "nominate_due": "2020-12-25", "approve_due": "2021-04-15", "schools": schools,
             "ppe": PPE}
     return engine.start("ppe_staff_list", data, unit="guo", actor="iao").instance_id
+
+
+def school_instances(staff_list) -> dict[str, int]:
+    """The schools' instances (ppe_staff_list_school) that answer `staff_list`, by unit code."""
+    ref = engine.detail(staff_list)["data"]["staff_ref"]
+    db.session.rollback()
+    found = db.session.execute(select(ProcessInstance.unit_code, ProcessInstance.id)
+                               .where(ProcessInstance.process_id == "ppe_staff_list_school")).tuples().all()
+    return {unit: i for unit, i in found if engine.detail(i)["data"]["staff_ref"] == ref}
+
+
+def nomination_tasks(staff_list) -> dict:
+    """The open nomination tasks of the schools answering `staff_list`, by unit code."""
+    return {unit: t for unit, i in school_instances(staff_list).items() for t in ready(i, "staff_nominate")}
 
 
 def placement(labels, changes=None):
@@ -82,7 +100,7 @@ def notes(kind=None):
 def nominate_all(staff_list, people, clock_at):
     """Schools 33 and 12 nominate on time (in that order), school 17 a day late after the reminder and the
     escalation; returns the instance id."""
-    by_school = {t.unit_code: t for t in ready(staff_list, "staff_nominate")}
+    by_school = nomination_tasks(staff_list)
     clock_at("2020-12-10T11:00:00+03:00")
     engine.complete(by_school["school-33"].id, people["head33"], {"staff": NOMINATED["school-33"]})
     engine.complete(by_school["school-12"].id, people["head12"], {"staff": NOMINATED["school-12"]})
@@ -90,7 +108,9 @@ def nominate_all(staff_list, people, clock_at):
     assert notes("reminder") == [("reminder", "school_head", "school-17")]
     for _ in range(2):
         tick(clock_at, "2020-12-26T09:30:00")
-    assert only(staff_list, "staff_nominate_escalate").role == "iao_head"
+    escalated = only(school_instances(staff_list)["school-17"], "staff_nominate_escalate")
+    assert (escalated.role, escalated.unit_code) == ("iao_head", "school-17")
+    assert ready(staff_list) == []
     clock_at("2020-12-26T12:00:00+03:00")
     engine.complete(by_school["school-17"].id, people["head17"], {"staff": NOMINATED["school-17"]})
 
@@ -107,53 +127,67 @@ def test_the_nomination_form_choices_match_the_titles_the_process_exports(people
 
 def test_each_school_head_gets_only_the_own_schools_nomination_task(people, clock_at):
     staff_list = start(clock_at)
-    tasks = ready(staff_list, "staff_nominate")
+    # Each school nominates in an instance of its own, which belongs to the school; the department's instance
+    # holds none of the schools' work.
+    schools = school_instances(staff_list)
+    assert sorted(schools) == [s["code"] for s in SCHOOLS]
+    assert ready(staff_list) == [] and instance(staff_list).status == "waiting"
+    by_school = nomination_tasks(staff_list)
+    tasks = list(by_school.values())
     assert sorted((t.unit_code, t.role) for t in tasks) == [(s["code"], "school_head") for s in SCHOOLS]
     assert {t.due_at.date() for t in tasks} == {date(2020, 12, 25)}
-    by_school = {t.unit_code: t for t in tasks}
     assert by_school["school-17"].name == "Работники ППЭ от ОУ: ЕГЭ по математике (профильный уровень)"
     assert by_school["school-17"].columns["ОУ"] == "МБОУ «СОШ №17»"
+    page = task_page(by_school["school-17"].id, people["head17"])
+    assert "Учитель по предмету экзамена (математика) не может быть организатором" in str(
+        render(page.instructions, page.data))
     for login, code in (("head12", "school-12"), ("head17", "school-17"), ("head33", "school-33")):
-        assert [t.id for t in ready(staff_list, user=people[login])] == [by_school[code].id]
+        assert [t.id for t in engine.list_tasks(user=people[login])] == [by_school[code].id]
+        assert [i for i in [staff_list, *schools.values()] if can_view_instance(people[login], instance(i))] == [
+            schools[code]]
     with pytest.raises(engine.PermissionDenied):
         engine.claim(by_school["school-17"].id, people["head12"])
     with pytest.raises(engine.PermissionDenied):
         engine.complete(by_school["school-17"].id, people["head12"], {"staff": NOMINATED["school-12"]})
     assert instance(staff_list).status_text == "выдвижение кандидатур ОУ до 25.12.2020"
+    assert instance(schools["school-17"]).status_text == "выдвижение кандидатур до 25.12.2020"
 
 
 def test_a_nomination_needs_an_email_for_everyone_and_no_email_twice(people, clock_at):
     staff_list = start(clock_at)
-    task = only_for(staff_list, "school-12")
+    school = school_instances(staff_list)["school-12"]
+    task = only(school, "staff_nominate")
     head = people["head12"]
     no_email = [{**NOMINATED["school-12"][0], "email": None}, *NOMINATED["school-12"][1:]]
-    assert list(refused(staff_list, engine.complete, task.id, head, {"staff": no_email}).field_errors) == [
+    assert list(refused(school, engine.complete, task.id, head, {"staff": no_email}).field_errors) == [
         "staff-0-email"]
     bad_email = [{**NOMINATED["school-12"][0], "email": "magomedov-school12"}]
-    assert list(refused(staff_list, engine.complete, task.id, head, {"staff": bad_email}).field_errors) == [
+    assert list(refused(school, engine.complete, task.id, head, {"staff": bad_email}).field_errors) == [
         "staff-0-email"]
     twice = [*NOMINATED["school-12"], {**NOMINATED["school-12"][1], "fio": "Алиева П.Г."}]
-    error = refused(staff_list, engine.complete, task.id, head, {"staff": twice})
+    error = refused(school, engine.complete, task.id, head, {"staff": twice})
     assert set(error.field_errors) == {"staff-1-email", "staff-3-email"}
     assert error.field_errors["staff-3-email"] == [
         "E-mail alieva@school12.example указан в списке несколько раз (Алиева П.Г.)."]
     no_position = [{**NOMINATED["school-12"][0], "position": None}]
-    assert list(refused(staff_list, engine.complete, task.id, head, {"staff": no_position}).field_errors) == [
+    assert list(refused(school, engine.complete, task.id, head, {"staff": no_position}).field_errors) == [
         "staff-0-position"]
     engine.complete(task.id, head, {"staff": NOMINATED["school-12"]})
-    assert ready(staff_list, "staff_nominate", user=head) == []
-
-
-def only_for(instance_id, unit_code):
-    [task] = [t for t in ready(instance_id, "staff_nominate") if t.unit_code == unit_code]
-    return task
+    assert engine.list_tasks(user=head) == []
+    assert instance(school).status == "completed"
+    assert instance(staff_list).status_text == "выдвижение кандидатур ОУ до 25.12.2020: списки направили 1 из 3 ОУ"
 
 
 def test_a9_staff_list_is_nominated_placed_with_the_rules_approved_exported_and_sent(people, clock_at):
     staff_list = start(clock_at)
     nominate_all(staff_list, people, clock_at)
-    assert rows(staff_list)["staff_nominate_escalate"] == [("CANCELLED", "iao_head")]
+    schools = school_instances(staff_list)
+    assert rows(schools["school-17"])["staff_nominate_escalate"] == [("CANCELLED", "iao_head")]
     assert notes("escalation") == [("escalation", "iao_head", None)]
+    assert {instance(i).status for i in schools.values()} == {"completed"}
+    assert instance(schools["school-17"]).status_text == "список направлен в ГУО 26.12.2020, с опозданием на 1 дн."
+    assert "staff_nominate" not in rows(staff_list)
+    assert "school" not in engine.detail(staff_list)["data"]  # the request loop's item is not left behind
 
     data = engine.detail(staff_list)["data"]
     assert [n["fio"] for n in data["nominees"]] == ORDER  # school order, not the order the schools handed in
@@ -285,6 +319,45 @@ def test_a_list_started_by_the_plan_reads_the_lists_from_params(people, clock_at
             "starts": "2020-11-01", "due": "2021-04-30", "exam": EXAM, "nominate_due": "2020-12-25",
             "approve_due": "2021-04-15", "params": {"schools": SCHOOLS[:2], "ppe": PPE[:1]}}
     staff_list = engine.start("ppe_staff_list", data, unit="guo", actor="iao").instance_id
-    assert sorted(t.unit_code for t in ready(staff_list, "staff_nominate")) == ["school-12", "school-17"]
+    assert sorted(nomination_tasks(staff_list)) == ["school-12", "school-17"]
     assert [p["code"] for p in engine.detail(staff_list)["data"]["ppe"]] == ["ppe-17"]
-    assert snapshot(staff_list)["status"] == "running"
+    assert snapshot(staff_list)["status"] == "waiting"  # for the schools' lists
+    assert engine.detail(staff_list)["data"]["staff_ref"].startswith("3.46 math 2021-06-07 ")
+
+
+def test_two_lists_nominations_reach_only_their_own_list(people, clock_at):
+    """Two lists out at once (two exams): a school's nomination for one is correlated to that list (staff_ref) and
+    the other list keeps waiting for it."""
+    russian = {"subject": "russian", "title": "ЕГЭ по русскому языку", "date": "2021-05-31"}
+    lists = [start(clock_at, exam=exam, schools=SCHOOLS[:1]) for exam in (EXAM, russian)]
+    tasks = engine.list_tasks(user=people["head12"])
+    assert sorted(t.name for t in tasks) == ["Работники ППЭ от ОУ: ЕГЭ по математике (профильный уровень)",
+                                             "Работники ППЭ от ОУ: ЕГЭ по русскому языку"]
+    second = next(t for t in tasks if "русскому" in t.name)
+    engine.complete(second.id, people["head12"], {"staff": NOMINATED["school-12"]})
+    assert [instance(i).status for i in lists] == ["waiting", "running"]
+    assert engine.detail(lists[0])["data"]["nominations"] == []
+    assert [n["fio"] for n in engine.detail(lists[1])["data"]["nominees"]] == [
+        p["fio"] for p in NOMINATED["school-12"]]
+    assert only(lists[1], "staff_assign").role == "iao_specialist"
+
+
+def test_the_lists_instance_carries_none_of_the_schools_work(people, clock_at):
+    """Twenty schools are asked: their reminders and escalations run in their own instances and leave the list's
+    instance untouched; a nomination changes it once, and its state stays a fraction of the schools' together."""
+    ensure_city(range(1, 21), ())
+    many = [{"code": f"school-{n}", "name": f"МБОУ «СОШ №{n}»"} for n in range(1, 21)]
+    staff_list = start(clock_at, schools=many)
+    schools = school_instances(staff_list)
+    assert len(schools) == 20
+    before = instance(staff_list).lock_version
+    engine.complete(nomination_tasks(staff_list)["school-12"].id, people["head12"], {"staff": NOMINATED["school-12"]})
+    for _ in range(2):
+        tick(clock_at, "2020-12-26T09:30:00")
+    assert len(notes("escalation")) == 19
+    row = instance(staff_list)
+    assert row.lock_version == before + 1  # the one nomination; no school's timer touched it
+    assert row.status_text == "выдвижение кандидатур ОУ до 25.12.2020: списки направили 1 из 20 ОУ"
+    # The schools' work (tasks, timers, escalations) lives in their instances: the list's state holds the start data
+    # and the one nomination, far less than the twenty instances hold together (a fourteenth, measured).
+    assert len(row.state) * 5 < sum(len(instance(i).state) for i in schools.values())

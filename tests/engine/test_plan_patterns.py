@@ -292,6 +292,8 @@ def test_a11_order_is_returned_approved_signed_registered_and_acknowledged_by_ea
                                            "с опозданием: МБОУ «СОШ №33»")
     assert rows(schools["school-33"])["ack_escalate"] == [("CANCELLED", "iao_head")]
     assert instance(schools["school-33"]).status_text == "ознакомлен 07.12.2020, с опозданием на 2 дн."
+    assert [(code, instance(i).late_days) for code, i in sorted(schools.items())] == [
+        ("school-12", 0), ("school-17", 0), ("school-33", 2)]
 
 
 def test_two_orders_acknowledgements_reach_only_their_own_order(people, clock_at):

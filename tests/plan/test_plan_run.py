@@ -12,6 +12,7 @@ from cli.demo import deploy_processes
 from engine.db import db
 from engine.errors import ConflictError
 from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
+from engine.models.instance import InstanceStatus
 from engine.plan import catalogue as plan_catalogue
 from engine.plan import dates as plan_dates, running as plans
 from forms.sample import sample_data
@@ -97,6 +98,54 @@ def test_the_ppe_check_runs_for_every_ppe_with_the_window_end_as_its_deadline(op
     assert task.due_at.astimezone(engine.clock.local_zone()).date() == date(2021, 4, 30)
 
 
+def test_parent_meetings_ask_each_school_in_an_instance_of_its_own_that_counts_for_the_item(opened, clock_at):
+    """4.4 (A10) runs for the department, which asks every school by a message: each school's sheet is an instance
+    of the school's own, joined to the item, so the overview counts the department and every school."""
+    clock_at("2020-12-01T09:30:00+03:00")
+    plans.start_due_items()
+    started = instances("4.4")
+    assert sorted((i.unit_code, i.process_id) for i in started) == [("guo", "parent_meetings")] + [
+        (code, "parent_meetings_school") for code in units("school")]
+    task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == started[-1].id,
+                                                     HumanTask.state == "READY"))
+    assert (task.bpmn_id, task.role, task.unit_code) == ("pm_sheet_task", "school_head", started[-1].unit_code)
+    assert task.due_at.astimezone(engine.clock.local_zone()).date() == date(2020, 12, 30)  # params.sheet_due
+    progress = {p.item.number: p for p in plans.overview(opened)}
+    assert (progress["4.4"].units, progress["4.4"].done) == (1 + len(units("school")), 0)
+
+
+def test_the_staff_list_asks_each_school_in_an_instance_of_its_own_that_counts_for_the_item(opened, clock_at):
+    """3.46 (A9) runs for the department, which asks every school for its nominees by a message: each school's
+    nomination is an instance of the school's own, joined to the item."""
+    clock_at("2020-11-02T09:30:00+03:00")
+    plans.start_due_items()
+    started = instances("3.46")
+    assert sorted((i.unit_code, i.process_id) for i in started) == [("guo", "ppe_staff_list")] + [
+        (code, "ppe_staff_list_school") for code in units("school")]
+    school = next(i for i in started if i.unit_code != "guo")
+    task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == school.id, HumanTask.state == "READY"))
+    assert (task.bpmn_id, task.role, task.unit_code) == ("staff_nominate", "school_head", school.unit_code)
+    assert task.due_at.astimezone(engine.clock.local_zone()).date() == date(2020, 12, 25)  # params.nominate_due
+    progress = {p.item.number: p for p in plans.overview(opened)}
+    assert (progress["3.46"].units, progress["3.46"].done) == (1 + len(units("school")), 0)
+
+
+def test_ege_choices_ask_each_school_in_an_instance_of_its_own_that_counts_for_the_item(opened, clock_at):
+    """3.27 (A8) runs for the department, which asks every school by a message: each school's list is an instance
+    of the school's own, joined to the item, so the overview counts the department and every school."""
+    clock_at("2020-11-02T09:30:00+03:00")
+    plans.start_due_items()
+    started = instances("3.27")
+    assert sorted((i.unit_code, i.process_id) for i in started) == [("guo", "ege_choices")] + [
+        (code, "ege_choices_school") for code in units("school")]
+    task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == started[-1].id,
+                                                     HumanTask.state == "READY"))
+    assert (task.bpmn_id, task.role, task.unit_code) == ("ege_entry_task", "school_head", started[-1].unit_code)
+    assert task.due_at.astimezone(engine.clock.local_zone()).date() == date(2021, 1, 20)  # params.entry_due
+    progress = {p.item.number: p for p in plans.overview(opened)}
+    assert (progress["3.27"].units, progress["3.27"].done) == (1 + len(units("school")), 0)
+
+
 def test_a_late_report_shows_in_the_overview_and_in_the_late_submissions(opened, clock_at, org):
     clock_at("2020-10-01T09:30:00+03:00")
     plans.start_due_items()
@@ -142,8 +191,10 @@ def test_a_date_given_in_the_calendar_moves_the_items_that_follow_it(opened, clo
     running = instances("5.2")
     assert {i.status_text for i in running} == {"ожидает отчёта до 10.02.2021"}
     # The final essay (3.12) and the staff list (3.46) run too and read the calendar themselves: their deadlines
-    # and timers are computed again as well.
-    readers = [i for i in db.session.scalars(select(ProcessInstance).where(ProcessInstance.status == "running"))
+    # and timers are computed again as well (the staff list waits for the schools' lists, in instances of theirs
+    # that do not read the calendar).
+    readers = [i for i in db.session.scalars(select(ProcessInstance)
+                                             .where(ProcessInstance.status.in_(InstanceStatus.ACTIVE)))
                if "calendar_date(" in (PROCESSES / f"{i.process_id}.bpmn").read_text(encoding="utf-8")]
     assert {i.process_id for i in readers} == {"final_essay", "ppe_staff_list"}
     result = plan_dates.set_calendar_date(opened, "interview", date(2021, 2, 17), actor="mo")

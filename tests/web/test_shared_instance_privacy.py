@@ -1,6 +1,7 @@
-"""A department instance that asks every school (a multi-instance task over the schools, as the staff list, the
-ЕГЭ choices and the parent meetings do): each school's head opens her own task and file, and nothing of the
-others' — not their tasks, not their files, not the instance page, its tables or its data in the API."""
+"""A department instance that asks every school (a multi-instance task over the schools, as someone else's diagram
+may do; ours run each school's part in an instance of the school's own): each school's head opens her own task
+and file, and nothing of the others' — not their tasks, not their files, not the instance page, its tables or its
+data in the API."""
 import io
 
 from sqlalchemy import select
