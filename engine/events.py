@@ -15,12 +15,14 @@ from typing import Callable
 @dataclass(frozen=True)
 class StepSaved:
     """One `store.save`: the instance (flushed: it has an id), its task views, the ids of the tasks that became
-    READY and of those that left READY in this step, and the Notification rows it raised (flushed)."""
+    READY and of those that left READY in this step (`drafted`: those of them someone kept a draft of), and the
+    Notification rows it raised (flushed)."""
     instance: object
     views: list
     fresh: set
     closed: set
     notes: list
+    drafted: set = frozenset()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from . import clock
-from .bpmn import fixes, serializer  # noqa: F401  (fixes: corrections to the library, see there)
+from .bpmn import fixes, pruning, serializer  # noqa: F401  (fixes: corrections to the library, see there)
 from .errors import EngineError, IncompatibleState, ProcessError
 from .sandbox import ScriptLimitExceeded, ScriptMemoryExceeded, ScriptTimeout, build_script_engine
 from .sandbox.helpers import HELPERS, collecting_notifications, stop_collecting
@@ -93,8 +93,9 @@ def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
         nonlocal steps
         steps += 1
         stamp(task)
-        # Say which limit stopped it: a loop whose steps slow down as its history grows reaches the time limit
-        # long before the step limit.
+        # Say which limit stopped it. Finished history is cut as the engine runs, so an endless loop of flows
+        # reaches the step limit; one whose steps are slow, the time limit; one that leaves tokens behind, the
+        # task limit.
         if steps > max_steps:
             raise _Runaway(_l("The process made more than %(steps)s steps without waiting for anyone "
                               "(an endless loop?) and was stopped."), steps=max_steps)
@@ -105,6 +106,7 @@ def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
             raise _Runaway(_l("The process ran for more than %(seconds)s s (%(steps)s steps) without waiting for "
                               "anyone (an endless loop?) and was stopped."), seconds=f"{seconds:g}", steps=steps)
 
+    history = _History(workflow)
     box, token = collecting_notifications()
     try:
         if act is not None:
@@ -113,7 +115,7 @@ def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
         while True:
             if refresh_timers:
                 workflow.refresh_timers()
-            workflow.do_engine_steps(did_complete_task=did_complete_task)
+            _do_engine_steps(workflow, did_complete_task, history.between_passes)
             rounds += 1
             # A due timer is made READY at the end of one call and run by the next; a cycle timer moves one tick
             # per refresh. Keep going while anything is ready to run.
@@ -121,6 +123,7 @@ def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
                 break
             refresh_timers = True
         _check_completion(workflow)
+        history.prune()
         return StepOutcome(notifications=list(box), events=workflow.get_events())
     except _Runaway as stop:
         raise ProcessError(stop.message, **stop.params) from None
@@ -138,9 +141,89 @@ def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
         stop_collecting(token)
 
 
+def _do_engine_steps(workflow, did_complete_task, between_passes) -> None:
+    """`BpmnWorkflow.do_engine_steps` of SpiffWorkflow 3.2.0, calling `between_passes(wf)` after each pass over the
+    READY tasks of a workflow (the instance's or a subprocess's). Between passes no task the library has listed
+    waits to be run, so finished history can be cut there: a loop that runs thousands of steps in one call then
+    walks a small tree at every step instead of its whole past."""
+    def update_workflow(wf):
+        count = 0
+        for task in wf.get_tasks(state=TaskState.READY):
+            if not task.task_spec.manual:
+                task.run()
+                count += 1
+                did_complete_task(task)
+        return count
+
+    def one_pass():
+        active = workflow.get_active_subprocesses()
+        for subprocess in sorted(active, key=lambda v: v.depth, reverse=True):
+            count = None
+            while count is None or count > 0:
+                count = update_workflow(subprocess)
+                between_passes(subprocess)
+            if subprocess.parent_task_id is not None:
+                task = workflow.get_task_from_id(subprocess.parent_task_id)
+                task.task_spec._update(task)
+        count = update_workflow(workflow)
+        return count > 0 or len(workflow.get_active_subprocesses()) > len(active)
+
+    while one_pass():
+        between_passes(workflow)
+    workflow.refresh_timers()
+
+
+class _History:
+    """Cuts a workflow's finished history during and after an engine call (engine.bpmn.pruning). During the call a
+    tree is cut once it has grown well past what its last cut left, so that the cutting costs little per step
+    whatever the loop."""
+    SLACK = 20
+
+    def __init__(self, workflow):
+        self.workflow = workflow
+        self.limits = {}
+
+    def between_passes(self, wf) -> None:
+        size = len(wf.tasks)
+        limit = self.limits.get(id(wf))
+        if limit is None:
+            self.limits[id(wf)] = size + self.SLACK
+            return
+        if size <= limit:
+            return
+        if wf is self.workflow:
+            pruning.prune(wf)
+        else:
+            pruning.cut(wf)
+        # When little could be cut (a token held at a join, a reminder's end waiting for the process end), wait for
+        # the tree to double before trying again.
+        self.limits[id(wf)] = 2 * len(wf.tasks) + self.SLACK
+
+    def prune(self) -> None:
+        pruning.prune(self.workflow)
+
+
+TRAIL = "gia_trail"  # the root task's internal data: the elements completed lately, oldest first
+TRAIL_LENGTH = 100
+
+
 def stamp(task) -> None:
-    """Record the engine's time of completion on the task (the library records only wall-clock time)."""
-    task.internal_data["completed_at"] = clock.now().isoformat()
+    """Record the engine's time of completion on the task (the library records only wall-clock time), and add
+    the element to the instance's trail: [bpmn id, kind, when, task id of a manual task]. The trail is what
+    `flask gia instance show` tells of the path taken, since finished tasks are cut from the tree
+    (engine.bpmn.pruning); it keeps the last TRAIL_LENGTH elements, so that it does not grow with a loop."""
+    at = clock.now().isoformat()
+    task.internal_data["completed_at"] = at
+    spec = task.task_spec
+    if getattr(spec, "bpmn_id", None):
+        trail = task.workflow.top_workflow.task_tree.internal_data.setdefault(TRAIL, [])
+        trail.append([spec.bpmn_id, type(spec).__name__, at, str(task.id) if spec.manual else None])
+        del trail[:-TRAIL_LENGTH]
+
+
+def trail(workflow) -> list | None:
+    """The instance's trail (see `stamp`); None for one saved before the trail was kept."""
+    return workflow.task_tree.internal_data.get(TRAIL)
 
 
 class _Runaway(Exception):

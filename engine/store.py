@@ -5,13 +5,15 @@ from uuid import UUID
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, insert, inspect, select, update
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import bindparam, delete, inspect, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached, undefer
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import clock, events, projection, runtime
-from .bpmn import serializer
+from .bpmn import pruning, serializer
 from .bpmn.messages import normalised
 from .bpmn.spec_cache import bundle_cached, bundle_for
 from .db import db, is_postgres
@@ -178,9 +180,12 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     if instance.id is None:
         db.session.add(instance)
         db.session.flush()
+    base = pruning.seq_base(workflow)  # human tasks cut from the tree: the engine order goes on after them
     for view in seen.views:
         view.instance_id = instance.id
-    fresh, closed, ready = _sync_tasks(instance, seen.views, now, completed_by or {})
+        view.seq += base
+    fresh, closed, ready, drafted = _sync_tasks(instance, seen.views, now, completed_by or {},
+                                       pruning.cut_human_tasks(workflow))
     _sync_waits(instance, seen.waits)
     notes = [Notification(created_at=now, instance_id=instance.id, kind=note["kind"][:30], role=note["role"],
                           unit_code=note["unit"], text=note["text"])
@@ -190,7 +195,7 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
         db.session.flush()
     # What else the step causes in this transaction (e-mail for the tasks offered and the notifications raised,
     # drafts of the closed tasks deleted) is up to the subscribers of the step event (engine.events).
-    events.step_saved(events.StepSaved(instance, seen.views, fresh, closed, notes))
+    events.step_saved(events.StepSaved(instance, seen.views, fresh, closed, notes, drafted))
     return Saved(seen.views, ready)
 
 
@@ -210,15 +215,25 @@ _TASKS = HumanTask.__table__
 _SHAPE = ("seq", "bpmn_id", "lane", "form_key", "state")
 # role: a task's `role_expression` is evaluated only while it is READY; afterwards the row keeps that role.
 _OFFER = ("name", "role", "unit_code", "due_at", "columns")
-_OLD_ROWS = select(_TASKS).where(_TASKS.c.instance_id == bindparam("instance"))
+# A row in a final state changes only while the tree still holds its task (its seq): it is read only then.
+_FINAL = (TaskStatus.COMPLETED, TaskStatus.CANCELLED)
+_OPEN_ROWS = select(_TASKS).where(_TASKS.c.instance_id == bindparam("instance"),
+                                  or_(_TASKS.c.state.notin_(_FINAL),
+                                      _TASKS.c.id.in_(bindparam("ids", expanding=True))))
+_ROWS_BY_ID = select(_TASKS).where(_TASKS.c.instance_id == bindparam("instance"),
+                                   _TASKS.c.id.in_(bindparam("ids", expanding=True)))
 
 
-def _sync_tasks(instance, views, now, completed_by) -> tuple[set[str], set[str], list[dict]]:
+def _sync_tasks(instance, views, now, completed_by, cut=None) -> tuple[set[str], set[str], list[dict], set[str]]:
     """Bring the instance's human_task rows in line with `views`, writing only rows that changed (with Core
     statements: this runs after every step and the ORM's unit of work cost more than the rest of the save).
-    Returns the ids of the tasks that became READY and of those that left READY, and the READY rows as written
-    (every column, in engine order): what the caller would otherwise read back."""
-    old_rows = dict(task_rows(instance))
+    `cut`: {task id: TaskState} of tasks the engine removed from the tree in this step (engine.bpmn.pruning), whose
+    rows take that state as if a view had shown it. A completed row whose task has left the tree is left alone.
+    Returns the ids of the tasks that became READY and of those that left READY, the READY rows as written
+    (every column, in engine order): what the caller would otherwise read back, and the ids of the closed tasks
+    someone kept a draft of."""
+    read = task_rows(instance, [v.id for v in views if v.state in _FINAL])
+    old_rows = dict(read)
     clock.per_transaction(_ROWS).pop(instance.id)  # written below: whoever asks next reads them again
     inserts, updates, fresh, closed, ready = [], [], set(), set(), []
     for view in views:
@@ -245,8 +260,18 @@ def _sync_tasks(instance, views, now, completed_by) -> tuple[set[str], set[str],
             if any(getattr(old, k) != v for k, v in values.items()):
                 updates.append((old, values))
     gone = []
-    for old in old_rows.values():  # gone from the tree: a prediction dropped, or a task removed by a reset
-        if old.state == TaskStatus.WAITING:
+    for old in old_rows.values():  # gone from the tree: cut as history, a prediction dropped, or a reset
+        state = _CUT_STATE.get((cut or {}).get(old.id))
+        if state is not None:
+            values = {"state": state}
+            if state == TaskStatus.COMPLETED:
+                values.update(completed_at=now, completed_by=completed_by.get(old.id))
+            elif state == TaskStatus.CANCELLED and old.state == TaskStatus.READY:
+                values.update(completed_at=now)
+            if old.state == TaskStatus.READY:
+                closed.add(old.id)
+            updates.append((old, values))
+        elif old.state == TaskStatus.WAITING:
             gone.append(old.id)
         elif old.state == TaskStatus.READY:
             closed.add(old.id)
@@ -254,7 +279,7 @@ def _sync_tasks(instance, views, now, completed_by) -> tuple[set[str], set[str],
     if gone:
         db.session.execute(delete(_TASKS).where(_TASKS.c.id.in_(gone)))
     if inserts:
-        db.session.execute(insert(_TASKS), inserts)
+        db.session.execute(_insert_rows(), inserts)
     if updates:
         # One statement for every changed row: each row sets the same columns, the unchanged ones to the values
         # they hold, so that the rows go as one executemany instead of a statement per set of changed columns.
@@ -263,19 +288,39 @@ def _sync_tasks(instance, views, now, completed_by) -> tuple[set[str], set[str],
                 for old, values in updates]
         db.session.execute(update(_TASKS).where(_TASKS.c.id == bindparam("_id"))
                            .values({k: bindparam(k) for k in keys}), rows)
-    return fresh, closed, ready
+    return fresh, closed, ready, {i for i in closed if read[i].drafted}
 
 
-def task_rows(instance) -> dict:
-    """The instance's human_task rows as they are (every column, by id), read once per step after the lock: the
-    guards of the step and its save read the same rows."""
+def _insert_rows():
+    """INSERT of new human_task rows. A task the tree shows open again (reset to it after it was completed) still has
+    its final row, which `task_rows` did not read: that row takes the task's shape and offer again, as an update
+    would give it."""
+    statement = (postgresql.insert if is_postgres() else sqlite.insert)(_TASKS)
+    return statement.on_conflict_do_update(index_elements=[_TASKS.c.id],
+                                           set_={k: statement.excluded[k] for k in _SHAPE + _OFFER})
+
+
+def task_rows(instance, final_ids=()) -> dict:
+    """The instance's human_task rows that a step can change (every column, by id): the open ones, and those of
+    `final_ids` (completed or cancelled tasks the workflow still holds). Read once per step after the lock (one
+    statement), the guards of the step and its save reading the same rows; rows of `final_ids` not read yet are read
+    by a second one. The completed rows of tasks gone from the tree are not read: a long loop leaves hundreds."""
     cache = clock.per_transaction(_ROWS)
-    if instance.id not in cache:
-        cache[instance.id] = {row.id: row for row in db.session.execute(_OLD_ROWS, {"instance": instance.id})}
-    return cache[instance.id]
+    rows = cache.get(instance.id)
+    if rows is None:
+        rows = cache[instance.id] = {row.id: row for row in db.session.execute(
+            _OPEN_ROWS, {"instance": instance.id, "ids": list(final_ids)})}
+        return rows
+    missing = [i for i in final_ids if i not in rows]
+    if missing:
+        rows.update((row.id, row) for row in db.session.execute(_ROWS_BY_ID, {"instance": instance.id,
+                                                                               "ids": missing}))
+    return rows
 
 
 _ROWS = "gia_task_rows"  # session.info: the rows task_rows read in this transaction, by instance id
+_CUT_STATE = {TaskState.COMPLETED: TaskStatus.COMPLETED, TaskState.CANCELLED: TaskStatus.CANCELLED,
+              TaskState.ERROR: TaskStatus.ERROR}
 
 
 def attached(rows: list[dict]) -> list[HumanTask]:

@@ -10,11 +10,12 @@ from .setting import EngineSetting
 from .plan import Plan, PlanItem
 from .inbox import Absence, ApiToken, EmailOutbox, LoginAttempt, LoginThrottle, SavedFilter, TaskComment, TaskSnooze
 from .draft import TaskDraft
+from .submission import TaskSubmission
 
 __all__ = [
     "Deployment", "DeploymentFile", "DeployedProcess", "ProcessInstance", "InstanceWait", "HumanTask",
     "Unit", "User", "Membership", "AuditEvent", "Notification", "Attachment", "EngineSetting", "Absence",
     "ApiToken", "EmailOutbox", "LoginAttempt", "LoginThrottle", "SavedFilter", "TaskComment", "TaskSnooze", "Plan",
     "PlanItem",
-    "TaskDraft",
+    "TaskDraft", "TaskSubmission",
 ]

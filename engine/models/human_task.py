@@ -1,7 +1,7 @@
 """The inbox projection: one row per human task of every instance, rebuilt from the workflow after each step."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db
@@ -44,3 +44,6 @@ class HumanTask(db.Model):
     assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])
     # Values shown as inbox columns (e.g. the PPE), taken from the task data by the diagram's `columns` property.
     columns: Mapped[dict | None] = mapped_column(JSON)
+    # Someone keeps a draft of the task (engine.service.drafts): the step that closes it deletes the drafts then,
+    # and a step closing a task nobody drafted sends no statement for them.
+    drafted: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -52,6 +52,8 @@ class ProcessInstance(db.Model):
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     started_by: Mapped[str | None] = mapped_column(String(100))
     plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_item.id"))
+    # The instance whose message started this one (a school's part of a department's collection).
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     # When the unit handed in its work and how late (data `submitted_on`, `late_days`), for coverage reports.
     submitted_on: Mapped[str | None] = mapped_column(String(10))
     late_days: Mapped[int | None]

@@ -21,7 +21,7 @@ from ..access.guards import readable_task
 from ..access.rules import may_act
 from ..db import db, is_postgres
 from ..errors import InvalidData, TaskNotReady
-from ..models import HumanTask, TaskDraft, User
+from ..models import HumanTask, ProcessInstance, TaskDraft, User
 from ..models.human_task import TaskStatus
 
 MAX_DRAFT_BYTES = 256 * 1024  # far above any form of the plan; a bound on what one person can park here
@@ -47,7 +47,8 @@ def save_draft(task_id: str, user: User, data: dict) -> Draft:
     clean = draft_of(forms.load(task.form_key), data)
     _check_storable(clean)
     with store.transaction():
-        _lock_open(task.id)
+        task = _lock_open(task)
+        task.drafted = True  # the step that closes the task deletes its drafts
         saved = Draft(clean, clock.now())
         row = db.session.scalar(select(TaskDraft).where(TaskDraft.task_id == task.id, TaskDraft.user_id == user.id))
         if row is None:
@@ -75,8 +76,8 @@ def discard_drafts(task_ids) -> None:
 @events.on_step_saved
 def _discard_closed(step: events.StepSaved) -> None:
     """What was typed into a task and not sent goes with the task when it leaves READY (drafts are never
-    submitted data)."""
-    discard_drafts(step.closed)
+    submitted data). Only the tasks marked drafted have drafts: a step closing others sends no statement."""
+    discard_drafts(step.drafted)
 
 
 def _check_open(task: HumanTask) -> None:
@@ -84,11 +85,17 @@ def _check_open(task: HumanTask) -> None:
         raise TaskNotReady(_l("The task «%(name)s» is closed; its draft is no longer kept."), name=task.name)
 
 
-def _lock_open(task_id: str) -> None:
-    """Re-read the task under a row lock (PostgreSQL; SQLite's transaction holds the write lock already), so that
-    a draft never outlives a completion committed at the same moment."""
-    query = select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
-    _check_open(db.session.scalar(query.with_for_update() if is_postgres() else query))
+def _lock_open(task: HumanTask) -> HumanTask:
+    """Re-read the task under its instance's lock, the one every step takes (PostgreSQL; SQLite's transaction holds
+    the write lock already), so that a draft never outlives a completion committed at the same moment: a step
+    either sees the task marked drafted, or has closed it before the draft is refused."""
+    if is_postgres():
+        db.session.execute(select(ProcessInstance.id).where(ProcessInstance.id == task.instance_id)
+                           .with_for_update())
+    query = select(HumanTask).where(HumanTask.id == task.id).execution_options(populate_existing=True)
+    row = db.session.scalar(query)
+    _check_open(row)
+    return row
 
 
 def _check_storable(data: dict) -> None:

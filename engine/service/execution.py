@@ -17,6 +17,7 @@ from ..errors import InvalidState, ProcessError
 from ..db import db
 from ..models import ProcessInstance, Unit
 from ..models.instance import InstanceStatus
+from . import history
 
 
 class Skip(Exception):
@@ -106,6 +107,7 @@ def execute(target: int | NewInstance, action: Action, actor: str | None, *, che
                 outcome.events[:0], outcome.notifications[:0] = first.events, first.notifications
             saved = store.save(instance, workflow, outcome, completed_by=action.completed_by(),
                                status=action.ends_as)
+            history.record(action, instance)  # what a completion handed in, kept with it
             audit.record(audit_as, actor, instance_id=instance.id, task=audit_task,
                          summary=summary if summary is not None else action.summary())
             _audit_notifications(instance, outcome)

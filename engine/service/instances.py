@@ -1,5 +1,6 @@
 """start, cancel, suspend, resume, retry, and what an instance looks like from outside."""
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -11,10 +12,12 @@ from ..bpmn.spec_cache import bundle_for
 from ..db import db
 from ..errors import InvalidState, NotFound
 from ..models import DeployedProcess, Deployment, HumanTask, ProcessInstance, Unit
+from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
 from .. import actions
 from ..actions import Action
 from .execution import NewInstance, execute
+from .history import submissions
 from .jsonsafe import jsonsafe
 
 
@@ -48,13 +51,13 @@ def unit_by_code(code: str) -> Unit:
 
 
 def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor: str | None = None,
-          action: Action | None = None, plan_item_id: int | None = None) -> StartResult:
+          action: Action | None = None, plan_item_id: int | None = None, parent_id: int | None = None) -> StartResult:
     """Start the latest version of a process or collaboration, run it until it waits, and save it.
 
     `data` seeds the process data (JSON types kept); with `unit`, the unit's description is added as
     `gia_unit`. `action` (e.g. a message) is applied to the new workflow before it runs. `plan_item_id`: the
     plan item this instance runs for `unit` (at most one per item and unit: a second start raises
-    ConflictError)."""
+    ConflictError). `parent_id`: the instance whose message starts this one."""
     target = latest(bpmn_id)
     seed = dict(data or {})
     if unit is not None:
@@ -62,7 +65,7 @@ def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor
     startable = startable_spec(bpmn_id)
     row = dict(deployment_id=target.deployment_id, process_id=bpmn_id, process_name=target.name, unit_code=unit,
                started_by=actor, definition_sha=db.session.get(Deployment, target.deployment_id).sha256,
-               plan_item_id=plan_item_id)
+               plan_item_id=plan_item_id, parent_id=parent_id)
     new = NewInstance(row, runtime.create(startable.spec, startable.subprocess_specs, seed),
                       summary={"data": data or {}, "unit": unit})
     done = execute(new, action or actions.RunSteps(), actor)
@@ -70,6 +73,12 @@ def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor
 
 
 def cancel(instance_id: int, actor: str | None) -> None:
+    """Cancel the instance, and first the instances its messages started that are still open (a collection's
+    school parts), each in a transaction of its own: stopped half-way, the collection is still open and cancelling
+    it again goes on where it stopped."""
+    for part in db.session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.parent_id == instance_id, ProcessInstance.status.in_(actions.Cancel.allowed))).all():
+        cancel(part, actor)
     execute(instance_id, actions.Cancel(), actor)
 
 
@@ -92,7 +101,7 @@ def retry(instance_id: int, actor: str | None, corrections: dict | None = None):
 
 
 def detail(instance_id: int) -> dict:
-    """{id, status, error, data, waiting_for, history} as `flask gia instance show` prints it."""
+    """{id, status, error, data, waiting_for, history, submissions} as `flask gia instance show` prints it."""
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(_l("Instance %(id)s not found."), id=instance_id)
@@ -100,15 +109,25 @@ def detail(instance_id: int) -> dict:
     humans = {row.id: row for row in db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance_id))}
     history = []
-    for task in runtime.all_tasks(workflow):
-        spec = task.task_spec
-        if task.state != TaskState.COMPLETED or not getattr(spec, "bpmn_id", None):
-            continue
-        row = humans.get(str(task.id))
-        at = task.internal_data.get("completed_at")
-        history.append({"bpmn_id": spec.bpmn_id, "name": spec.bpmn_name, "type": type(spec).__name__,
+    kept = runtime.trail(workflow)
+    if kept is None:  # saved before the trail was kept: the tree holds what it has not cut
+        kept = [[task.task_spec.bpmn_id, type(task.task_spec).__name__, task.internal_data.get("completed_at"),
+                 str(task.id)] for task in sorted(runtime.all_tasks(workflow), key=lambda t: t.last_state_change)
+                if task.state == TaskState.COMPLETED and getattr(task.task_spec, "bpmn_id", None)]
+    for seq, (bpmn_id, kind, at, task_id) in enumerate(kept):
+        spec = _spec_named(workflow, bpmn_id)
+        row = humans.pop(task_id, None) if task_id else None
+        history.append({"bpmn_id": bpmn_id, "name": spec.bpmn_name if spec is not None else None, "type": kind,
                         "completed_by": row.completed_by if row is not None else None, "at": at,
-                        "_order": (at or "", task.last_state_change)})
+                        "_order": (_moment(at), 1, seq)})
+    # Human tasks done before the trail's window (it keeps the last elements only) are in their rows.
+    for row in humans.values():
+        if row.state == TaskStatus.COMPLETED:
+            spec = _spec_named(workflow, row.bpmn_id)
+            at = row.completed_at.isoformat() if row.completed_at else None
+            history.append({"bpmn_id": row.bpmn_id, "name": spec.bpmn_name if spec is not None else row.name,
+                            "type": type(spec).__name__ if spec is not None else None,
+                            "completed_by": row.completed_by, "at": at, "_order": (_moment(at), 0, row.seq)})
     history.sort(key=lambda h: h.pop("_order"))
     return {
         "id": instance.id, "process_id": instance.process_id, "version": instance.deployment_id,
@@ -117,7 +136,20 @@ def detail(instance_id: int) -> dict:
         "waiting_for": projection.waits(workflow) if instance.status not in InstanceStatus.FINAL else [],
         "next_timer_at": instance.next_timer_at.isoformat() if instance.next_timer_at else None,
         "history": history,
+        "submissions": submissions(instance_id),  # who handed in what task when, how late (the task history)
     }
+
+
+def _moment(text: str | None) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc) if text else datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _spec_named(workflow, bpmn_id: str):
+    for spec in (workflow.spec, *workflow.subprocess_specs.values()):
+        found = spec.task_specs.get(bpmn_id)
+        if found is not None:
+            return found
+    return None
 
 
 def reschedule(instance_id: int, values: dict, actor: str | None, reason: str | None = None):

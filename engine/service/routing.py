@@ -29,8 +29,9 @@ def deliver(kind: str, name: str, payload, *, correlations: dict | None = None, 
     """Deliver a message or signal to the instances waiting for it (or just to `instance_id`): a message carrying
     `correlations` ({property: value}) reaches those awaiting these values and those awaiting none, found by the
     index of waiting instances. When none takes it, start the latest process whose start event awaits it (for a
-    signal: each such process); an instance so started by another (`sender`) joins the sender's plan item when
-    it belongs to a unit (a school's part of a department's collection). `user` (the REST API's caller) must hold
+    signal: each such process); an instance so started by another (`sender`) is the sender's part (its parent,
+    cancelled with it) and joins the sender's plan item when it belongs to a unit (a school's part of a
+    department's collection). `user` (the REST API's caller) must hold
     a role in each process it reaches. Returns the instance ids it reached."""
     correlations = {str(k): v for k, v in (correlations or {}).items()} if kind == "message" else {}
     if len(correlations) > MAX_CORRELATION_PROPERTIES:
@@ -59,9 +60,10 @@ def deliver(kind: str, name: str, payload, *, correlations: dict | None = None, 
         starters = _starters(kind, name)[:1 if kind == "message" else None]
         if may_send is not None:
             _check_sender(user, kind, name, set(starters), may_send)
-        item = db.session.get(ProcessInstance, sender).plan_item_id if sender is not None else None
+        origin = db.session.get(ProcessInstance, sender) if sender is not None else None
+        joins = {"plan_item_id": origin.plan_item_id, "parent_id": origin.id} if origin is not None else {}
         for bpmn_id in starters:
-            delivered.append(start(bpmn_id, actor=actor, action=action, plan_item_id=item).instance_id)
+            delivered.append(start(bpmn_id, actor=actor, action=action, **joins).instance_id)
     if not delivered and required:
         _nothing_waits(kind, name, correlations, instance_id, may_send)
     return delivered

@@ -2,10 +2,12 @@
 names, dates as dates, files as files, rows as a table), for the task page's «Что сдано».
 
 One function, `handed_in` (for `submitted`, and for the task page, which has the workflow restored already), is
-the only reader. Today a submission lives in the task's own data in the workflow (where engine.actions.complete
-put it: under the form's variable, or at the top level), or, for a task the workflow no longer holds, in the
-audit trail's record of the completion. When submissions move into a table of
-their own, only `_submission` changes."""
+the only reader. A submission is read from the task history (engine.service.history: one row per completion,
+written with it; an upgraded database carried over what the audit trail recorded), so that it shows what the
+person submitted even after the process data changed or the workflow dropped the task. A task completed before
+the history was kept and not carried over is read, as before it, from the task's own data in the workflow (where
+engine.actions.Complete put it: under the form's variable, or at the top level), else from the audit trail's
+record of the completion."""
 from dataclasses import dataclass, field
 
 import forms
@@ -18,6 +20,7 @@ from ..db import db
 from ..models import AuditEvent, HumanTask, ProcessInstance, User
 from ..models.human_task import TaskStatus
 from ..directory.naming import unit_names
+from .history import handed_in_data
 
 
 @dataclass
@@ -47,12 +50,13 @@ def submitted(task_id: str, user: User) -> list[Item]:
 
 def handed_in(task: HumanTask, spiff_task) -> list[Item]:
     """`submitted` of a task whose visibility the caller has checked. `spiff_task()` gives the workflow's task
-    (None when the workflow no longer holds it); it is called only for a completed task with a form, so a caller
-    that has restored the workflow already (the task page) does not restore it again."""
+    (None when the workflow no longer holds it); it is called only for a completed task with a form that the task
+    history does not hold, so the workflow is restored only for a task completed before the history was kept (and
+    not again by a caller that has restored it already: the task page)."""
     if task.state != TaskStatus.COMPLETED or not task.form_key:
         return []
     definition = forms.load(task.form_key)
-    data = _submission(task, spiff_task(), definition)
+    data = _submission(task, spiff_task, definition)
     if not data:
         return []
     names = unit_names(_codes(definition.fields, data))
@@ -66,9 +70,14 @@ def _restored(task: HumanTask):
         return None
 
 
-def _submission(task: HumanTask, spiff_task, definition) -> dict:
-    """The data handed in when the task was completed: in the workflow's task while the workflow holds it,
-    else (a task removed by a reset) as the audit trail recorded the completion."""
+def _submission(task: HumanTask, restored, definition) -> dict:
+    """The data handed in when the task was completed: its latest row in the task history; for a task completed
+    before the history was kept, in the workflow's task while the workflow holds it, else (a task removed by a
+    reset) as the audit trail recorded the completion."""
+    kept = handed_in_data(task.id)
+    if kept is not None:
+        return kept
+    spiff_task = restored()
     if spiff_task is not None:
         data = spiff_task.data
         if definition.variable:

@@ -27,8 +27,9 @@ from .execution import execute
 class CompleteResult:
     instance_id: int
     status: str
-    next_tasks: list  # the instance's READY tasks the completer may see (HumanTask rows, in engine order)
+    next_tasks: list  # the instance's READY tasks (HumanTask rows, in engine order)
     events: list
+    seen_next_tasks: list  # those of them the completer may see (her instance, or offered to her)
 
 
 def get_task(task_id: str) -> HumanTask:
@@ -137,8 +138,9 @@ def complete(task_id: str, user: User, data: dict | None = None, *, validated: b
         done = execute(row.instance_id, action, user.login, check=check, audit_task=row)
     except PermissionDenied:
         _deny(user, row, "complete")
-    ready = [t for t in store.attached(done.ready) if sees_instance[0] or offered_to(caller, t, held)]
-    return CompleteResult(done.instance_id, done.status, ready, done.outcome.events)
+    ready = store.attached(done.ready)
+    seen = [t for t in ready if sees_instance[0] or offered_to(caller, t, held)]
+    return CompleteResult(done.instance_id, done.status, ready, done.outcome.events, seen)
 
 
 _DENIED = _l("You may not act on this task: it is offered to another role or unit, or claimed by someone else.")

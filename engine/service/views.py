@@ -3,11 +3,13 @@ instances, a user's notifications. Every view checks visibility through engine.a
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from .. import attachments, audit, clock, store
+from ..projection import process_data
 from ..access.denials import refuse
 from ..access.guards import readable_task_in
 from ..access.rules import can_view_instance, instance_filter, may_act, memberships, visible_units
@@ -15,6 +17,7 @@ from ..db import db
 from ..directory.naming import natural_key, people_names, unit_names
 from ..errors import NotFound
 from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, User
+from ..models.human_task import TaskStatus
 from ..roles import is_city_wide
 from .exports import tables_of
 from .instances import latest
@@ -42,12 +45,31 @@ class TaskPage:
         return unit_names([self.task.unit_code]).get(self.task.unit_code) if self.task.unit_code else None
 
     @cached_property
+    def _workflow(self):
+        return store.workflow_of(self.instance)
+
+    @cached_property
     def spiff_task(self):
-        return store.task_of(self.instance, self.task.id)
+        """The workflow's task; None for a finished one the workflow has cut (engine.bpmn.pruning) or dropped."""
+        try:
+            return self._workflow.get_task_from_id(UUID(self.task.id))
+        except Exception:
+            return None
+
+    @cached_property
+    def _spec(self):
+        """The task's element: from its task, else (a finished task cut from the tree) by its BPMN id."""
+        if self.spiff_task is not None:
+            return self.spiff_task.task_spec
+        return next((spec.task_specs[self.task.bpmn_id] for spec in (self._workflow.spec,
+                     *self._workflow.subprocess_specs.values()) if self.task.bpmn_id in spec.task_specs), None)
 
     @cached_property
     def data(self) -> dict:
-        return jsonsafe(self.spiff_task.data) if self.spiff_task else {}
+        """The task's data; for a finished task cut from the tree, the instance's data as it is now."""
+        if self.spiff_task is not None:
+            return jsonsafe(self.spiff_task.data)
+        return jsonsafe(process_data(self._workflow)) if self.task.state == TaskStatus.COMPLETED else {}
 
     @property
     def instructions(self) -> str | None:
@@ -55,7 +77,7 @@ class TaskPage:
 
     @property
     def documentation(self) -> str | None:
-        return getattr(self.spiff_task.task_spec, "documentation", None) if self.spiff_task else None
+        return getattr(self._spec, "documentation", None)
 
     @cached_property
     def handed_in(self) -> list:
@@ -64,7 +86,7 @@ class TaskPage:
 
     @property
     def _extensions(self) -> dict:
-        return getattr(self.spiff_task.task_spec, "extensions", {}) if self.spiff_task else {}
+        return getattr(self._spec, "extensions", {}) or {}
 
 
 def task_page(task_id: str, user: User) -> TaskPage:

@@ -317,6 +317,24 @@ def test_two_orders_acknowledgements_reach_only_their_own_order(people, clock_at
     assert engine.detail(orders[0])["data"]["acks"] == []
 
 
+def test_cancelling_an_order_cancels_the_schools_open_acknowledgements(people, clock_at):
+    clock_at("2020-12-01T10:00:00+03:00")
+    order = start_pattern("plan_order", plan_item=PLAN_1_3, due="2020-12-04", params={"schools": SCHOOLS})
+    engine.complete(only(order, "draft_task").id, people["iao"], {"title": "Приказ", "text": "Текст приказа ГУО."})
+    engine.complete(only(order, "review_task").id, people["deputy"], {"decision": "approve"})
+    engine.complete(only(order, "sign_task").id, people["guo_head"], {"decision": "sign"})
+    engine.complete(only(order, "register_task").id, people["iao"], {"number": "7", "signed_on": "2020-12-01"})
+    schools = started_by_messages("plan_order_ack")
+    assert {instance(i).parent_id for i in schools.values()} == {order}
+    engine.complete(only(schools["school-12"], "ack_task").id, people["head12"], {"acknowledged": True})
+
+    engine.cancel(order, "iao")
+    assert instance(order).status == "cancelled"
+    assert {code: instance(i).status for code, i in schools.items()} == {
+        "school-12": "completed", "school-17": "cancelled", "school-33": "cancelled"}
+    assert engine.list_tasks(user=people["head17"]) == []
+
+
 def test_a_school_instance_whose_start_names_an_unknown_unit_is_kept_in_error(people, clock_at):
     clock_at("2020-12-01T10:00:00+03:00")
     order = start_pattern("plan_order", plan_item=PLAN_1_3, due="2020-12-04",

@@ -101,7 +101,7 @@ def complete(data, task_id):
     task, _instance = readable_task_in(task_id, user, with_state=True)  # the step reads neither again
     _refuse_unstorable(data)
     result = engine.complete(task.id, user, data)
-    return {"instance_id": result.instance_id, "status": result.status, "next_tasks": result.next_tasks}
+    return {"instance_id": result.instance_id, "status": result.status, "next_tasks": result.seen_next_tasks}
 
 
 def _refuse_unstorable(value, path=()):
