@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from .. import attachments, audit, clock, store
-from ..projection import process_data
 from ..access.denials import refuse
 from ..access.guards import readable_task_in
 from ..access.rules import can_view_instance, instance_filter, may_act, memberships, visible_units
@@ -17,7 +16,6 @@ from ..db import db
 from ..directory.naming import natural_key, people_names, unit_names
 from ..errors import NotFound
 from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, User
-from ..models.human_task import TaskStatus
 from ..roles import is_city_wide
 from .exports import tables_of
 from .instances import latest
@@ -66,14 +64,14 @@ class TaskPage:
 
     @cached_property
     def data(self) -> dict:
-        """The task's data; for a finished task cut from the tree, the instance's data as it is now."""
-        if self.spiff_task is not None:
-            return jsonsafe(self.spiff_task.data)
-        return jsonsafe(process_data(self._workflow)) if self.task.state == TaskStatus.COMPLETED else {}
+        return jsonsafe(self.spiff_task.data) if self.spiff_task else {}
 
     @property
     def instructions(self) -> str | None:
-        return self._extensions.get("instructionsForEndUser")
+        """The instructions, while the workflow holds the task's data to fill them in: those of a finished task cut
+        from the tree are left out rather than filled in with data of a later moment (what was handed in is
+        shown either way)."""
+        return self._extensions.get("instructionsForEndUser") if self.spiff_task else None
 
     @property
     def documentation(self) -> str | None:
