@@ -2,6 +2,7 @@
 personal token made through the engine, as the profile page makes it."""
 
 import pytest
+from _pytest.nodes import coerce_node_id
 
 import engine
 from engine.db import db
@@ -50,3 +51,13 @@ def api(primary_app):
 def set_clock(primary_app):
     """Set the manual clock: set_clock("2021-03-15T09:00:00+03:00")."""
     return set_manual_clock
+
+
+def pytest_collection_modifyitems(items):
+    """Schemathesis names each operation's test after it (`item.name`) but gives them all its function's node id;
+    pytest-xdist schedules tests by node id and would run one operation of the thirteen. Each gets the id its
+    name says."""
+    for item in items:
+        base, _sep, last = item.nodeid.rpartition("::")
+        if type(item).__name__ == "SchemathesisFunction" and last != item.name:
+            item._id = coerce_node_id(f"{base}::{item.name}")
