@@ -80,6 +80,16 @@ def all_tasks(workflow):
         yield from sub.tasks.values()
 
 
+def element(workflow, bpmn_id: str):
+    """The task spec of the element `bpmn_id` in the instance's process or its subprocesses; None if none has it
+    (what a finished task cut from the tree was)."""
+    for spec in (workflow.spec, *workflow.subprocess_specs.values()):
+        found = spec.task_specs.get(bpmn_id)
+        if found is not None:
+            return found
+    return None
+
+
 def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
     """Apply `act(workflow)` (complete a task, deliver an event...), then run the engine until only people,
     timers or messages can move it. Script failures, time limits and runaway loops raise ProcessError."""

@@ -115,7 +115,7 @@ def detail(instance_id: int) -> dict:
                  str(task.id)] for task in sorted(runtime.all_tasks(workflow), key=lambda t: t.last_state_change)
                 if task.state == TaskState.COMPLETED and getattr(task.task_spec, "bpmn_id", None)]
     for seq, (bpmn_id, kind, at, task_id) in enumerate(kept):
-        spec = _spec_named(workflow, bpmn_id)
+        spec = runtime.element(workflow, bpmn_id)
         row = humans.pop(task_id, None) if task_id else None
         history.append({"bpmn_id": bpmn_id, "name": spec.bpmn_name if spec is not None else None, "type": kind,
                         "completed_by": row.completed_by if row is not None else None, "at": at,
@@ -123,7 +123,7 @@ def detail(instance_id: int) -> dict:
     # Human tasks done before the trail's window (it keeps the last elements only) are in their rows.
     for row in humans.values():
         if row.state == TaskStatus.COMPLETED:
-            spec = _spec_named(workflow, row.bpmn_id)
+            spec = runtime.element(workflow, row.bpmn_id)
             at = row.completed_at.isoformat() if row.completed_at else None
             history.append({"bpmn_id": row.bpmn_id, "name": spec.bpmn_name if spec is not None else row.name,
                             "type": type(spec).__name__ if spec is not None else None,
@@ -142,14 +142,6 @@ def detail(instance_id: int) -> dict:
 
 def _moment(text: str | None) -> datetime:
     return datetime.fromisoformat(text).astimezone(timezone.utc) if text else datetime.min.replace(tzinfo=timezone.utc)
-
-
-def _spec_named(workflow, bpmn_id: str):
-    for spec in (workflow.spec, *workflow.subprocess_specs.values()):
-        found = spec.task_specs.get(bpmn_id)
-        if found is not None:
-            return found
-    return None
 
 
 def reschedule(instance_id: int, values: dict, actor: str | None, reason: str | None = None):

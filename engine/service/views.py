@@ -8,7 +8,7 @@ from uuid import UUID
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
-from .. import attachments, audit, clock, store
+from .. import attachments, audit, clock, runtime, store
 from ..access.denials import refuse
 from ..access.guards import readable_task_in
 from ..access.rules import can_view_instance, instance_filter, may_act, memberships, visible_units
@@ -59,8 +59,7 @@ class TaskPage:
         """The task's element: from its task, else (a finished task cut from the tree) by its BPMN id."""
         if self.spiff_task is not None:
             return self.spiff_task.task_spec
-        return next((spec.task_specs[self.task.bpmn_id] for spec in (self._workflow.spec,
-                     *self._workflow.subprocess_specs.values()) if self.task.bpmn_id in spec.task_specs), None)
+        return runtime.element(self._workflow, self.task.bpmn_id)
 
     @cached_property
     def data(self) -> dict:
