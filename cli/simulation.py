@@ -82,6 +82,7 @@ class YearSimulation:
         self.sections: dict[int, int] = {}        # instance id → section of its plan item
         self.seen: set[str] = set()
         self.skipped: set[str] = set()            # tasks whose generated data was refused (reported once)
+        self.partition: tuple[int, int] | None = None  # (k, n): work only instances whose id % n == k
 
     def run(self, catalogue, progress=None, until: date | None = None, resume: bool = False) -> YearReport:
         """The year from the school year's first day to its last, or to `until` (the clock stays there). With
@@ -148,11 +149,13 @@ class YearSimulation:
             self.work(day, report)
 
     def work(self, day: date, report: YearReport) -> None:
-        ready = db.session.execute(select(HumanTask.id, HumanTask.instance_id, HumanTask.role, HumanTask.unit_code,
-                                          HumanTask.form_key, HumanTask.due_at, HumanTask.bpmn_id, HumanTask.seq,
-                                          HumanTask.created_at)
-                                   .where(HumanTask.state == "READY")
-                                   .order_by(HumanTask.due_at, HumanTask.instance_id, HumanTask.seq)).all()
+        query = (select(HumanTask.id, HumanTask.instance_id, HumanTask.role, HumanTask.unit_code, HumanTask.form_key,
+                        HumanTask.due_at, HumanTask.bpmn_id, HumanTask.seq, HumanTask.created_at)
+                 .where(HumanTask.state == "READY").order_by(HumanTask.due_at, HumanTask.instance_id, HumanTask.seq))
+        if self.partition is not None:
+            share, shares = self.partition
+            query = query.where(HumanTask.instance_id % shares == share)
+        ready = db.session.execute(query).all()
         db.session.rollback()
         for task in ready:
             section = self.section_of(task.instance_id)
@@ -259,7 +262,8 @@ def count_section_instances(report: YearReport) -> None:
         report.sections[section].instances = count
 
 
-def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: int, progress=None) -> YearReport:
+def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: int, progress=None,
+                  workers: int = 1) -> YearReport:
     catalogue = plan_catalogue.load_default()
     if catalogue.year != year:
         raise EngineError(_l("The catalogue holds the plan for %(have)s, not %(want)s."), have=catalogue.year,
@@ -268,7 +272,12 @@ def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: in
         raise EngineError(_l("A plan for %(year)s is open in this database already: simulate on a fresh database "
                              "(e.g. DATABASE_URL=sqlite:////tmp/year.db)."), year=year)
     db.session.rollback()
-    report = YearSimulation(schools, ppe, late_share, seed).run(catalogue, progress)
+    if workers > 1:
+        from .simulation_parallel import ParallelYear  # forks: only for the runs that ask for it
+        simulation = ParallelYear(schools, ppe, late_share, seed, workers=workers)
+    else:
+        simulation = YearSimulation(schools, ppe, late_share, seed)
+    report = simulation.run(catalogue, progress)
     count_section_instances(report)
     return report
 
@@ -280,11 +289,13 @@ def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: in
 @click.option("--late-share", type=click.FloatRange(0, 1), default=0.1, show_default=True,
               help="Share of tasks done after their deadline.")
 @click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Processes living each day side by side (PostgreSQL only).")
 @json_option
 @guarded
-def simulate_command(year, schools, ppe, late_share, seed, as_json):
+def simulate_command(year, schools, ppe, late_share, seed, workers, as_json):
     """Run the school year's plan on a fresh database, day by day, and print what happened per section."""
-    report = simulate_year(year, schools, ppe, late_share, seed)
+    report = simulate_year(year, schools, ppe, late_share, seed, workers=workers)
     emit(report.as_dict(), as_json, render(report))
 
 
