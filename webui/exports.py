@@ -90,3 +90,52 @@ def late_workbook(rows) -> BytesIO:
 def _naive(value):
     """Excel has no time zones: local time, without the zone."""
     return local(value).replace(tzinfo=None) if value else None
+
+
+# The matrix's colours, the same in the page (app.css, .m-<state>) and in Excel.
+MATRIX_FILLS = {"error": "E8A39C", "overdue": "F8D7DA", "running": "DCE8F5", "done_late": "FFF0C2",
+                "done": "D4EDDA", "cancelled": "E9ECEF", "not_due": "FFFFFF", "none": "F1F3F5"}
+
+
+def matrix_workbook(matrix, short_name, cell_text, cell_title, states) -> BytesIO:
+    """The plan's matrix as shown: items down, units across, each cell its symbol, days and colour, with the row
+    and column totals; a legend sheet; and a sheet listing every cell in words (unit, state, days), for filtering."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Matrix")
+    units = matrix.units
+    sheet.append([_("Item"), _("Activity"), *[short_name(u) for u in units], _("Done"), _("Late"), _("Overdue")])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    fills = {state: PatternFill("solid", fgColor=colour) for state, colour in MATRIX_FILLS.items()}
+    listed = []
+    for item in matrix.items:
+        cells = [matrix.cell(item, unit) for unit in units]
+        totals = matrix.rows[item.id]
+        sheet.append([item.number, item.title.splitlines()[0], *[cell_text(c) for c in cells], totals.done,
+                      totals.late, totals.overdue])
+        for position, cell in enumerate(cells, start=3):
+            sheet.cell(row=sheet.max_row, column=position).fill = fills[cell.state]
+            if cell.state != "none":
+                listed.append([item.number, units[position - 3].name, str(states[cell.state][1]),
+                               cell.days, cell_title(item, units[position - 3], cell)])
+    sheet.append([_("Total"), "", *[matrix.columns[u.code].done for u in units], matrix.total.done,
+                  matrix.total.late, matrix.total.overdue])
+    sheet.append([_("Overdue"), "", *[matrix.columns[u.code].overdue for u in units]])
+    sheet.column_dimensions["B"].width = 60
+    for column in range(3, len(units) + 3):
+        sheet.column_dimensions[get_column_letter(column)].width = 5
+    sheet.freeze_panes = "C2"
+    legend = book.create_sheet(_("Legend"))
+    for state, (symbol, words) in states.items():
+        legend.append([symbol, str(words)])
+        legend.cell(row=legend.max_row, column=1).fill = fills[state]
+    cells_sheet = book.create_sheet(_("Cells"))
+    cells_sheet.append([_("Item"), _("Unit"), _("Status"), _("Days"), _("Description")])
+    for row in listed:
+        cells_sheet.append(row)
+    cells_sheet.auto_filter.ref = cells_sheet.dimensions
+    stream = BytesIO()
+    book.save(stream)
+    stream.seek(0)
+    return stream

@@ -7,11 +7,13 @@ opens and reads its progress back; `dates` moves the plan's dates (the exam cale
 open instances that follow them. The names below are what the web UI, the CLI and Celery call.
 """
 from .dates import calendar_in_force, set_calendar_date, set_item_window
+from .matrix import EXECUTOR_ROLES, UNIT_KINDS, Matrix, MatrixQuery, plan_matrix
 from .running import (PlanTick, copy_plan, item_by_id, item_by_number, item_page, item_to_join, late_submissions,
                       open_plan, overview, plan_for, start_due_items, years)
 
 __all__ = [
     "calendar_in_force", "set_calendar_date", "set_item_window",
+    "EXECUTOR_ROLES", "UNIT_KINDS", "Matrix", "MatrixQuery", "plan_matrix",
     "PlanTick", "copy_plan", "item_by_id", "item_by_number", "item_page", "item_to_join", "late_submissions",
     "open_plan", "overview", "plan_for", "start_due_items", "years",
 ]

@@ -1,0 +1,174 @@
+"""The plan at a glance: every item (rows) × every unit (columns: schools, then PPE, then the department), each cell
+the state of that unit's work on that item on a given day, counted from the instance and task rows (no workflow is
+restored), so that the whole city's year is read in two statements.
+
+A cell's state, worst first: error (or stalled), overdue (days past the earliest due date still open that day), running,
+done late (the days the unit handed in late), done, cancelled; `not_due` where the item concerns the unit but has
+not started for it; `none` where the item is not the unit's at all.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from .. import clock
+from ..db import db
+from ..directory.naming import natural_key
+from ..models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
+from ..models.instance import InstanceStatus
+from .executors import EXECUTORS
+
+ERROR, OVERDUE, RUNNING, DONE_LATE, DONE = "error", "overdue", "running", "done_late", "done"
+CANCELLED, NOT_DUE, NONE = "cancelled", "not_due", "none"
+WORST_FIRST = (ERROR, OVERDUE, RUNNING, DONE_LATE, DONE, CANCELLED)
+PROBLEMS = (ERROR, OVERDUE)
+UNIT_KINDS = ("school", "ppe", "department")  # the columns' order
+SCOPE_KIND = {"schools": "school", "ppe": "ppe", "department": "department"}
+EXECUTOR_ROLES = tuple(EXECUTORS.values())
+
+
+@dataclass(frozen=True)
+class Cell:
+    state: str
+    days: int | None = None       # overdue or late by
+    instance_id: int | None = None
+
+
+@dataclass
+class Totals:
+    done: int = 0
+    late: int = 0
+    overdue: int = 0
+    errors: int = 0
+
+    def count(self, cell: Cell) -> None:
+        self.done += cell.state in (DONE, DONE_LATE)
+        self.late += cell.state == DONE_LATE
+        self.overdue += cell.state == OVERDUE
+        self.errors += cell.state == ERROR
+
+
+@dataclass
+class Matrix:
+    plan: Plan
+    as_of: date
+    items: list[PlanItem]
+    units: list[Unit]
+    cells: dict[tuple[int, str], Cell]
+    rows: dict[int, Totals] = field(default_factory=dict)
+    columns: dict[str, Totals] = field(default_factory=dict)
+    total: Totals = field(default_factory=Totals)
+
+    def cell(self, item: PlanItem, unit: Unit) -> Cell:
+        return self.cells.get((item.id, unit.code)) or Cell(NONE)
+
+    def sections(self) -> list[tuple[tuple[int, str], list[PlanItem]]]:
+        grouped: dict[tuple[int, str], list[PlanItem]] = {}
+        for item in self.items:
+            grouped.setdefault((item.section, item.section_title), []).append(item)
+        return list(grouped.items())
+
+
+@dataclass(frozen=True)
+class MatrixQuery:
+    as_of: date | None = None
+    section: int | None = None
+    executor: str | None = None   # a role of EXECUTOR_ROLES
+    unit_kind: str | None = None  # one of UNIT_KINDS
+    problems_only: bool = False
+
+
+def plan_matrix(plan: Plan, query: MatrixQuery = MatrixQuery(), units: set[str] | None = None) -> Matrix:
+    """The matrix of `plan` as `query` asks. `units`: the codes of the only columns the reader may see (a school
+    head's own), None for the whole city; rows are then the items that concern those units."""
+    now = clock.now()
+    today = now.astimezone(clock.local_zone()).date()
+    as_of = query.as_of or today
+    # today: as things stand now; another day: as they stood at its end
+    cutoff = now if as_of == today else datetime.combine(as_of + timedelta(days=1), time(), tzinfo=clock.local_zone())
+    items = [item for item in plan.items if _item_wanted(item, query)]
+    columns = _units(query.unit_kind, units)
+    found = _cells(plan, cutoff, {u.code for u in columns})
+    cells: dict[tuple[int, str], Cell] = {}
+    for item in items:
+        kind = SCOPE_KIND.get(item.scope)
+        for unit in columns:
+            cell = found.get((item.id, unit.code))
+            if cell is None and unit.kind == kind:
+                cell = Cell(NOT_DUE)
+            if cell is not None:
+                cells[(item.id, unit.code)] = cell
+    if units is not None:  # a unit's reader: the items that ask her units for something
+        items = [item for item in items if any((item.id, u.code) in cells for u in columns)]
+    if query.problems_only:
+        problem = {key for key, cell in cells.items() if cell.state in PROBLEMS}
+        items = [item for item in items if any(i == item.id for i, _u in problem)]
+        columns = [unit for unit in columns if any(u == unit.code for _i, u in problem)]
+    matrix = Matrix(plan, as_of, items, columns, cells)
+    for item in items:
+        matrix.rows[item.id] = Totals()
+    for unit in columns:
+        matrix.columns[unit.code] = Totals()
+    for item in items:
+        for unit in columns:
+            cell = matrix.cell(item, unit)
+            matrix.rows[item.id].count(cell)
+            matrix.columns[unit.code].count(cell)
+            matrix.total.count(cell)
+    return matrix
+
+
+def _item_wanted(item: PlanItem, query: MatrixQuery) -> bool:
+    if query.section is not None and item.section != query.section:
+        return False
+    return query.executor is None or query.executor in (item.roles or [])
+
+
+def _units(kind: str | None, only: set[str] | None) -> list[Unit]:
+    kinds = [kind] if kind in UNIT_KINDS else list(UNIT_KINDS)
+    statement = select(Unit).where(Unit.kind.in_(kinds))
+    if only is not None:
+        statement = statement.where(Unit.code.in_(only))
+    units = list(db.session.scalars(statement))
+    return sorted(units, key=lambda u: (UNIT_KINDS.index(u.kind), natural_key(u.name)))
+
+
+def _cells(plan: Plan, cutoff: datetime, codes: set[str]) -> dict[tuple[int, str], Cell]:
+    """(item id, unit code) → the worst state of the unit's instances of the item that had started by `cutoff`."""
+    pi, ht = ProcessInstance, HumanTask
+    in_plan = pi.plan_item_id.in_(select(PlanItem.id).where(PlanItem.plan_id == plan.id))
+    instances = db.session.execute(
+        select(pi.id, pi.plan_item_id, pi.unit_code, pi.status, pi.late_days, pi.completed_at)
+        .where(in_plan, pi.created_at < cutoff)).all()
+    # A task open at the cutoff: created before it and not closed before it (ready now, or closed after it).
+    open_then = and_(ht.created_at < cutoff, ht.due_at < cutoff, ht.state != "WAITING",
+                     or_(ht.state == "READY", ht.completed_at >= cutoff))
+    earliest_due = dict(db.session.execute(
+        select(ht.instance_id, func.min(ht.due_at)).join(pi, pi.id == ht.instance_id)
+        .where(in_plan, pi.created_at < cutoff, open_then).group_by(ht.instance_id)).all())
+    db.session.rollback()
+    found: dict[tuple[int, str], list[Cell]] = defaultdict(list)
+    for row in instances:
+        if row.unit_code in codes:
+            found[(row.plan_item_id, row.unit_code)].append(_state(row, earliest_due.get(row.id), cutoff))
+    return {key: min(cells, key=lambda c: (WORST_FIRST.index(c.state), -(c.days or 0)))
+            for key, cells in found.items()}
+
+
+def _state(row, earliest_due: datetime | None, cutoff: datetime) -> Cell:
+    finished = row.completed_at is not None and clock.aware(row.completed_at) < cutoff
+    if row.status in (InstanceStatus.ERROR, InstanceStatus.STALLED):  # both wait for an operator
+        return Cell(ERROR, instance_id=row.id)
+    if row.status == InstanceStatus.CANCELLED and (finished or row.completed_at is None):
+        return Cell(CANCELLED, instance_id=row.id)
+    if finished:
+        return (Cell(DONE_LATE, row.late_days, row.id) if row.late_days else Cell(DONE, instance_id=row.id))
+    if earliest_due is not None:
+        late = (_local_day(cutoff - timedelta(microseconds=1)) - _local_day(clock.aware(earliest_due))).days
+        return Cell(OVERDUE, max(1, late), row.id)
+    return Cell(RUNNING, instance_id=row.id)
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(clock.local_zone()).date()

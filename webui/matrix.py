@@ -1,0 +1,80 @@
+"""The plan at a glance for the department's supervisors: items × units, a cell per unit's work on an item, with
+filters, totals and the same table in Excel (engine.plan.plan_matrix). The form and how a cell reads; the routes
+are the plan's (webui/plan.py), behind its guard."""
+import re
+
+from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField
+from wtforms.validators import Optional
+
+from engine import roles
+from engine.errors import NotFound
+from engine.plan import EXECUTOR_ROLES, MatrixQuery, plan_for, plan_matrix
+
+STATES = {  # state → (symbol, words): the symbol makes the matrix readable without its colours
+    "error": ("✕", _l("error or stalled")), "overdue": ("!", _l("overdue")), "running": ("●", _l("in progress")),
+    "done_late": ("✓", _l("done late")), "done": ("✓", _l("done")), "cancelled": ("–", _l("cancelled")),
+    "not_due": ("○", _l("not started yet")), "none": ("", _l("not this unit's")),
+}
+UNIT_KIND_NAMES = {"school": _l("Schools"), "ppe": _l("PPE"), "department": _l("Department")}
+_NUMBER = re.compile(r"№\s*(\d+)")
+
+
+class MatrixForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: filters in the address, nothing changes
+
+    as_of = DateField(_l("State on"), validators=[Optional()])
+    section = SelectField(_l("Section"), coerce=str, validators=[Optional()])
+    executor = SelectField(_l("Executor"), validators=[Optional()])
+    unit_kind = SelectField(_l("Units"), validators=[Optional()])
+    problems = BooleanField(_l("Problems only"))
+
+    def offer(self, plan) -> None:
+        sections = dict.fromkeys((item.section, item.section_title) for item in plan.items)
+        self.section.choices = [("", _("all"))] + [(str(n), f"{n}. {title}") for n, title in sections]
+        self.executor.choices = [("", _("all"))] + [(role, roles.title(role)) for role in EXECUTOR_ROLES]
+        self.unit_kind.choices = [("", _("all"))] + [(kind, name) for kind, name in UNIT_KIND_NAMES.items()]
+
+    def query(self) -> MatrixQuery:
+        return MatrixQuery(as_of=self.as_of.data, section=int(self.section.data) if self.section.data else None,
+                           executor=self.executor.data or None, unit_kind=self.unit_kind.data or None,
+                           problems_only=self.problems.data)
+
+
+def short_name(unit) -> str:
+    """A column's heading: the number of a school or PPE (its full name is the heading's title)."""
+    found = _NUMBER.search(unit.name) if unit.kind != "department" else None
+    return found.group(1) if found else unit.code.upper()
+
+
+def cell_text(cell) -> str:
+    symbol = STATES[cell.state][0]
+    return f"{symbol}{cell.days}" if cell.days and cell.state in ("overdue", "done_late") else symbol
+
+
+def cell_title(item, unit, cell) -> str:
+    words = str(STATES[cell.state][1])
+    if cell.days and cell.state in ("overdue", "done_late"):
+        words = _("%(state)s by %(days)s d.", state=words, days=cell.days)
+    return f"{unit.name} · {item.number}: {words}"
+
+
+def matrix_of_request():
+    """(the filter form, the matrix it asks for), or (None, None) when no plan is open."""
+    try:
+        plan = plan_for(request.args.get("year"))
+    except NotFound:
+        return None, None
+    form = MatrixForm(request.args)
+    form.offer(plan)
+    query = form.query() if form.validate() else MatrixQuery()
+    return form, plan_matrix(plan, query)
+
+
+def template_helpers() -> dict:
+    return {"states": STATES, "kinds": UNIT_KIND_NAMES, "short_name": short_name, "cell_text": cell_text,
+            "cell_title": cell_title}
