@@ -52,11 +52,11 @@ def _add_web(app):
     _one_instant_per_request(app)
     from . import security
     security.init_app(app)  # security headers on every response; the client address behind trusted proxies
-    from . import auth, errors, filters, inbox, monitor, plan, tasks
+    from . import auth, errors, filters, inbox, matrix, monitor, plan, tasks
     auth.init_app(app)
     filters.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, monitor.bp, plan.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, monitor.bp, plan.bp, matrix.bp):
         app.register_blueprint(blueprint)
     from . import api, profile
     app.register_blueprint(profile.bp)

@@ -1,18 +1,25 @@
-"""The plan at a glance for the department's supervisors: items × units, a cell per unit's work on an item, with
-filters, totals and the same table in Excel (engine.plan.plan_matrix). The form and how a cell reads; the routes
-are the plan's (webui/plan.py), behind its guard."""
+"""The plan at a glance: items × units, a cell per unit's work on an item, with filters, totals and the same table
+in Excel (engine.plan.plan_matrix). Department staff see the whole city; the staff of a school or PPE see their own
+units' columns and the items that ask them for something (a blueprint of its own: the rest of /plan is the
+department's)."""
 import re
 
-from flask import request
+from flask import Blueprint, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import Optional
 
 from engine import roles
+from engine.access import visible_units
 from engine.errors import NotFound
 from engine.plan import EXECUTOR_ROLES, MatrixQuery, plan_for, plan_matrix
+from . import exports
+from .access import restrict
+
+bp = Blueprint("matrix", __name__, url_prefix="/plan")
 
 STATES = {  # state → (symbol, words): the symbol makes the matrix readable without its colours
     "error": ("✕", _l("error or stalled")), "overdue": ("!", _l("overdue")), "running": ("●", _l("in progress")),
@@ -23,12 +30,20 @@ UNIT_KIND_NAMES = {"school": _l("Schools"), "ppe": _l("PPE"), "department": _l("
 _NUMBER = re.compile(r"№\s*(\d+)")
 
 
+def _sees_units(user) -> bool:
+    units = visible_units(user)
+    return units is None or bool(units)
+
+
+restrict(bp, _sees_units, "plan matrix", link="is_matrix_user")
+
+
 class MatrixForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: filters in the address, nothing changes
 
     as_of = DateField(_l("State on"), validators=[Optional()])
-    section = SelectField(_l("Section"), coerce=str, validators=[Optional()])
+    section = SelectField(_l("Section"), validators=[Optional()])
     executor = SelectField(_l("Executor"), validators=[Optional()])
     unit_kind = SelectField(_l("Units"), validators=[Optional()])
     problems = BooleanField(_l("Problems only"))
@@ -43,6 +58,38 @@ class MatrixForm(FlaskForm):
         return MatrixQuery(as_of=self.as_of.data, section=int(self.section.data) if self.section.data else None,
                            executor=self.executor.data or None, unit_kind=self.unit_kind.data or None,
                            problems_only=self.problems.data)
+
+
+@bp.route("/matrix")
+def page():
+    form, found = _matrix_of_request()
+    status = 422 if form is not None and form.errors else 200
+    return render_template("plan_matrix.html", form=form, matrix=found, city=visible_units(current_user) is None,
+                           states=STATES, kinds=UNIT_KIND_NAMES, short_name=short_name, cell_text=cell_text,
+                           cell_title=cell_title), status
+
+
+@bp.route("/matrix.xlsx")
+def export():
+    _form, found = _matrix_of_request()
+    if found is None:
+        raise NotFound(_l("No plan has been opened yet."))
+    stream = exports.matrix_workbook(found, short_name, cell_text, cell_title, STATES)
+    return send_file(stream, as_attachment=True, download_name=f"matrica-{found.as_of:%Y-%m-%d}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _matrix_of_request():
+    """(the filter form, the matrix it asks for over the units the user may see), or (None, None) when no plan
+    is open."""
+    try:
+        plan = plan_for(request.args.get("year"))
+    except NotFound:
+        return None, None
+    form = MatrixForm(request.args)
+    form.offer(plan)
+    query = form.query() if form.validate() else MatrixQuery()
+    return form, plan_matrix(plan, query, units=visible_units(current_user))
 
 
 def short_name(unit) -> str:
@@ -61,20 +108,3 @@ def cell_title(item, unit, cell) -> str:
     if cell.days and cell.state in ("overdue", "done_late"):
         words = _("%(state)s by %(days)s d.", state=words, days=cell.days)
     return f"{unit.name} · {item.number}: {words}"
-
-
-def matrix_of_request():
-    """(the filter form, the matrix it asks for), or (None, None) when no plan is open."""
-    try:
-        plan = plan_for(request.args.get("year"))
-    except NotFound:
-        return None, None
-    form = MatrixForm(request.args)
-    form.offer(plan)
-    query = form.query() if form.validate() else MatrixQuery()
-    return form, plan_matrix(plan, query)
-
-
-def template_helpers() -> dict:
-    return {"states": STATES, "kinds": UNIT_KIND_NAMES, "short_name": short_name, "cell_text": cell_text,
-            "cell_title": cell_title}

@@ -17,7 +17,6 @@ from engine.plan import (item_by_id, item_page, late_submissions, overview, plan
                          set_item_window, years)
 from . import exports
 from .access import restrict
-from .matrix import STATES, cell_text, cell_title, matrix_of_request, short_name, template_helpers
 from .errors import flash_error
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
@@ -42,23 +41,6 @@ def index():
         sections.setdefault((progress.item.section, progress.item.section_title), []).append(progress)
     return render_template("plan.html", plan=plan, sections=list(sections.items()), now=clock.now(),
                            years=years())
-
-
-@bp.route("/matrix")
-def matrix():
-    form, found = matrix_of_request()
-    status = 422 if form is not None and form.errors else 200
-    return render_template("plan_matrix.html", form=form, matrix=found, **template_helpers()), status
-
-
-@bp.route("/matrix.xlsx")
-def matrix_export():
-    _form, found = matrix_of_request()
-    if found is None:
-        raise NotFound(_l("No plan has been opened yet."))
-    stream = exports.matrix_workbook(found, short_name, cell_text, cell_title, STATES)
-    return send_file(stream, as_attachment=True, download_name=f"matrica-{found.as_of:%Y-%m-%d}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 class WindowForm(FlaskForm):

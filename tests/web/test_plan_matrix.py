@@ -10,7 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from engine import clock
+from engine import clock, user_by_login
+from engine.access import visible_units
+from engine.directory import unit_names
 from engine.db import db
 from engine.models import HumanTask, ProcessInstance, Unit
 from engine.plan import MatrixQuery, plan_for, plan_matrix
@@ -147,10 +149,23 @@ def test_the_excel_export_is_the_table_shown_with_its_colours(site):
     assert excel.fill.fgColor.rgb.endswith("F8D7DA")
 
 
-def test_a_school_head_is_refused_the_matrix(site):
+def test_a_school_head_sees_her_own_columns_and_the_items_that_ask_them_for_something(site):
     head = site("head17")
-    assert head.get("/plan/matrix").status_code == 403
-    assert head.get("/plan/matrix.xlsx").status_code == 403
+    mine = visible_units(user_by_login("head17"))
+    page = head.get("/plan/matrix").get_data(as_text=True)
+    headings = re.findall(r'<th scope="col" class="m-unit" title="([^"]+)"', page)
+    names = unit_names(mine)
+    assert headings and set(headings) == {names[code] for code in mine if code in names}
+    for other in ("МБОУ «СОШ №1»", "МБОУ «СОШ №2»", "МКУ «Управление образования»"):
+        assert other not in page
+    city = plan_matrix(plan_for())
+    own_rows = {i.number for i in city.items if any(city.cells.get((i.id, code)) for code in mine)}
+    rows = set(re.findall(r'<th scope="row" class="m-item"><span title="[^"]*">(\S+) ', page))
+    assert rows == own_rows and len(rows) < len(city.items)
+    assert "/plan/items/" not in page  # the item pages are the department's
+    sheet = load_workbook(io.BytesIO(head.get("/plan/matrix.xlsx").data))["Матрица"]
+    assert sheet.max_column == len(headings) + 5
+    assert head.get("/plan/").status_code == 403
 
 
 def test_an_invalid_date_is_said_and_the_whole_matrix_shown(site):

@@ -46,7 +46,9 @@ def test_a_school_head_is_refused_the_plan_and_the_refusal_is_audited(site):
     _open_plan()
     head = site("head12")
     assert head.get("/plan/").status_code == 403
-    assert "Программа" not in head.get("/").get_data(as_text=True).split("<main>")[0]  # no link in the menu
+    menu = head.get("/").get_data(as_text=True).split("<main>")[0]
+    assert 'href="/plan/"' not in menu  # no link to the department's plan in the menu
+    assert 'href="/plan/matrix"' in menu  # but to her own units' columns of it (issue 13 §1)
     assert db.session.query(AuditEvent).filter_by(action="denied", actor="head12").count() >= 1
 
 

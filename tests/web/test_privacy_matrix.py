@@ -86,6 +86,7 @@ def _denials():
 
 
 ROLE_AREAS = ("/admin", "/plan")  # refused by role before any object is read: 403, the same for every id
+OWN_UNITS_IN_AREA = ("matrix.",)  # in /plan, but open to a unit's staff for their own units (its leaks checked above)
 # Ids that name nothing, for the same routes: the answer must not tell them from school №17's.
 MISSING = {"task_id": "00000000-0000-4000-8000-000000000000", "instance_id": 999999, "attachment_id": 999999,
            "filter_id": 999999, "token_id": 999999, "absence_id": 999999, "user_id": 999999, "unit_id": 999999}
@@ -124,7 +125,8 @@ def _routes(app):
 def _guarded(app):
     """The routes that name an object or lie in a role's area."""
     return [(method, rule, action) for method, rule, action in _routes(app)
-            if OBJECT_PARAMS & set(rule.arguments) or rule.rule.startswith(ROLE_AREAS)]
+            if OBJECT_PARAMS & set(rule.arguments)
+            or (rule.rule.startswith(ROLE_AREAS) and not rule.endpoint.startswith(OWN_UNITS_IN_AREA))]
 
 
 def test_another_schools_head_gets_404_for_what_she_may_not_see_and_never_its_data(site, primary_app, school17):
