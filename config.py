@@ -92,6 +92,12 @@ class Config:
     MAIL_BATCH = int(os.environ.get("MAIL_BATCH", "100"))
     # Beat's safety net: how often workers look for unsent mail besides the nudge after each step.
     MAIL_SWEEP_SECONDS = float(os.environ.get("MAIL_SWEEP_SECONDS", "60"))
+    # Messages between instances (engine.service.routing): how many a request or worker delivers itself after its
+    # step (the rest go to a worker), how old a row must be for the sweep to take it as left behind by a killed
+    # process, and how often beat sweeps.
+    GIA_OUTBOX_INLINE_LIMIT = int(os.environ.get("GIA_OUTBOX_INLINE_LIMIT", "100000"))
+    GIA_OUTBOX_STALE_SECONDS = float(os.environ.get("GIA_OUTBOX_STALE_SECONDS", "10"))
+    GIA_OUTBOX_SWEEP_SECONDS = float(os.environ.get("GIA_OUTBOX_SWEEP_SECONDS", "10"))
 
     PROCESSES_DIR = Path(os.environ.get("PROCESSES_DIR", BASE_DIR / "processes"))
     FORMS_DIR = Path(os.environ.get("FORMS_DIR", BASE_DIR / "forms" / "definitions"))

@@ -18,13 +18,16 @@ from kombu import Exchange, Queue
 
 from .mail import send_pending
 from .plan import start_due_items
+from .service.routing import drain, drain_stale
 from .service.timers import advance_timers, has_backlog
 
 log = logging.getLogger(__name__)
 
 # Which queue (by kind of work) each task goes to; the queue is named "<CELERY_QUEUE>.<kind>".
 QUEUES = {"gia.sweep_timers": "timers", "gia.start_plan_items": "plan", "gia.send_mail": "mail",
-          "gia.clean_broker": "batch"}
+          "gia.clean_broker": "batch",
+          # Messages between instances mostly start instances (a school's part of a collection), as plan starts do.
+          "gia.drain_outbox": "plan"}
 
 
 def init_celery(app) -> Celery:
@@ -56,6 +59,10 @@ def init_celery(app) -> Celery:
             "start-plan-items": {"task": "gia.start_plan_items", "schedule": app.config["PLAN_SWEEP_SECONDS"]},
             # Mail is sent right after each step (engine.mail.wake_senders); this catches the rest.
             "send-mail": {"task": "gia.send_mail", "schedule": app.config["MAIL_SWEEP_SECONDS"]},
+            # Messages between instances are delivered right after each step (engine.service.routing); this
+            # delivers what a process killed after its commit, or a request past GIA_OUTBOX_INLINE_LIMIT, left.
+            "drain-outbox": {"task": "gia.drain_outbox",
+                             "schedule": app.config["GIA_OUTBOX_SWEEP_SECONDS"]},
         },
     )
     if broker.startswith("sqla+"):
@@ -119,6 +126,16 @@ def send_mail() -> dict:
         log.info("mail: sent %s, failed %s, given up %s", len(result.sent), len(result.failed),
                  len(result.given_up))
     return result.as_dict()
+
+
+@shared_task(name="gia.drain_outbox")
+def drain_outbox(ids: list[int] | None = None) -> dict:
+    """Deliver the message outbox rows `ids` (a request left them past its inline limit), or, from beat, those
+    older than GIA_OUTBOX_STALE_SECONDS (left by a process killed after its commit). Exactly once per row."""
+    result = drain(ids, inline_limit=len(ids)) if ids else drain_stale()
+    if result.delivered or result.failed:
+        log.info("outbox: delivered %s, skipped %s, failed %s", result.delivered, result.skipped, result.failed)
+    return {"delivered": result.delivered, "skipped": result.skipped, "failed": len(result.failed)}
 
 
 @shared_task(name="gia.clean_broker")

@@ -11,11 +11,12 @@ from .plan import Plan, PlanItem
 from .inbox import Absence, ApiToken, EmailOutbox, LoginAttempt, LoginThrottle, SavedFilter, TaskComment, TaskSnooze
 from .draft import TaskDraft
 from .submission import TaskSubmission
+from .message_outbox import MessageOutbox
 
 __all__ = [
     "Deployment", "DeploymentFile", "DeployedProcess", "ProcessInstance", "InstanceWait", "HumanTask",
     "Unit", "User", "Membership", "AuditEvent", "Notification", "Attachment", "EngineSetting", "Absence",
     "ApiToken", "EmailOutbox", "LoginAttempt", "LoginThrottle", "SavedFilter", "TaskComment", "TaskSnooze", "Plan",
     "PlanItem",
-    "TaskDraft", "TaskSubmission",
+    "TaskDraft", "TaskSubmission", "MessageOutbox",
 ]

@@ -1,23 +1,35 @@
 """Delivering messages and signals: from the CLI or API, and those a step threw that its own instance did not
-catch (this module subscribes to every step, engine.events). Each delivery is its own transaction, after the
-sender's has committed, so locks are never nested."""
+catch (this module subscribes to every step, engine.events).
+
+What a step throws goes through the message outbox (table message_outbox): written in the step's transaction,
+delivered once it has committed, each row in a transaction of its own that also removes it, so that a process
+killed between the sender's commit and the end of the routing loses nothing (the sweep, gia.drain_outbox, delivers
+what it left) and no row is delivered twice, however many drainers run. Each delivery is its own transaction, after
+the sender's has committed, so locks are never nested."""
 import json
+import logging
 from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import cache
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 
 from .. import actions, audit, events, projection, store
 from ..access import is_admin, memberships, refuse
+from ..bpmn import serializer
 from ..bpmn.messages import MAX_CORRELATION_PROPERTIES, by_property, correlation_text, reachable
 from ..bpmn.properties import role_of
-from ..db import db
+from ..db import db, is_postgres
 from ..errors import EngineError, NothingWaiting
-from ..models import DeployedProcess, InstanceWait, ProcessInstance
+from ..models import DeployedProcess, InstanceWait, MessageOutbox, ProcessInstance
 from ..models.instance import InstanceStatus
 from .execution import Skip, execute
 from .instances import start, startable_spec
+
+log = logging.getLogger(__name__)
 
 _depth: ContextVar[int] = ContextVar("gia_routing_depth", default=0)
 _MAX_DEPTH = 20
@@ -82,8 +94,15 @@ def _waiting(kind, name, correlations, instance_id, exclude) -> list[tuple[int, 
     if instance_id is not None:
         query = query.where(InstanceWait.instance_id == instance_id)
     found = [(i, process) for i, process in dict.fromkeys(db.session.execute(query).tuples()) if i != exclude]
-    db.session.rollback()
+    _end_read()
     return found
+
+
+def _end_read() -> None:
+    """End the read, so that each receiver's step is a transaction of its own; but not while an outbox row is being
+    delivered: its claim opened this transaction, and the first step commits the two together."""
+    if _delivering.get() is None:
+        db.session.rollback()
 
 
 def _nothing_waits(kind, name, correlations, instance_id, may_send):
@@ -97,7 +116,7 @@ def _nothing_waits(kind, name, correlations, instance_id, may_send):
     if instance_id is not None:
         query = query.where(InstanceWait.instance_id == instance_id)
     rows = db.session.execute(query).all()
-    db.session.rollback()
+    _end_read()
     if may_send is not None:
         rows = [row for row in rows if may_send(row.process_id)]
     awaited = "; ".join(list(dict.fromkeys(correlation_text(json.loads(row.correlation)) for row in rows))
@@ -150,40 +169,188 @@ def _starters(kind, name) -> list[str]:
     return sorted(bpmn_id for bpmn_id, row in latest.items() if [kind, name] in (row.start_events or []))
 
 
+@dataclass
+class DrainResult:
+    delivered: int = 0  # rows delivered, or recorded as unrouted
+    skipped: int = 0  # gone already, or held by another drainer
+    failed: list[int] = field(default_factory=list)  # left in the outbox after an unexpected error
+
+
+class _Claim:
+    """The outbox row being delivered; consumed once a step (or the record of its loss) removing it commits."""
+
+    def __init__(self, row_id: int):
+        self.row_id, self.consumed = row_id, False
+
+    def mark_consumed(self) -> None:
+        self.consumed = True
+
+
+class _TakenElsewhere(Exception):
+    """The row was delivered by another drainer while this one worked on it."""
+
+
+_delivering: ContextVar[_Claim | None] = ContextVar("gia_outbox_row", default=None)
+_MAX_ATTEMPTS = 5
+_REGISTRY = serializer.SERIALIZER.registry
+
+
 @events.on_step_taken
-def _route_after_commit(step: events.StepTaken) -> None:
-    """Pass on what a step threw once its transaction has committed: each delivery is then its own transaction
-    (locks are never nested), and a step rolled back throws nothing."""
-    if step.thrown:
-        store.after_commit(lambda: route(step.thrown, source=step.instance_id, actor=step.actor))
+def _write_outbox(step: events.StepTaken) -> None:
+    """Keep what a step threw in the outbox, in the step's transaction: a step rolled back throws nothing, and one
+    committed cannot lose it. Once it has committed, the rows are delivered (`drain`). A step that delivers an
+    outbox row consumes that row here too, so that the delivery and the row's removal commit together."""
+    claim = _delivering.get()
+    if claim is not None and not claim.consumed:
+        if not _consume(claim.row_id):
+            raise _TakenElsewhere()  # another drainer delivered it: roll this delivery back
+        store.after_commit(claim.mark_consumed)
+    rows = [{"created_at": _wall_now(), "source_instance_id": step.instance_id, "actor": step.actor, "kind": kind,
+             "name": event.event_definition.name, "payload": _REGISTRY.convert(event.payload),
+             "correlations": _REGISTRY.convert(by_property(event.correlations)) if kind == "message" else None,
+             "depth": _depth.get(), "attempts": 0}
+            for event in step.thrown if (kind := projection.kind_of(event.event_definition)) in ("message", "signal")]
+    if rows:
+        ids = list(db.session.scalars(insert(MessageOutbox).returning(MessageOutbox.id, sort_by_parameter_order=True),
+                                      rows))
+        store.after_commit(lambda: drain(ids))
 
 
-def route(thrown, source: int | None, actor: str | None) -> None:
-    """Pass on what a step threw and did not catch itself; what nobody takes is recorded, not lost silently."""
-    depth = _depth.get()
-    token = _depth.set(depth + 1)
+def drain(ids: list[int], inline_limit: int | None = None) -> DrainResult:
+    """Deliver the outbox rows `ids` (those still there), each in a transaction of its own. Past `inline_limit`
+    (default GIA_OUTBOX_INLINE_LIMIT) the rest is left to a worker (Celery task gia.drain_outbox), so that a request
+    that sent a message to 1,600 schools need not start them all itself. Never raises: a row whose delivery broke
+    is left for the sweep (`drain_stale`)."""
+    limit = current_app.config.get("GIA_OUTBOX_INLINE_LIMIT", 100_000) if inline_limit is None else inline_limit
+    result = DrainResult()
+    for row_id in ids[:limit]:
+        _deliver_row(row_id, result)
+    if ids[limit:]:
+        _wake_worker(ids[limit:])
+    return result
+
+
+def drain_stale(min_age_seconds: float | None = None, batch: int = 500) -> DrainResult:
+    """Deliver the rows older than `min_age_seconds` (default GIA_OUTBOX_STALE_SECONDS): those a process killed
+    after its commit left behind, or a worker was asked to deliver and has not. A row whose delivery broke
+    unexpectedly `_MAX_ATTEMPTS` times is left for an operator (its last_error says why)."""
+    age = current_app.config.get("GIA_OUTBOX_STALE_SECONDS", 10) if min_age_seconds is None else min_age_seconds
+    result, after = DrainResult(), 0
+    while True:
+        ids = list(db.session.scalars(
+            select(MessageOutbox.id).where(MessageOutbox.id > after, MessageOutbox.attempts < _MAX_ATTEMPTS,
+                                           MessageOutbox.created_at <= _wall_now() - timedelta(seconds=age))
+            .order_by(MessageOutbox.id).limit(batch)))
+        db.session.rollback()
+        if not ids:
+            return result
+        for row_id in ids:
+            _deliver_row(row_id, result)
+        after = ids[-1]
+
+
+def outbox_backlog() -> dict:
+    """What the outbox holds: rows waiting for delivery, those whose delivery broke (and are retried by the
+    sweep) and those given up after `_MAX_ATTEMPTS`, and the age in seconds of the oldest (for the metrics)."""
+    count, failing, given_up, oldest = db.session.execute(select(
+        func.count(), func.count().filter(MessageOutbox.attempts.between(1, _MAX_ATTEMPTS - 1)),
+        func.count().filter(MessageOutbox.attempts >= _MAX_ATTEMPTS), func.min(MessageOutbox.created_at))).one()
+    db.session.rollback()
+    age = (_wall_now() - oldest).total_seconds() if oldest is not None else None
+    return {"pending": count, "failing": failing, "given_up": given_up, "oldest_seconds": age}
+
+
+def _wall_now() -> datetime:
+    # Wall-clock time, not the engine's (manual in tests and the demo): the age of a row is an operational lease.
+    return datetime.now(timezone.utc)
+
+
+def _deliver_row(row_id: int, result: DrainResult) -> None:
+    """Claim the row and deliver it: the claim (FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite the transaction
+    holds the write lock from its first statement) opens the transaction that the first step of the delivery (or
+    the record that it went nowhere) joins and commits, removing the row with it. A later receiver of the same row
+    (a signal to several instances) is its own transaction, as any delivery is."""
+    claim = _Claim(row_id)
+    token = _delivering.set(claim)
     try:
-        for event in thrown:
-            definition = event.event_definition
-            kind = projection.kind_of(definition)
-            if kind not in ("message", "signal"):
-                continue
-            if depth >= _MAX_DEPTH:
-                _record_lost(source, kind, definition.name, "too many hops between instances")
-                continue
-            try:
-                reached = deliver(kind, definition.name, event.payload,
-                                  correlations=by_property(event.correlations), actor=actor, sender=source,
-                                  required=False)
-            except EngineError as exc:  # the sender's step has committed: a receiver's failure is the receiver's
-                _record_lost(source, kind, definition.name, f"delivery failed: {exc.message}")
-                continue
-            if not reached:
-                _record_lost(source, kind, definition.name, "nobody waited for it")
+        query = select(MessageOutbox.__table__).where(MessageOutbox.id == row_id)
+        if is_postgres():
+            query = query.with_for_update(skip_locked=True)
+        row = db.session.execute(query).one_or_none()
+        if row is None:
+            db.session.rollback()
+            result.skipped += 1
+            return
+        depth = _depth.set(row.depth + 1)
+        try:
+            _route_row(row, claim)
+        finally:
+            _depth.reset(depth)
+        if not claim.consumed:  # defensive: every path above consumes the row or raises
+            with store.transaction():
+                _consume(row_id)
+        result.delivered += 1
+    except _TakenElsewhere:
+        db.session.rollback()
+        result.skipped += 1
+    except Exception as exc:  # noqa: BLE001 - the sender has committed; the row waits for the sweep
+        db.session.rollback()
+        log.exception("outbox row %s: delivery broke, left for the sweep", row_id)
+        if not claim.consumed:
+            _note_failure(row_id, exc)
+            result.failed.append(row_id)
     finally:
-        _depth.reset(token)
+        _delivering.reset(token)
 
 
-def _record_lost(source, kind, name, why):
+def _route_row(row, claim: _Claim) -> None:
+    """Pass on one thrown message or signal; what nobody takes is recorded, not lost silently."""
+    source, kind, name = row.source_instance_id, row.kind, row.name
+    if row.depth >= _MAX_DEPTH:
+        _record_lost(claim, source, kind, name, "too many hops between instances")
+        return
+    try:
+        reached = deliver(kind, name, _REGISTRY.restore(row.payload),
+                          correlations=_REGISTRY.restore(row.correlations) if row.correlations else None,
+                          actor=row.actor, sender=source, required=False)
+    except EngineError as exc:  # the sender's step has committed: a receiver's failure is the receiver's
+        _record_lost(claim, source, kind, name, f"delivery failed: {exc.message}")
+        return
+    if not reached:
+        _record_lost(claim, source, kind, name, "nobody waited for it")
+
+
+def _consume(row_id: int) -> bool:
+    """Remove the row in the current transaction; False when another drainer has already removed it."""
+    return db.session.execute(delete(MessageOutbox).where(MessageOutbox.id == row_id)).rowcount == 1
+
+
+def _record_lost(claim: _Claim, source, kind, name, why):
+    """Record it in the transaction that removes the row (unless a step of this delivery removed it already)."""
     with store.transaction():
+        if not claim.consumed:
+            if not _consume(claim.row_id):
+                return  # another drainer has it
+            store.after_commit(claim.mark_consumed)
         audit.record(f"{kind}_unrouted", None, instance_id=source, message=f"{kind} {name!r}: {why}")
+
+
+def _note_failure(row_id: int, exc: Exception) -> None:
+    try:
+        with store.transaction():
+            db.session.execute(update(MessageOutbox).where(MessageOutbox.id == row_id).values(
+                attempts=MessageOutbox.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:4000]))
+    except Exception:  # noqa: BLE001 - the database itself may be what broke
+        log.exception("outbox row %s: could not record the failure", row_id)
+
+
+def _wake_worker(ids: list[int]) -> None:
+    """Ask a worker to deliver the rows this request leaves; when the broker cannot be reached they wait for the
+    sweep (gia.drain_outbox without ids, every GIA_OUTBOX_SWEEP_SECONDS)."""
+    try:
+        celery = current_app.extensions["celery"]
+        with celery.producer_or_acquire() as producer:
+            producer.connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            celery.send_task("gia.drain_outbox", args=[ids], producer=producer, retry=False)
+    except Exception as exc:  # noqa: BLE001 - the rows are committed; the sweep delivers them
+        log.warning("could not queue gia.drain_outbox (%s rows wait for the sweep): %s", len(ids), exc)
