@@ -1,10 +1,10 @@
-"""`flask gia simulate`: a school year run on the manual clock, from September to August.
+"""The school year lived on the manual clock, from September to August (`flask gia simulate`, cli.simulate).
 
 It builds a city (schools, PPE, a user for every role), opens the plan, and then for each day moves the clock,
 starts the items whose window opened, fires the timers (reminders, escalations) and works the inbox the way people
 would: each task is done on a day drawn between its creation and its deadline, or, for a `late_share` of them,
 1–7 days after it. Data comes from each task's form (forms.sample), so every completion passes the same checks a
-person's would. It prints what happened per section of the plan.
+person's would.
 """
 import random
 import time
@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from io import BytesIO
 
 import click
-from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
+from flask_babel import format_decimal, gettext as _
 from sqlalchemy import select
 
 import engine
@@ -22,15 +22,12 @@ import forms
 from engine import clock, roles
 from engine.access import offered_users
 from engine.db import db
-from engine.errors import EngineError
-from engine.models import HumanTask, Plan, PlanItem, ProcessInstance, Unit
-from engine.plan import catalogue as plan_catalogue
+from engine.errors import EngineError, TaskNotReady
+from engine.models import HumanTask, PlanItem, ProcessInstance, Unit
 from engine.plan import open_plan, start_due_items
 from engine import sample_submission
 from forms.sample import sample_data
-from . import gia
 from .city import deploy_processes, ensure_city
-from .output import emit, guarded, json_option
 
 ESCALATION_FORM = "escalation"  # informational tasks that close themselves once the work is done
 CITY_ROLES = ("guo_head", "guo_deputy", "iao_head", "iao_specialist", "mo_head", "mo_specialist", "ooo_head",
@@ -197,6 +194,12 @@ class YearSimulation:
             data.update(sample_submission(task.id) or {})
         try:
             engine.complete(task.id, user, data)
+        except TaskNotReady:
+            # closed since the morning's list was read (a report came in and the department's reminder of the
+            # missing schools was withdrawn): a person would no longer see it either
+            db.session.rollback()
+            self.skipped.add(task.id)
+            return
         except EngineError as exc:
             db.session.rollback()
             self.skipped.add(task.id)
@@ -253,58 +256,3 @@ def _stable_key(task) -> str:
 def _morning(day: date) -> datetime:
     """09:30 local: after the 09:00 reminders and escalations of the day."""
     return datetime(day.year, day.month, day.day, 9, 30, tzinfo=clock.local_zone())
-
-
-def count_section_instances(report: YearReport) -> None:
-    for section, count in db.session.execute(
-            select(PlanItem.section, db.func.count()).join(ProcessInstance, ProcessInstance.plan_item_id == PlanItem.id)
-            .group_by(PlanItem.section)).all():
-        report.sections[section].instances = count
-
-
-def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: int, progress=None,
-                  workers: int = 1) -> YearReport:
-    catalogue = plan_catalogue.load_default()
-    if catalogue.year != year:
-        raise EngineError(_l("The catalogue holds the plan for %(have)s, not %(want)s."), have=catalogue.year,
-                          want=year)
-    if db.session.scalar(select(Plan.id).where(Plan.year == year)) is not None:
-        raise EngineError(_l("A plan for %(year)s is open in this database already: simulate on a fresh database "
-                             "(e.g. DATABASE_URL=sqlite:////tmp/year.db)."), year=year)
-    db.session.rollback()
-    if workers > 1:
-        from .simulation_parallel import ParallelYear  # forks: only for the runs that ask for it
-        simulation = ParallelYear(schools, ppe, late_share, seed, workers=workers)
-    else:
-        simulation = YearSimulation(schools, ppe, late_share, seed)
-    report = simulation.run(catalogue, progress)
-    count_section_instances(report)
-    return report
-
-
-@gia.command("simulate")
-@click.option("--year", default="2020/21", show_default=True)
-@click.option("--schools", type=click.IntRange(1, 1000), default=60, show_default=True)
-@click.option("--ppe", type=click.IntRange(0, 500), default=20, show_default=True)
-@click.option("--late-share", type=click.FloatRange(0, 1), default=0.1, show_default=True,
-              help="Share of tasks done after their deadline.")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
-              help="Processes living each day side by side (PostgreSQL only).")
-@json_option
-@guarded
-def simulate_command(year, schools, ppe, late_share, seed, workers, as_json):
-    """Run the school year's plan on a fresh database, day by day, and print what happened per section."""
-    report = simulate_year(year, schools, ppe, late_share, seed, workers=workers)
-    emit(report.as_dict(), as_json, render(report))
-
-
-def render(report: YearReport) -> str:
-    lines = [f"year {report.year}: {report.schools} schools, {report.ppe} PPE, {report.days} days in "
-             f"{report.seconds:.1f} s; {report.instances} instances, {report.tasks} tasks, "
-             f"{report.completions} completions",
-             f"{'section':>8} {'instances':>10} {'done':>8} {'late':>6} {'escalations':>12} {'errors':>7}"]
-    for section, s in sorted(report.sections.items()):
-        lines.append(f"{section:>8} {s.instances:>10} {s.completed:>8} {s.late:>6} {s.escalations:>12} {s.errors:>7}")
-    lines += [f"refused: {r}" for r in report.refused[:10]] + [f"start failed: {f}" for f in report.failed_starts[:10]]
-    return "\n".join(lines)

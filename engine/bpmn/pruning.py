@@ -24,10 +24,18 @@ The root's other children (a triggered event subprocess, say) are cut the same w
 when nothing below them is kept. An ad hoc subprocess is left alone: it reads its branches from the root's
 children by their specs.
 
+A branch that has reached an end event while others go on (a non-interrupting reminder, say) leaves the process end
+waiting on it (`_EndJoin`, WAITING until every token has arrived) for the rest of the instance. Left where it is,
+that waiting task would keep the lowest common ancestor of what is kept at the boundary, and nothing after the
+boundary would ever be cut. So the end event and its waiting end join are moved first to the root, as a child of its
+own: the library finds them there as before (the end join looks for its other instances across the whole tree, and
+merges their parents' data, the end events', when it fires), and the branch they leave behind is finished.
+
 A human task can be cut in the very step that completes it: the state it was cut in is kept on the workflow object
 (`cut_human_tasks`) for the save to write to its row. Their number is counted in the root's internal data, so that
 the engine order of the human tasks left (human_task.seq) goes on from where it was instead of starting at 0.
 """
+from SpiffWorkflow.bpmn.specs.control import _EndJoin
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.util.task import TaskState
@@ -64,6 +72,7 @@ def cut(wf) -> list:
     if hasattr(wf.spec, "conditional_paths"):  # an ad hoc subprocess: its paths are found by the root's children
         return []
     root = wf.task_tree
+    _detach_ended_branches(wf, root)
     anchors = [t for t in wf.tasks.values() if t.state & _OPEN]
     if wf.last_task is not None and wf.last_task.id in wf.tasks:
         anchors.append(wf.last_task)
@@ -85,6 +94,19 @@ def cut(wf) -> list:
     if removed:
         _forget(top, removed)
     return removed
+
+
+def _detach_ended_branches(wf, root) -> None:
+    """Move each end event whose token waits in the process end (see the module's docstring) to the root, first
+    among its children (the data of the tasks where the tokens are is read in tree order, later ones winning: the
+    end of an old branch must not win over the live ones)."""
+    for task in [t for t in wf.tasks.values() if t.state == TaskState.WAITING and isinstance(t.task_spec, _EndJoin)]:
+        ended = task.parent
+        if ended is None or ended is root or ended.parent is root or ended.state != TaskState.COMPLETED:
+            continue
+        ended.parent._children.remove(ended.id)
+        ended._parent = root.id
+        root._children.insert(0, ended.id)
 
 
 def _cut_group(wf, root, child, anchors) -> list:

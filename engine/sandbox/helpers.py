@@ -2,9 +2,14 @@
 
 Dates travel through process data as ISO strings ("2021-03-19"), because task data must stay plain JSON and a
 timer's timeDate expression must yield an ISO string. Times are read in the department's zone.
+
+The functions (HELPERS, at the end): today(), now(), add_days(d, n), add_working_days(d, n), day_at(d, hour, minute),
+end_of_day(d), days_between(a, b), days_late(due, done), format_date(d), notify(role, unit, text, kind),
+calendar_date(key, part), unique_id().
 """
 from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
+from uuid import uuid4
 
 from .. import clock
 
@@ -28,6 +33,13 @@ def today() -> str:
 
 def now() -> str:
     return clock.now().astimezone(clock.local_zone()).isoformat(timespec="seconds")
+
+
+def unique_id() -> str:
+    """A value no other call returns (a random UUID, 32 hex digits): scripts see no instance id, and `now()` is the
+    same for two instances started in the same second, so a correlation value that must be one instance's own
+    (a collection's reference, awaited by that instance only) takes this."""
+    return uuid4().hex
 
 
 def add_days(value, days: int) -> str:
@@ -114,4 +126,4 @@ def calendar_date(key, part="date"):
 
 
 HELPERS = {f.__name__: f for f in (today, now, add_days, add_working_days, day_at, end_of_day, days_between,
-                                   days_late, format_date, notify, calendar_date)}
+                                   days_late, format_date, notify, calendar_date, unique_id)}

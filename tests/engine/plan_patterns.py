@@ -10,7 +10,7 @@ from sqlalchemy import select
 import engine
 from engine import attachments, store
 from engine.db import db
-from engine.models import HumanTask, Notification, ProcessInstance
+from engine.models import AuditEvent, HumanTask, Notification, ProcessInstance
 from tests.conftest import PROCESSES, deploy_files
 
 PATTERNS = ("plan_school_report", "plan_dept_task", "plan_order", "plan_order_ack", "plan_year_activity")
@@ -124,3 +124,10 @@ def rows(instance_id) -> dict[str, list[tuple[str, str]]]:
                                   .order_by(HumanTask.created_at, HumanTask.seq)):
         found.setdefault(row.bpmn_id, []).append((row.state, row.role))
     return found
+
+
+def unrouted(instance_id) -> list[str]:
+    """The messages `instance_id` threw that reached nobody, as the audit trail records them."""
+    db.session.rollback()
+    return list(db.session.scalars(select(AuditEvent.message).where(
+        AuditEvent.instance_id == instance_id, AuditEvent.action == "message_unrouted").order_by(AuditEvent.id)))

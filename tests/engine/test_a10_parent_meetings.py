@@ -16,7 +16,8 @@ from engine.models import ProcessInstance
 from engine.service.exports import instance_table_export
 from engine.service.views import task_page
 
-from tests.engine.plan_patterns import attach, instance, notes, only, ready, refused, rows, school_heads, tick
+from tests.engine.plan_patterns import (attach, instance, notes, only, ready, refused, rows, school_heads, tick,
+                                        unrouted)
 from webui.instructions import render
 
 SCHOOLS = [{"code": "school-3", "name": "МБОУ «СОШ №3»"}, {"code": "school-12", "name": "МБОУ «СОШ №12»"},
@@ -123,6 +124,10 @@ def test_a10_sheets_follow_up_below_100_percent_and_the_city_coverage(people, cl
     engine.complete(followups["school-33"].id, people["head33"],
                     {"scan": attach(by_school["school-33"], "dop-list-33.pdf", "scan"), "signed": 80, "total": 80})
     assert {instance(i).status for i in by_school.values()} == {"completed"}
+    # School 33's late follow-up puts it in the plan's list of late work (submitted_on and late_days).
+    assert [(code, instance(i).submitted_on, instance(i).late_days) for code, i in sorted(by_school.items())] == [
+        ("school-12", "2020-12-16", 0), ("school-17", "2020-12-16", 0), ("school-3", "2021-01-18", 0),
+        ("school-33", "2021-01-21", 1)]
 
     # The ИАО sees the city's coverage: (55 + 80 + 60 + 80) / (56 + 80 + 60 + 80) = 275 / 276 = 99.6 %.
     final = only(meeting, "pm_iao_task")
@@ -224,6 +229,11 @@ def test_a10_a_late_sheet_is_escalated_the_day_after_the_deadline(people, clock_
     # The escalation is raised by the school's instance, which keeps its task; the department's waits on.
     assert only(schools()["school-3"], "pm_sheet_task").unit_code == "school-3"
     assert instance(meeting).status == "waiting"
+    # Sent at last on 4 Jan at 100 %, the sheet is 5 days late: the school is in the plan's list of late work.
+    clock_at("2021-01-04T10:00:00+03:00")
+    send_sheet(people, "school-3", 56, 56, held_on="2020-12-28")
+    assert (instance(schools()["school-3"]).submitted_on, instance(schools()["school-3"]).late_days) == (
+        "2021-01-04", 5)
 
 
 def test_a10_without_schools_the_coverage_is_empty_at_once(people, clock_at):
@@ -234,14 +244,12 @@ def test_a10_without_schools_the_coverage_is_empty_at_once(people, clock_at):
 
 
 def test_two_collections_reports_reach_only_their_own(people, clock_at):
-    """Two collections at once (started a minute apart, with the same dates): a school's result is correlated to
-    its collection (pm_ref) and the other keeps waiting for it."""
-    collections = []
-    for minute in ("00", "01"):
-        clock_at(f"2020-12-10T10:{minute}:00+03:00")
-        collections.append(start(schools=SCHOOLS[:1]))
+    """Two collections at once (started at the same instant, with the same dates): each has a reference of its own
+    (pm_ref, with unique_id()), a school's result is correlated to its collection and the other keeps waiting."""
+    clock_at("2020-12-10T10:00:00+03:00")
+    collections = [start(schools=SCHOOLS[:1]) for _ in range(2)]
     refs = [engine.detail(c)["data"]["pm_ref"] for c in collections]
-    assert refs[0] != refs[1]
+    assert refs[0] != refs[1] and all(r.startswith("parent_meetings 2020-12-30/2021-01-20 2020-12-10T10:00:00") for r in refs)
     tasks = engine.list_tasks(user=people["head3"])
     assert len(tasks) == 2
     second = next(t for t in tasks if engine.detail(t.instance_id)["data"]["pm_ref"] == refs[1])
@@ -297,3 +305,40 @@ def test_a10_the_departments_state_does_not_grow_with_the_schools_work(people, c
                                                        "total": 56 if code == "school-3" else 80})
     assert only(meeting, "pm_iao_task")
     assert len(instance(meeting).state) < len(SCHOOLS) * school_size, (len(instance(meeting).state), school_size)
+
+
+def test_a10_at_the_deadline_the_iao_sees_who_is_missing_and_closes(people, clock_at):
+    """1 of 3 schools in at the deadline (two working days after 20 Jan, 09:00 the next day): the ИАО's task names
+    exactly the two missing; a result that comes while she decides is counted; after the close the coverage counts
+    the two schools that reported and the last school's result reaches nobody, as the audit trail records."""
+    clock_at("2020-12-16T10:00:00+03:00")
+    meeting = start(schools=SCHOOLS[:3])
+    send_sheet(people, "school-12", 80, 80)
+    send_sheet(people, "school-3", 54, 56)  # below 100 %: its follow-up is still open at the deadline
+    tick(clock_at, "2021-01-23T08:59:00")
+    assert ready(meeting) == []
+    tick(clock_at, "2021-01-23T09:30:00")
+    decide = only(meeting, "pm_decide")
+    assert (decide.role, decide.name) == ("iao_specialist", "Не прислали листы ознакомления родителей: 2 из 3 ОУ")
+    assert engine.detail(meeting)["data"]["missing_schools"] == ["МБОУ «СОШ №3»", "МБОУ «СОШ №17»"]
+    page = task_page(decide.id, people["iao"])
+    assert "Не прислали:<br>— МБОУ «СОШ №3»<br>— МБОУ «СОШ №17»<br>" in str(render(page.instructions, page.data))
+
+    clock_at("2021-01-25T10:00:00+03:00")
+    follow = school_tasks("pm_followup_task")["school-3"]
+    engine.complete(follow.id, people["head3"], {"scan": attach(follow.instance_id, "dop.pdf", "scan"),
+                                                 "signed": 56, "total": 56})
+    assert engine.detail(meeting)["data"]["missing_schools"] == ["МБОУ «СОШ №17»"]
+    engine.complete(only(meeting, "pm_decide").id, people["iao"], {"decision": "close"})
+    final = only(meeting, "pm_iao_task")
+    assert final.name == "Охват родителей ознакомлением с порядком ГИА: 100,0 %"
+    assert instance(meeting).status_text == ("охват родителей по городу: 100,0 % (подписали 136 из 136); "
+                                             "не прислали: МБОУ «СОШ №17»")
+    page = task_page(final.id, people["iao"])
+    assert "Сбор закрыт без итогов МБОУ «СОШ №17»" in str(render(page.instructions, page.data))
+
+    send_sheet(people, "school-17", 60, 60, held_on="2021-01-25")
+    late = schools()["school-17"]
+    assert instance(late).status == "completed" and len(unrouted(late)) == 1
+    assert len(engine.detail(meeting)["data"]["pm_results"]) == 2
+

@@ -9,7 +9,7 @@ import engine
 from engine.access.rules import can_view_instance
 from engine.service.views import task_page
 from tests.engine.plan_patterns import (add_users, attach, deploy_patterns, instance, notes, only, ready, refused, rows,
-                                        start_pattern, started_by_messages, tick)
+                                        start_pattern, started_by_messages, tick, unrouted)
 from webui.instructions import render
 
 SCHOOLS = [{"code": "school-12", "name": "МБОУ «СОШ №12»"}, {"code": "school-17", "name": "МБОУ «СОШ №17»"},
@@ -138,6 +138,22 @@ def test_two_orders_acknowledgements_reach_only_their_own_order(people, clock_at
     assert engine.detail(orders[0])["data"]["acks"] == []
 
 
+def test_two_orders_under_one_number_at_one_instant_have_references_of_their_own(people, clock_at):
+    """The same plan item and order number, registered at the same instant: each order's reference is its own
+    (order_ref, with unique_id()), so a school's acknowledgement reaches the order that asked for it only."""
+    clock_at("2020-12-01T10:00:00+03:00")
+    orders = [start_pattern("plan_order", plan_item=PLAN_1_3, due="2020-12-04", params={"schools": SCHOOLS[:1]})
+              for _ in range(2)]
+    for order in orders:
+        issue(order, people, "7")
+    refs = [engine.detail(o)["data"]["order_ref"] for o in orders]
+    assert refs[0] != refs[1] and all(r.startswith("1.3 7 ") for r in refs)
+    asked = {engine.detail(t.instance_id)["data"]["order_ref"]: t for t in engine.list_tasks(user=people["head12"])}
+    engine.complete(asked[refs[1]].id, people["head12"], {"acknowledged": True})
+    assert [instance(o).status for o in orders] == ["waiting", "completed"]
+    assert engine.detail(orders[0])["data"]["acks"] == []
+
+
 def test_cancelling_an_order_cancels_the_schools_open_acknowledgements(people, clock_at):
     clock_at("2020-12-01T10:00:00+03:00")
     order = start_pattern("plan_order", plan_item=PLAN_1_3, due="2020-12-04", params={"schools": SCHOOLS})
@@ -171,3 +187,74 @@ def test_an_order_with_no_schools_to_acknowledge_ends_at_registration(people, cl
     issue(order, people, "2210-05/20", title="О ведении документации ГИА")
     assert instance(order).status == "completed"
     assert engine.detail(order)["data"]["order"]["title"] == "О ведении документации ГИА"
+
+
+def test_at_the_deadline_the_lead_sees_who_is_missing_and_closes_the_collection(people, clock_at):
+    """Acknowledged by 1 of 3 schools at the collection's deadline (two working days after ack_due, 09:00 the next
+    day): the lead's task names exactly the two missing schools; an acknowledgement that comes while she decides is
+    counted and the task asked again; once she closes, the order ends with what came in, and the last school's
+    acknowledgement is recorded as undelivered in the audit trail, not lost silently."""
+    clock_at("2020-12-01T10:00:00+03:00")
+    order = start_pattern("plan_order", plan_item=PLAN_1_3, due="2020-12-04", params={"schools": SCHOOLS})
+    issue(order, people, "2206-05/20")  # ack_due 03.12 (two days from today), collect_due Monday 07.12
+    schools = started_by_messages("plan_order_ack")
+    engine.complete(only(schools["school-12"], "ack_task").id, people["head12"], {"acknowledged": True})
+    tick(clock_at, "2020-12-08T08:59:00")
+    assert ready(order) == [] and instance(order).status == "waiting"
+    tick(clock_at, "2020-12-08T09:30:00")
+    decide = only(order, "ack_decide")
+    assert (decide.role, decide.unit_code) == ("iao_specialist", "guo")
+    assert decide.name == "Не ознакомлены с приказом № 2206-05/20: 2 из 3 ОУ"
+    assert engine.detail(order)["data"]["missing_schools"] == ["МБОУ «СОШ №17»", "МБОУ «СОШ №33»"]
+    page = task_page(decide.id, people["iao"])
+    shown = str(render(page.instructions, page.data))
+    assert "Не ознакомлены:<br>— МБОУ «СОШ №17»<br>— МБОУ «СОШ №33»<br>" in shown and "СОШ №12" not in shown
+    # The schools' own escalations go on chasing them, in their own instances.
+    assert only(schools["school-17"], "ack_escalate").role == "iao_head"
+
+    # A late acknowledgement while the lead decides is counted; the task comes again naming the one still missing.
+    clock_at("2020-12-08T11:00:00+03:00")
+    engine.complete(only(schools["school-17"], "ack_task").id, people["head17"], {"acknowledged": True})
+    assert sorted(a["code"] for a in engine.detail(order)["data"]["acks"]) == ["school-12", "school-17"]
+    again = only(order, "ack_decide")
+    assert again.name == "Не ознакомлены с приказом № 2206-05/20: 1 из 3 ОУ"
+    assert engine.detail(order)["data"]["missing_schools"] == ["МБОУ «СОШ №33»"]
+    assert unrouted(schools["school-17"]) == []
+
+    assert list(refused(order, engine.complete, again.id, people["iao"], {"decision": "wait"}).field_errors) == [
+        "wait_until"]
+    engine.complete(again.id, people["iao"], {"decision": "close"})
+    assert instance(order).status == "completed"
+    assert instance(order).status_text == ("приказ № 2206-05/20 от 01.12.2020: ознакомлены 2 из 3 ОУ, сбор закрыт; "
+                                           "не ознакомлены: МБОУ «СОШ №33», с опозданием: МБОУ «СОШ №17»")
+
+    # After the close, the last school's acknowledgement reaches nobody: the trail says so.
+    clock_at("2020-12-09T10:00:00+03:00")
+    engine.complete(only(schools["school-33"], "ack_task").id, people["head33"], {"acknowledged": True})
+    assert instance(schools["school-33"]).status == "completed"
+    assert [len(unrouted(schools[code])) for code in ("school-12", "school-17", "school-33")] == [0, 0, 1]
+    assert "plan_order_acknowledged" in unrouted(schools["school-33"])[0]
+    assert len(engine.detail(order)["data"]["acks"]) == 2
+
+
+def test_at_the_deadline_the_lead_may_wait_until_a_new_date(people, clock_at):
+    clock_at("2020-12-01T10:00:00+03:00")
+    order = start_pattern("plan_order", plan_item=PLAN_1_3, due="2020-12-04", params={"schools": SCHOOLS[:2]})
+    issue(order, people, "2206-05/20")
+    schools = started_by_messages("plan_order_ack")
+    tick(clock_at, "2020-12-08T09:30:00")
+    decide = only(order, "ack_decide")
+    assert engine.detail(order)["data"]["missing_schools"] == ["МБОУ «СОШ №12»", "МБОУ «СОШ №17»"]
+    assert list(refused(order, engine.complete, decide.id, people["iao"],
+                        {"decision": "wait", "wait_until": "2020-12-07"}).field_errors) == ["wait_until"]
+    engine.complete(decide.id, people["iao"], {"decision": "wait", "wait_until": "2020-12-11"})
+    assert ready(order) == [] and instance(order).status == "waiting"
+    engine.complete(only(schools["school-12"], "ack_task").id, people["head12"], {"acknowledged": True})
+    tick(clock_at, "2020-12-12T08:59:00")
+    assert ready(order) == []
+    tick(clock_at, "2020-12-12T09:30:00")  # the new date has passed: asked again, about the one still missing
+    assert engine.detail(order)["data"]["missing_schools"] == ["МБОУ «СОШ №17»"]
+    engine.complete(only(schools["school-17"], "ack_task").id, people["head17"], {"acknowledged": True})
+    assert instance(order).status == "completed" and ready(order) == []
+    assert instance(order).status_text.startswith("приказ № 2206-05/20 от 01.12.2020: все ОУ ознакомлены")
+

@@ -19,7 +19,7 @@ from engine.models import ProcessInstance
 from engine.service.exports import instance_table_export
 from engine.service.views import task_page
 
-from tests.engine.plan_patterns import instance, notes, only, ready, refused, rows, school_heads, tick
+from tests.engine.plan_patterns import instance, notes, only, ready, refused, rows, school_heads, tick, unrouted
 from webui.instructions import render
 
 SCHOOLS = [{"code": "school-3", "name": "МБОУ «СОШ №3»"}, {"code": "school-12", "name": "МБОУ «СОШ №12»"},
@@ -280,6 +280,9 @@ def test_a8_a_late_list_is_escalated_and_goes_straight_to_the_recheck(people, cl
     assert rcoi.due_at.date() == date(2021, 1, 27)
     data = engine.detail(choices)["data"]
     assert data["exports"]["rcoi_summary"]["rows"][-1][-1] == 5
+    # School 3's late list puts it in the plan's list of late work (the instance's submitted_on and late_days).
+    assert [(code, instance(i).submitted_on, instance(i).late_days) for code, i in sorted(schools_of(choices).items())
+            ] == [("school-12", "2021-01-11", 0), ("school-3", "2021-01-23", 3)]
     assert [row[0] for row in data["exports"]["rcoi_summary"]["rows"]] == ["МБОУ «СОШ №3»", "МБОУ «СОШ №12»",
                                                                              "Итого"]
 
@@ -315,13 +318,14 @@ def test_a8_start_data_from_the_plan_under_params(people, clock_at):
 
 
 def test_a8_two_collections_at_once_each_gets_only_its_own_schools_lists(people, clock_at):
-    """Two collections out at once, a minute apart with the same dates and school: a school's report to one is
-    correlated to that one (ege_ref), and the other keeps waiting for the list of its own school instance."""
+    """Two collections out at once, started at the same instant with the same dates and school: each has a reference
+    of its own (ege_ref, with unique_id()), a school's report to one is correlated to that one, and the other keeps
+    waiting for the list of its own school instance."""
     clock_at("2021-01-23T10:00:00+03:00")  # inside the re-check window: an entered list goes to the re-check at once
     first = start(schools=SCHOOLS[:1])
-    clock_at("2021-01-23T10:01:00+03:00")
     second = start(schools=SCHOOLS[:1])
-    assert engine.detail(first)["data"]["ege_ref"] != engine.detail(second)["data"]["ege_ref"]
+    refs = [engine.detail(c)["data"]["ege_ref"] for c in (first, second)]
+    assert refs[0] != refs[1] and all(r.startswith("выбор предметов ЕГЭ, начат 2021-01-23T10:00:00+03:00 ") for r in refs)
     school = schools_of(second)["school-3"]
     assert school != schools_of(first)["school-3"]
     assert len(offered(first, people["head3"]) + offered(second, people["head3"])) == 2
@@ -352,3 +356,40 @@ def test_a8_the_departments_state_does_not_hold_the_schools_lists(people, clock_
     # Measured: the department's state grew by ~0.1 KB while each school's grew by ~22 KB (SQLite, 4 schools).
     assert department_after - department < (school_after - school) / 10
     assert department_after < len(SCHOOLS) * school_after / 2
+
+
+def test_a8_at_the_deadline_the_iao_sees_who_entered_nothing_and_closes(people, clock_at):
+    """The morning after the re-check window, 2 of 4 schools have reported: the ИАО's task names exactly the other
+    two; a list entered while she decides is counted (it stands as entered: the window is over); after the close
+    the summary covers the three schools, and the fourth school's list reaches nobody, as the audit trail says."""
+    clock_at("2021-01-11T10:00:00+03:00")
+    choices = start()
+    entry = by_school(choices, "ege_entry_task")
+    clock_at("2021-01-19T15:00:00+03:00")
+    for code in ("school-3", "school-12"):
+        engine.complete(entry[code].id, people[HEADS[code]], {"pupils": LISTS[code]})
+    tick(clock_at, "2021-01-27T00:30:00")  # their lists stand as entered at the end of the window, and are reported
+    tick(clock_at, "2021-01-27T08:59:00")
+    assert ready(choices) == [] and len(engine.detail(choices)["data"]["ege_lists"]) == 2
+    tick(clock_at, "2021-01-27T09:30:00")
+    decide = only(choices, "ege_decide")
+    assert (decide.role, decide.name) == ("iao_specialist", "Не сдали выбор предметов ЕГЭ: 2 из 4 ОУ")
+    assert engine.detail(choices)["data"]["missing_schools"] == ["МБОУ «СОШ №17»", "МБОУ «СОШ №33»"]
+
+    clock_at("2021-01-27T11:00:00+03:00")
+    engine.complete(entry["school-17"].id, people["head17"], {"pupils": LISTS["school-17"]})
+    assert sorted(i["code"] for i in engine.detail(choices)["data"]["ege_lists"]) == [
+        "school-12", "school-17", "school-3"]
+    engine.complete(only(choices, "ege_decide").id, people["iao"], {"decision": "close"})
+    rcoi = only(choices, "ege_rcoi_task")
+    rows_ = engine.detail(choices)["data"]["exports"]["rcoi_summary"]["rows"]
+    assert [row[0] for row in rows_] == ["МБОУ «СОШ №3»", "МБОУ «СОШ №12»", "МБОУ «СОШ №17»", "Итого"]
+    assert instance(choices).status_text.endswith("; не сдали: МБОУ «СОШ №33»")
+    page = task_page(rcoi.id, people["iao"])
+    assert "Сбор закрыт без списков МБОУ «СОШ №33»." in str(render(page.instructions, page.data))
+
+    engine.complete(entry["school-33"].id, people["head33"], {"pupils": LISTS["school-33"]})
+    late = schools_of(choices)["school-33"]
+    assert instance(late).status == "completed" and len(unrouted(late)) == 1
+    assert len(engine.detail(choices)["data"]["ege_lists"]) == 3
+

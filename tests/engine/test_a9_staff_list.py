@@ -19,7 +19,7 @@ from engine.db import db
 from engine.models import Notification, ProcessInstance
 from engine.service.views import task_page
 from tests.conftest import PROCESSES, deploy_files
-from tests.engine.plan_patterns import instance, only, ready, refused, rows, snapshot, tick
+from tests.engine.plan_patterns import instance, only, ready, refused, rows, snapshot, tick, unrouted
 from webui.instructions import render
 
 EXAM = {"subject": "math", "title": "ЕГЭ по математике (профильный уровень)", "date": "2021-06-07"}
@@ -186,6 +186,9 @@ def test_a9_staff_list_is_nominated_placed_with_the_rules_approved_exported_and_
     assert notes("escalation") == [("escalation", "iao_head", None)]
     assert {instance(i).status for i in schools.values()} == {"completed"}
     assert instance(schools["school-17"]).status_text == "список направлен в ГУО 26.12.2020, с опозданием на 1 дн."
+    # The late school is in the plan's list of late work (the instance's submitted_on and late_days).
+    assert [(code, instance(i).submitted_on, instance(i).late_days) for code, i in sorted(schools.items())] == [
+        ("school-12", "2020-12-10", 0), ("school-17", "2020-12-26", 1), ("school-33", "2020-12-10", 0)]
     assert "staff_nominate" not in rows(staff_list)
     assert "school" not in engine.detail(staff_list)["data"]  # the request loop's item is not left behind
 
@@ -326,14 +329,15 @@ def test_a_list_started_by_the_plan_reads_the_lists_from_params(people, clock_at
 
 
 def test_two_lists_nominations_reach_only_their_own_list(people, clock_at):
-    """Two lists out at once (two exams): a school's nomination for one is correlated to that list (staff_ref) and
-    the other list keeps waiting for it."""
-    russian = {"subject": "russian", "title": "ЕГЭ по русскому языку", "date": "2021-05-31"}
-    lists = [start(clock_at, exam=exam, schools=SCHOOLS[:1]) for exam in (EXAM, russian)]
+    """Two lists out at once for the same exam, started at the same instant: each has a reference of its own
+    (staff_ref, with unique_id()), a school's nomination for one is correlated to that list and the other list
+    keeps waiting for it."""
+    lists = [start(clock_at, schools=SCHOOLS[:1]) for _ in range(2)]
+    refs = [engine.detail(i)["data"]["staff_ref"] for i in lists]
+    assert refs[0] != refs[1] and all(r.startswith("- math 2021-06-07 2020-12-01T10:00:00+03:00 ") for r in refs)
     tasks = engine.list_tasks(user=people["head12"])
-    assert sorted(t.name for t in tasks) == ["Работники ППЭ от ОУ: ЕГЭ по математике (профильный уровень)",
-                                             "Работники ППЭ от ОУ: ЕГЭ по русскому языку"]
-    second = next(t for t in tasks if "русскому" in t.name)
+    assert [t.name for t in tasks] == ["Работники ППЭ от ОУ: ЕГЭ по математике (профильный уровень)"] * 2
+    second = next(t for t in tasks if t.instance_id == school_instances(lists[1])["school-12"])
     engine.complete(second.id, people["head12"], {"staff": NOMINATED["school-12"]})
     assert [instance(i).status for i in lists] == ["waiting", "running"]
     assert engine.detail(lists[0])["data"]["nominations"] == []
@@ -361,3 +365,35 @@ def test_the_lists_instance_carries_none_of_the_schools_work(people, clock_at):
     # The schools' work (tasks, timers, escalations) lives in their instances: the list's state holds the start data
     # and the one nomination, far less than the twenty instances hold together (a fourteenth, measured).
     assert len(row.state) * 5 < sum(len(instance(i).state) for i in schools.values())
+
+
+def test_at_the_deadline_the_iao_sees_who_sent_nothing_and_places_the_others(people, clock_at):
+    """2 of 3 lists missing at the deadline (two working days after 25 Dec, 09:00 the next day): the ИАО's task names
+    exactly those schools; a list sent while she decides is counted; after the close the last one reaches nobody,
+    as the audit trail records, and the placement holds the schools that answered."""
+    staff_list = start(clock_at)
+    by_school = nomination_tasks(staff_list)
+    engine.complete(by_school["school-33"].id, people["head33"], {"staff": NOMINATED["school-33"]})
+    tick(clock_at, "2020-12-30T08:59:00")
+    assert ready(staff_list) == []
+    tick(clock_at, "2020-12-30T09:30:00")
+    decide = only(staff_list, "staff_decide")
+    assert (decide.role, decide.name) == ("iao_specialist", "Не направили работников ППЭ (ЕГЭ по математике "
+                                                            "(профильный уровень)): 2 из 3 ОУ")
+    assert engine.detail(staff_list)["data"]["missing_schools"] == ["МБОУ «СОШ №12»", "МБОУ «СОШ №17»"]
+
+    clock_at("2020-12-30T11:00:00+03:00")
+    engine.complete(by_school["school-12"].id, people["head12"], {"staff": NOMINATED["school-12"]})
+    assert engine.detail(staff_list)["data"]["missing_schools"] == ["МБОУ «СОШ №17»"]
+    engine.complete(only(staff_list, "staff_decide").id, people["iao"], {"decision": "close"})
+    assign = only(staff_list, "staff_assign")
+    data = engine.detail(staff_list)["data"]
+    assert [n["school"] for n in data["nominees"]] == ["school-12"] * 3 + ["school-33"] * 3
+    page = task_page(assign.id, people["iao"])
+    assert "Не направили списки (сбор закрыт): МБОУ «СОШ №17»." in str(render(page.instructions, page.data))
+
+    engine.complete(by_school["school-17"].id, people["head17"], {"staff": NOMINATED["school-17"]})
+    late = school_instances(staff_list)["school-17"]
+    assert instance(late).status == "completed" and len(unrouted(late)) == 1
+    assert len(engine.detail(staff_list)["data"]["nominations"]) == 2
+

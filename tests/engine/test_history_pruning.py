@@ -231,6 +231,31 @@ def test_boundary_timers_fire_after_rounds_were_cut(iao, clock_at):
     assert kinds == ["reminder", "reminder"]
 
 
+
+def test_a_reminder_that_fired_and_ended_does_not_stop_the_cuts(iao, clock_at):
+    """The first round's reminder fires and its branch ends: the process end waits on that branch (for the rest of
+    the instance), which once kept everything after the boundary from being cut. The later rounds are cut all the
+    same, and the instance still ends with the data of its last round."""
+    clock_at("2021-03-15T09:00:00+03:00")
+    engine.deploy([("t.bpmn", REMINDED)], actor="designer")
+    instance_id = engine.start("reminded", {}, actor="iao").instance_id
+    clock_at("2021-03-15T10:01:00+03:00")
+    engine.advance_timers()  # the first round's reminder: its branch runs to its end event
+    sizes = {}
+    for round_no in range(1, 10):
+        [task] = open_tasks(instance_id)["fill"]
+        engine.complete(task.id, iao, {f"fill_{round_no}": True})
+        sizes[round_no] = len(state_of(instance_id)["tasks"])
+    # a round's tasks and the ended branch's end event with the end join waiting under it: 20 (30 + 8 a round before)
+    assert sizes[9] == sizes[2] and sizes[9] <= 20, sizes
+    [task] = open_tasks(instance_id)["fill"]
+    engine.complete(task.id, iao, {"fill_10": True})
+    done = saved(instance_id)
+    data = engine.detail(instance_id)["data"]
+    assert done.status == "completed" and data["n"] == 10 and all(data[f"fill_{n}"] for n in range(1, 11))
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.instance_id == instance_id)).all()
+    assert kinds == ["reminder"]
+
 REVIEWS = process_xml(
     '<bpmn:startEvent id="start"/>\n' + script("init", "rounds = 0\ntotals = []") +
     '\n<bpmn:exclusiveGateway id="merge"/>\n'
