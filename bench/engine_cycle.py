@@ -20,6 +20,7 @@ Targets (issue): b/a ≥ 0.5 on SQLite; ≥ 400 completions/s on PostgreSQL for 
     .venv/bin/python bench/engine_cycle.py               # ~45 s on an idle 2-core machine
     .venv/bin/python bench/engine_cycle.py --quick       # ~15 s
     .venv/bin/python bench/engine_cycle.py --no-postgres
+    .venv/bin/python bench/engine_cycle.py --quick --no-postgres --profile /tmp/cycle.prof   # where (b) spends
     DATABASE_URL=postgresql://127.0.0.1:5432/test .venv/bin/python bench/engine_cycle.py
 """
 import argparse
@@ -178,7 +179,7 @@ def raw_cycle(n: int, warmup: int) -> list[Result]:
 
 # --------------------------------------------------------------------------------------------- (b) service
 
-def service_cycle(label: str, n: int, warmup: int) -> Result:
+def service_cycle(label: str, n: int, warmup: int, profile: str | None = None) -> Result:
     import engine
     from engine.db import db
 
@@ -201,24 +202,46 @@ def service_cycle(label: str, n: int, warmup: int) -> Result:
     for task_id in task_ids[:warmup]:
         one(task_id)
     latencies = []
+    profiler = None
+    if profile:
+        import cProfile
+        profiler = cProfile.Profile()
     gc.collect()
     cpu, began = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
     for task_id in task_ids[warmup:]:
         t0 = time.perf_counter()
         one(task_id)
         latencies.append(time.perf_counter() - t0)
+    if profiler:
+        profiler.disable()
+        _print_profile(profiler, profile, label)
     wall, cpu = time.perf_counter() - began, time.process_time() - cpu
     return Result(f"(b) engine.complete, {label}", latencies, wall, cpu,
                   f"{n + warmup} instances started in {started:.1f} s ({(n + warmup) / started:.0f}/s)")
 
 
-def run_sqlite(workdir: Path, n_raw, n_service, warmup):
+def _print_profile(profiler, path: str, label: str) -> None:
+    """The profile of (b) saved to `path`, and its 25 most expensive functions by own time and by cumulative time
+    (the figures of a profiled run are inflated; the table's are not: they come from a run without it)."""
+    import pstats
+    profiler.dump_stats(path)
+    print(f"\n(b) on {label} under cProfile, saved to {path}:")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(25)
+
+
+def run_sqlite(workdir: Path, n_raw, n_service, warmup, profile=None):
     url = f"sqlite:///{workdir / 'bench.sqlite3'}"
     app = make_app(url, workdir)
     with app.app_context():
         migrate_and_load(app)
         raw = raw_cycle(n_raw, warmup)
         service = service_cycle("SQLite", n_service, warmup)
+        if profile:
+            service_cycle("SQLite", n_service, warmup, profile)
         from engine.db import db
         db.session.remove()
         db.engine.dispose()
@@ -292,6 +315,8 @@ def main(argv=None):
     parser.add_argument("--pg-url", help=f"PostgreSQL URL (default: $DATABASE_URL or {DEFAULT_PG})")
     parser.add_argument("--raw", type=int, help="raw cycles to time")
     parser.add_argument("--service", type=int, help="service-layer completions to time per database")
+    parser.add_argument("--profile", metavar="FILE", help="also run (b) on SQLite under cProfile, save it to FILE "
+                                                         "and print where the time goes")
     args = parser.parse_args(argv)
     n_raw = args.raw or (1000 if args.quick else 2000)
     n_service = args.service or (100 if args.quick else 600)
@@ -304,7 +329,7 @@ def main(argv=None):
     began = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="gia-bench-"))
     try:
-        raw, sqlite_service = run_sqlite(workdir / "sqlite", n_raw, n_service, warmup)
+        raw, sqlite_service = run_sqlite(workdir / "sqlite", n_raw, n_service, warmup, args.profile)
         rows = [*raw, sqlite_service]
         pg_note = None
         if args.no_postgres:

@@ -1,5 +1,6 @@
 """Loading an instance under a lock and saving it back with its projections, inside the caller's transaction."""
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import NamedTuple
 from uuid import UUID
 
@@ -7,8 +8,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, delete, inspect, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -100,12 +101,12 @@ def lock(instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
     transaction already holds the write lock (BEGIN IMMEDIATE) and lock_version guards the update. With
     `skip_locked`, None when another transaction holds the row.
 
-    On SQLite an instance this transaction has already read whole (its state too: the task page reads it so) is
-    taken as it is: the write lock was held before it was read, so nobody can have changed it since."""
-    if not is_postgres():
-        held = _read_whole(instance_id)
-        if held is not None:
-            return held
+    An instance this transaction has already read whole under its lock is taken as it is, nobody can have changed
+    it since: on SQLite any read of it (the task page reads it so, the write lock was held before), on PostgreSQL
+    one read by `lock` or `claim`, or given to `remember_locked`."""
+    held = _read_whole(instance_id)
+    if held is not None and (not is_postgres() or instance_id in clock.per_transaction(_LOCKED)):
+        return held
     query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
              .options(undefer(ProcessInstance.state)).execution_options(populate_existing=True))
     if is_postgres():
@@ -115,7 +116,31 @@ def lock(instance_id: int, skip_locked: bool = False) -> ProcessInstance | None:
         if skip_locked and db.session.get(ProcessInstance, instance_id) is not None:
             return None
         raise NotFound(_l("Instance %(id)s not found."), id=instance_id)
+    remember_locked(instance)
     return instance
+
+
+def claim(instance_id: int, *criteria) -> ProcessInstance | None:
+    """The instance, locked and read whole for this transaction if it still meets `criteria` (a timer still due);
+    None when it does not, or when another transaction holds it (PostgreSQL: SKIP LOCKED). A step that follows
+    in the same transaction takes it from `lock` without reading it again."""
+    query = (select(ProcessInstance).where(ProcessInstance.id == instance_id, *criteria)
+             .options(undefer(ProcessInstance.state)).execution_options(populate_existing=True))
+    if is_postgres():
+        query = query.with_for_update(skip_locked=True)
+    instance = db.session.execute(query).scalar_one_or_none()
+    if instance is not None:
+        remember_locked(instance)
+    return instance
+
+
+def remember_locked(instance: ProcessInstance) -> None:
+    """`instance` was read whole under its lock in this transaction: `lock` takes it as it is. (Held here, not only
+    in the session's identity map, which forgets an object nobody else refers to.)"""
+    clock.per_transaction(_LOCKED)[instance.id] = instance
+
+
+_LOCKED = "gia_locked"  # clock.per_transaction: the instances this transaction locked and read whole, by id
 
 
 def _read_whole(instance_id: int) -> ProcessInstance | None:
@@ -177,7 +202,8 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     text = seen.data.get("status_text")
     instance.status_text = str(text)[:500] if text is not None else None
     instance.submitted_on, instance.late_days = _hand_in(seen.data)
-    if instance.id is None:
+    new = instance.id is None
+    if new:
         db.session.add(instance)
         db.session.flush()
     base = pruning.seq_base(workflow)  # human tasks cut from the tree: the engine order goes on after them
@@ -187,6 +213,8 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     fresh, closed, ready, drafted = _sync_tasks(instance, seen.views, now, completed_by or {},
                                        pruning.cut_human_tasks(workflow))
     _sync_waits(instance, seen.waits)
+    if not new:
+        _write_columns(instance)
     notes = [Notification(created_at=now, instance_id=instance.id, kind=note["kind"][:30], role=note["role"],
                           unit_code=note["unit"], text=note["text"])
              for note in (outcome.notifications if outcome else [])]
@@ -197,6 +225,35 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     # drafts of the closed tasks deleted) is up to the subscribers of the step event (engine.events).
     events.step_saved(events.StepSaved(instance, seen.views, fresh, closed, notes, drafted))
     return Saved(seen.views, ready)
+
+
+_INSTANCES = ProcessInstance.__table__
+# What a save sets on an instance that exists: written by one Core UPDATE (the ORM's unit of work for the one row
+# cost as much as the rest of the save's statements); any other column a caller changed is left to the ORM's flush.
+_SAVED = ("state", "serializer_version", "updated_at", "status", "error", "failed_action", "next_timer_at",
+          "completed_at", "status_text", "submitted_on", "late_days", "waits")
+_UPDATE_SAVED = (update(_INSTANCES)
+                 .where(_INSTANCES.c.id == bindparam("_id"), _INSTANCES.c.lock_version == bindparam("_version"))
+                 .values({**{k: bindparam(k) for k in _SAVED}, "lock_version": bindparam("_next")}))
+
+
+def _write_columns(instance: ProcessInstance) -> None:
+    """UPDATE the saved columns of an existing instance, checking and bumping lock_version as the ORM does (a row
+    changed meanwhile is a StaleDataError: a ConflictError), and mark them written, so that no flush writes them."""
+    version = instance.lock_version
+    values = {k: getattr(instance, k) for k in _SAVED}
+    written = db.session.connection().execute(_UPDATE_SAVED, {**values, "_id": instance.id, "_version": version,
+                                                              "_next": version + 1}).rowcount
+    if written != 1:
+        raise StaleDataError(f"process_instance {instance.id}: expected lock_version {version}; changed meanwhile")
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
+    set_committed_value(instance, "lock_version", version + 1)
+    state = inspect(instance)
+    if not state.committed_state:
+        # Nothing else changed: clear the modified flag too, or every later query's autoflush would walk the
+        # unit of work for a row it has nothing to write.
+        state._commit_all(state.dict, db.session().identity_map)
 
 
 class Saved(NamedTuple):
@@ -286,15 +343,21 @@ def _sync_tasks(instance, views, now, completed_by, cut=None) -> tuple[set[str],
         keys = sorted({k for _old, values in updates for k in values})
         rows = [{"_id": old.id, **{k: values[k] if k in values else getattr(old, k) for k in keys}}
                 for old, values in updates]
-        db.session.execute(update(_TASKS).where(_TASKS.c.id == bindparam("_id"))
-                           .values({k: bindparam(k) for k in keys}), rows)
+        db.session.execute(_update_rows(tuple(keys)), rows)
     return fresh, closed, ready, {i for i in closed if read[i].drafted}
+
+
+@lru_cache(maxsize=64)
+def _update_rows(keys: tuple[str, ...]):
+    """The UPDATE of human_task rows setting `keys`, built once per set of columns (a few sets occur)."""
+    return update(_TASKS).where(_TASKS.c.id == bindparam("_id")).values({k: bindparam(k) for k in keys})
 
 
 def _insert_rows():
     """INSERT of new human_task rows. A task the tree shows open again (reset to it after it was completed) still has
     its final row, which `task_rows` did not read: that row takes the task's shape and offer again, as an update
     would give it."""
+    from sqlalchemy.dialects import postgresql, sqlite  # here: on SQLite, the PostgreSQL dialect is never imported
     statement = (postgresql.insert if is_postgres() else sqlite.insert)(_TASKS)
     return statement.on_conflict_do_update(index_elements=[_TASKS.c.id],
                                            set_={k: statement.excluded[k] for k in _SHAPE + _OFFER})

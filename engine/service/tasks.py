@@ -7,7 +7,8 @@ from uuid import UUID
 import forms
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import actions, audit, store
@@ -37,6 +38,24 @@ def get_task(task_id: str) -> HumanTask:
     if task is None:
         raise NotFound(_l("Task %(id)s not found."), id=task_id)
     return task
+
+
+def _task_for_step(task_id: str) -> HumanTask:
+    """The task's row read with its instance whole in one statement (the instance locked on PostgreSQL), so that
+    the step's `store.lock` takes that instance as read instead of reading it again; the row as held when the
+    caller has read it already (the task page and the API read the instance with it)."""
+    session = db.session()
+    held = session.identity_map.get(session.identity_key(HumanTask, str(task_id)))
+    if held is not None and not inspect(held).expired_attributes:
+        return held
+    query = (select(HumanTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+             .where(HumanTask.id == str(task_id)).options(undefer(ProcessInstance.state))
+             .execution_options(populate_existing=True))
+    found = db.session.execute(query.with_for_update(of=ProcessInstance) if is_postgres() else query).first()
+    if found is None:
+        raise NotFound(_l("Task %(id)s not found."), id=task_id)
+    store.remember_locked(found[1])
+    return found[0]
 
 
 def list_tasks(instance_id: int | None = None, user: User | None = None, all_states: bool = False):
@@ -89,7 +108,7 @@ def complete(task_id: str, user: User, data: dict | None = None, *, validated: b
     `validated`: `data` is the clean output of that form already checked (forms.form_data of the task page's
     valid bound form), so it is not checked again; the file references are, and the task's `checks`."""
     data = {} if data is None else data
-    row = get_task(task_id)
+    row = _task_for_step(task_id)
     if not isinstance(data, dict):
         raise InvalidData({"data": [str(_l("Expected a JSON object."))]})
     if row.state != TaskStatus.READY:

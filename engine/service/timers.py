@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from .. import clock, projection, store
 from ..actions import FireTimers
-from ..db import db, is_postgres
+from ..db import db
 from ..errors import ConflictError, ProcessError
 from ..models import ProcessInstance
 from ..models.instance import InstanceStatus
@@ -75,13 +75,11 @@ def _due_ids(now, batch_size) -> list[int]:
 
 
 def _claim(instance_id, now) -> bool:
-    """Lock the instance for this transaction if it is still due; False when another sweep holds it or has
-    already fired it (a cheap read, where a restored workflow would be thrown away)."""
-    query = select(ProcessInstance.id).where(ProcessInstance.id == instance_id, ProcessInstance.next_timer_at <= now,
-                                             ProcessInstance.status.in_(InstanceStatus.ACTIVE))
-    if is_postgres():
-        query = query.with_for_update(skip_locked=True)
-    return db.session.scalar(query) is not None
+    """Lock the instance for this transaction if it is still due, reading it whole so that the step takes it
+    without a second read; False when another sweep holds it or has already fired it (no workflow restored to be
+    thrown away)."""
+    return store.claim(instance_id, ProcessInstance.next_timer_at <= now,
+                       ProcessInstance.status.in_(InstanceStatus.ACTIVE)) is not None
 
 
 def _advance_one(instance_id, now, result, fired) -> None:
