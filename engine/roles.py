@@ -28,7 +28,13 @@ def _catalogue(path: str) -> dict[str, Role]:
 
 
 def catalogue() -> dict[str, Role]:
-    return _catalogue(str(Path(current_app.config["PROCESSES_DIR"]) / "roles.json"))
+    return _catalogue(_roles_file(current_app.config["PROCESSES_DIR"]))
+
+
+@lru_cache(maxsize=4)
+def _roles_file(directory) -> str:
+    """The path, built once: a page asks for the catalogue at every role it names (50 rows of the inbox)."""
+    return str(Path(directory) / "roles.json")
 
 
 def canonical(name: str | None) -> str | None:

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask import g
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
@@ -76,7 +76,27 @@ def person(login: str | None) -> str:
     return cache.get(login, login)
 
 
+def _translations():
+    """This request's catalogue, looked up once: Flask-Babel looks it up again at every string of a template (the
+    locale's identifier rebuilt each time), ~90 times for the inbox page. Kept where Flask-Babel keeps its own
+    per-request state, under the key its refresh() and force_locale() reset, so a change of language still
+    applies at once."""
+    ctx = getattr(g, "_flask_babel", None) if g else None
+    if ctx is None:
+        return get_translations()
+    found = getattr(ctx, "babel_translations", None)
+    if found is None:
+        found = ctx.babel_translations = get_translations()
+    return found
+
+
 def init_app(app):
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.filters.update(person=person,
         ru_date=ru_date, ru_datetime=ru_datetime, role_title=roles.title, days_text=days_text, short_title=short_title,
         instance_status=lambda s: INSTANCE_STATUS.get(s, s), task_state=lambda s: TASK_STATE.get(s, s),

@@ -1,21 +1,26 @@
 """What the inbox page shows beside its list: the notifications, the saved filters and the filter bar's choices
 (activities, units). Four small lists, read in one statement (a UNION ALL of four branches with one row shape),
-because the inbox is the page the staff open most and each statement is a round trip and its Python.
+because the inbox is the page the staff open most and each statement is a round trip and its Python. And the
+saved filters themselves: kept, shared with a unit or the department, deleted.
 
 The rules stay where they are: notifications addressed to a role held (engine.service.views), saved filters
-visible to the user (engine.service.inbox), the units whose work the user may see (engine.access)."""
+visible to the user (saved_filter_condition, below), the units whose work the user may see (engine.access)."""
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import JSON, Integer, String, Text, cast, func, literal, null, select, union_all
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Integer, String, Text, and_, cast, func, literal, null, or_, select, union_all
 
-from ..access.rules import visible_units
+from .. import clock, store
+from ..access.denials import conceal, refuse
+from ..access.rules import is_city_staff, memberships, visible_units
 from ..db import UTCDateTime, db
 from ..directory.naming import natural_key
+from ..errors import EngineError, NotFound, PermissionDenied
 from ..models import DeployedProcess, Notification, SavedFilter, Unit, User
-from .inbox import saved_filter_condition
 from .views import notification_filter
 
 NOTES_SHOWN = 20  # the latest notifications, as engine.notifications gives them
@@ -54,11 +59,7 @@ class InboxAside:
 
 def inbox_aside(user: User, held: list) -> InboxAside:
     """`held`: the user's memberships (engine.access.memberships), read once for the whole page."""
-    branches = [_saved(user, held), _processes(), _units(user, held)]
-    addressed = notification_filter(held)
-    if addressed is not None:
-        branches.insert(0, _notes(addressed))
-    rows = db.session.execute(union_all(*[select(b.subquery()) for b in branches])).all()
+    rows = db.session.execute(_statement(user, held)).all()
     rows.sort(key=lambda r: (r.kind, r.ord))
     aside = InboxAside([], [], [], [])
     names = {}
@@ -74,6 +75,27 @@ def inbox_aside(user: User, held: list) -> InboxAside:
     aside.processes = sorted(names.items(), key=lambda kv: kv[1])
     aside.units = list(_as_people_count(tuple(sorted(aside.units))))
     return aside
+
+
+_BUILT: dict[tuple, object] = {}
+_BUILT_MAX = 1024
+
+
+def _statement(user, held):
+    """The statement for this user and these memberships, built once per worker (as the list's, in
+    engine.service.inbox): it holds no value that changes from request to request, and building it and its cache
+    key cost about as much CPU as running it."""
+    key = (current_app.config["PROCESSES_DIR"], user.id, user.active, tuple(held))
+    found = _BUILT.get(key)
+    if found is None:
+        branches = [_saved(user, held), _processes(), _units(user, held)]
+        addressed = notification_filter(held)
+        if addressed is not None:
+            branches.insert(0, _notes(addressed))
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        found = _BUILT[key] = union_all(*[select(b.subquery()) for b in branches])
+    return found
 
 
 @lru_cache(maxsize=64)
@@ -115,3 +137,53 @@ def _units(user, held):
     query = select(*_row("u", 0, k=Unit.code, v=Unit.name)).where(Unit.kind.in_(("school", "ppe")))
     units = visible_units(user, held)
     return query if units is None else query.where(Unit.code.in_(units))
+
+
+SCOPES = ("private", "unit", "department")
+
+
+def save_filter(user: User, name: str, scope: str, query: "InboxQuery", unit: str | None = None) -> SavedFilter:
+    """Keep an inbox filter on the server, for oneself, for a unit's staff, or for the whole department."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise EngineError(_l("Name the filter (up to 200 characters)."))
+    if scope not in SCOPES:
+        raise EngineError(_l("Unknown sharing %(scope)s."), scope=scope)
+    held = memberships(user)
+    if scope == "unit" and unit not in {h.unit for h in held if h.unit and h.deputy_for is None}:
+        raise PermissionDenied(_l("A filter can be shared only with a unit you belong to."))
+    if scope == "department" and not is_city_staff(user, [h for h in held if h.deputy_for is None]):
+        raise PermissionDenied(_l("Only department staff can share a filter with the whole department."))
+    with store.transaction():
+        row = SavedFilter(name=name, owner_id=user.id, scope=scope, unit_code=unit if scope == "unit" else None,
+                          params=query.params(), created_at=clock.now())
+        db.session.add(row)
+    return row
+
+
+def saved_filters(user: User, held: list | None = None) -> list[SavedFilter]:
+    """Mine, those shared with a unit I belong to, and those shared with the department (for its staff)."""
+    held = memberships(user) if held is None else held
+    return list(db.session.scalars(select(SavedFilter).where(saved_filter_condition(user, held))
+                                   .order_by(SavedFilter.name)))
+
+
+def saved_filter_condition(user: User, held: list):
+    """The saved filters `user` may use, as a condition on SavedFilter (the rule of saved_filters)."""
+    units = sorted({h.unit for h in held if h.unit})
+    visible = [SavedFilter.owner_id == user.id, and_(SavedFilter.scope == "unit", SavedFilter.unit_code.in_(units))]
+    if is_city_staff(user, held):
+        visible.append(SavedFilter.scope == "department")
+    return or_(*visible)
+
+
+def delete_filter(filter_id: int, user: User) -> None:
+    row = db.session.get(SavedFilter, filter_id)
+    if row is None:
+        raise NotFound(_l("Filter %(id)s not found."), id=filter_id)
+    if row.owner_id != user.id and row not in saved_filters(user):
+        conceal(user, f"delete filter {filter_id}", NotFound(_l("Filter %(id)s not found."), id=filter_id))
+    if row.owner_id != user.id:  # shared with her: she may use it, not delete it
+        refuse(user, f"delete filter {filter_id}", message=_l("Only its author can delete a filter."))
+    with store.transaction():
+        db.session.delete(db.session.get(SavedFilter, filter_id))
