@@ -3,6 +3,8 @@
 Every command is synchronous (it returns when the instance waits again), prints JSON with `--json`, and on
 failure exits 1 with one `error: …` line per problem on stderr (`{"errors": [...]}` with `--json`).
 """
+from importlib import import_module
+
 import click
 from flask.cli import AppGroup
 
@@ -27,9 +29,28 @@ class GiaGroup(AppGroup):
         return super().group(*args, **kwargs)
 
 
-gia = GiaGroup("gia", help="GIA Flow operations: deploy, start, tasks, complete, timers, users, demo data.")
+# command -> the module of this package that adds it to `gia`. A command imports its own module (and what that
+# imports) when it is looked up, not the demo's city or the year's simulation (issue 12 §7).
+COMMANDS = {
+    "deploy": "processes", "start": "processes", "instance": "processes",
+    "tasks": "tasks", "claim": "tasks", "complete": "tasks",
+    "message": "events", "signal": "events", "timers": "events", "clock": "events",
+    "user": "people", "plan": "plan", "demo": "demo", "simulate": "simulate",
+}
+
+
+class _LazyGia(GiaGroup):
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in COMMANDS:
+            import_module(f".{COMMANDS[name]}", __name__)
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        return sorted({*COMMANDS, *self.commands})
+
+
+gia = _LazyGia("gia", help="GIA Flow operations: deploy, start, tasks, complete, timers, users, demo data.")
 
 
 def register(app) -> None:
-    from . import demo, events, people, plan, processes, simulation, tasks  # noqa: F401  (they add their commands to `gia`)
     app.cli.add_command(gia)

@@ -3,39 +3,85 @@
 The named API below is what the web UI, the REST API, the CLI and Celery call. Each call is one database
 transaction: lock the instance, restore it, act, run the engine, save it with its projections and audit events,
 commit; or change nothing and raise one of `engine.errors`.
+
+Each name is imported from its module when it is first used (PEP 562), so that a `flask gia …` command pays for
+the part of the engine it calls and not for the inbox, the plan or the exports (issue 12 §7). `init_app` imports
+the modules that listen to every step, before any step can run.
 """
-from . import clock, db, mail  # mail: its subscriber writes each step's e-mail (engine.events)
-from .attachments import upload_files
-from .errors import (ConflictError, EngineError, IncompatibleState, InvalidData, InvalidDefinition, InvalidState,
-                     NotFound, NothingWaiting, PermissionDenied, ProcessError, TaskNotReady)
-from .plan import calendar_in_force
-from .sandbox.helpers import use_calendar_source
-from .store import transaction
-# The workflow core (engine/service): the verbs, then what pages read.
-from .service.deploying import DeployResult, deploy
-from .service.instances import StartResult, cancel, detail, reschedule, resume, retry, start, startable_spec, suspend
-from .service.routing import deliver
-from .service.tasks import CompleteResult, claim, complete, get_task, list_tasks, sample_submission, unclaim
-from .service.timers import TickResult, advance_timers
-from .service.inbox import (SORTS as INBOX_SORTS, TABS as INBOX_TABS, InboxPage, InboxQuery, colleagues_for, comment,
-                            comments, delete_filter, inbox, inbox_counts, reassign, save_filter, saved_filters, snooze,
-                            visible_task)
-from .service.inbox_aside import InboxAside, inbox_aside
-from .service.drafts import Draft, draft_for, save_draft
-from .service.submitted import submitted
-from .service.views import activities, activity_page, instance_page, notifications, task_page
-from .service.exports import instance_table_export
-# Concern folders have their own faces; these few are re-exported because every interface uses them.
-from .access import audit_trail, readable_instance, readable_task, record_denied, visible_instances
-from .directory import (InvalidToken, absences, authenticate, check_token, colleagues, create_token, deactivate,
-                        end_absence, end_my_absence, ensure_unit, ensure_user, revoke_token, set_absence,
-                        set_my_absence, set_preferences, tokens_of, user_by_login, user_for_token)
+from importlib import import_module
+
+
+def _names(module: str, names: str) -> dict:
+    return {name.partition(":")[0]: (module, name.partition(":")[2] or name) for name in names.split()}
+
+
+# name -> (module, its name there); "A:B" where the engine calls A what the module calls B.
+_PROVIDERS = {
+    **_names("attachments", "upload_files"),
+    **_names("errors", "ConflictError EngineError IncompatibleState InvalidData InvalidDefinition InvalidState "
+                       "NotFound NothingWaiting PermissionDenied ProcessError TaskNotReady"),
+    **_names("store", "transaction"),
+    # The workflow core (engine/service): the verbs, then what pages read.
+    **_names("service.deploying", "DeployResult deploy"),
+    **_names("service.instances", "StartResult cancel detail reschedule resume retry start startable_spec suspend"),
+    **_names("service.routing", "deliver drain_outbox:drain_stale outbox_backlog"),
+    **_names("service.tasks", "CompleteResult claim complete get_task list_tasks sample_submission unclaim"),
+    **_names("service.timers", "TickResult advance_timers"),
+    **_names("service.inbox", "INBOX_SORTS:SORTS INBOX_TABS:TABS InboxPage InboxQuery colleagues_for comment "
+                              "comments delete_filter inbox inbox_counts reassign save_filter saved_filters snooze "
+                              "visible_task"),
+    **_names("service.inbox_aside", "InboxAside inbox_aside"),
+    **_names("service.drafts", "Draft draft_for save_draft"),
+    **_names("service.submitted", "submitted"),
+    **_names("service.views", "activities activity_page instance_page notifications task_page"),
+    **_names("service.diagrams", "DiagramQuery process_diagram"),
+    **_names("service.exports", "instance_table_export"),
+    # Concern folders have their own faces; these few are re-exported because every interface uses them.
+    **_names("access", "audit_trail readable_instance readable_task record_denied visible_instances"),
+    **_names("directory", "InvalidToken absences authenticate check_token colleagues create_token deactivate "
+                          "end_absence end_my_absence ensure_unit ensure_user revoke_token set_absence "
+                          "set_my_absence set_preferences tokens_of user_by_login user_for_token"),
+}
+
+# They subscribe to engine.events when imported: e-mail of a step (mail), messages and signals passed on to other
+# instances (service.routing), drafts of closed tasks deleted (service.drafts). A step run before they are imported
+# would silently skip them.
+_STEP_SUBSCRIBERS = ("mail", "service.routing", "service.drafts")
+
+
+def __getattr__(name: str):
+    if name in _PROVIDERS:
+        module, attribute = _PROVIDERS[name]
+        value = getattr(import_module(f".{module}", __name__), attribute)
+    else:  # a submodule not imported yet (`engine.clock`)
+        try:
+            value = import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_PROVIDERS})
 
 
 def init_app(app) -> None:
+    from . import clock, db
+    from .sandbox.helpers import use_calendar_source
+    for module in _STEP_SUBSCRIBERS:
+        import_module(f".{module}", __name__)
     db.init_app(app)
     clock.install(app.config["GIA_TIMEZONE"])
-    use_calendar_source(calendar_in_force)
+    use_calendar_source(_calendar_in_force)
+
+
+def _calendar_in_force() -> dict:
+    # The plan (engine.plan) is imported by the first script that reads the exam calendar, not by every command.
+    from .plan import calendar_in_force
+    return calendar_in_force()
 
 
 __all__ = [
@@ -45,13 +91,14 @@ __all__ = [
     # verbs
     "deploy", "start", "list_tasks", "get_task", "claim", "unclaim", "complete", "advance_timers", "cancel", "retry",
     "reschedule", "suspend", "resume", "deliver", "reassign", "snooze", "comment", "save_draft", "save_filter",
-    "delete_filter",
+    "delete_filter", "drain_outbox",
     "DeployResult", "StartResult", "CompleteResult", "TickResult",
     # reading
     "detail", "startable_spec", "sample_submission", "inbox", "inbox_counts", "InboxQuery", "InboxPage",
     "INBOX_SORTS", "INBOX_TABS", "inbox_aside", "InboxAside", "colleagues_for", "comments", "visible_task",
-    "saved_filters", "Draft", "draft_for",
+    "saved_filters", "Draft", "draft_for", "outbox_backlog",
     "submitted", "activities", "activity_page", "instance_page", "notifications", "task_page",
+    "DiagramQuery", "process_diagram",
     "instance_table_export",
     # from the concern folders
     "audit_trail", "readable_instance", "readable_task", "record_denied", "visible_instances",

@@ -1,11 +1,11 @@
 """Which language and time zone a request is served in: the user's choice, else Russian and Moscow time."""
 from flask import current_app, g, request
-from flask_login import current_user
 
 LANGUAGES = ("ru", "en")
 
 
 def select_locale():
+    from flask_login import current_user  # not for `flask gia …`, which has no signed-in user
     if request and request.path.startswith("/api/"):  # the REST API: Accept-Language, else the token owner's
         return api_locale()
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:

@@ -1,6 +1,8 @@
 """`flask gia …` loads what its commands use and not the web side (issue 12 §7: the fixed CPU price of a command):
 no REST API (flask-smorest, marshmallow, apispec), no CSRF, no Alembic, no Excel library and no Celery, unless
-the command needs it. What is imported is asserted, never how long it takes (bench/cli_start.py prints that).
+the command needs it; and of the engine and the CLI only what the command calls (`engine` resolves its names
+when first used, `gia` imports a command's module when it is looked up). What is imported is asserted, never how
+long it takes (bench/cli_start.py prints that).
 
 `flask run`, `flask routes`, gunicorn and Celery still get the whole application."""
 import json
@@ -13,33 +15,92 @@ from tests.cli.conftest import FLASK
 APP = FLASK[:3]  # flask --app wsgi
 WEB_SIDE = ("flask_smorest", "marshmallow", "apispec", "webargs", "flask_wtf", "flask_migrate", "alembic",
             "openpyxl", "celery", "kombu", "webui.api", "webui.inbox", "webui.tasks", "webui.admin")
+# What a command that lists tasks never calls: the pages' reading side of the engine, the plan, the BPMN parser
+# (lxml's parsing of a deployment), the signed-in user of the web side, and the other commands' modules.
+NOT_FOR_LISTING = ("engine.plan", "engine.directory", "engine.service.inbox", "engine.service.inbox_aside",
+                   "engine.service.views", "engine.service.exports", "engine.service.submitted",
+                   "engine.service.deploying", "engine.bpmn.parsing", "flask_login", "cli.demo", "cli.city",
+                   "cli.simulation", "cli.simulate", "cli.plan", "cli.processes", "cli.events")
+# Runs `flask` as its console script does and prints, at exit, every module the process imported (-X importtime
+# would miss those imported through importlib, as `engine` and `gia` import them).
+LISTING = """
+import atexit, json, sys
+atexit.register(lambda: sys.stderr.write("\\nimported: " + json.dumps(sorted(sys.modules)) + "\\n"))
+sys.argv = ["flask", *sys.argv[1:]]
+from flask.cli import main
+main()
+"""
 
 
 def run_importing(env, *args):
-    """Run `flask --app wsgi ARGS` under `python -X importtime`: (the finished process, the modules it imported)."""
-    done = subprocess.run([sys.executable, "-X", "importtime", *APP, *args], cwd=BASE_DIR, env=env,
+    """Run `flask --app wsgi ARGS`: (the finished process, the modules it imported)."""
+    done = subprocess.run([sys.executable, "-c", LISTING, *APP[1:], *args], cwd=BASE_DIR, env=env,
                           capture_output=True, text=True, timeout=120)
     modules, errors = set(), []
     for line in done.stderr.splitlines():
-        if line.startswith("import time:"):
-            modules.add(line.rsplit("|", 1)[1].strip())
-        else:
+        if line.startswith("imported: "):
+            modules = set(json.loads(line[len("imported: "):]))
+        elif line:
             errors.append(line)
     done.stderr = "\n".join(errors)
     return done, modules
 
 
-def web_side(modules):
-    return sorted(m for m in modules if m in WEB_SIDE or m.split(".")[0] in WEB_SIDE
-                  or any(m.startswith(heavy + ".") for heavy in WEB_SIDE))
+def web_side(modules, heavy=WEB_SIDE):
+    return sorted(m for m in modules if m in heavy or m.split(".")[0] in heavy
+                  or any(m.startswith(name + ".") for name in heavy))
 
 
 def test_a_command_imports_nothing_of_the_web_side(gia):
     done, modules = run_importing(gia.env, "gia", "tasks", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
-    assert "engine" in modules and "cli.tasks" in modules
+    assert "engine.service.tasks" in modules and "cli.tasks" in modules
     assert web_side(modules) == []
+    assert web_side(modules, NOT_FOR_LISTING) == []
+
+
+def test_a_command_imports_what_it_calls_when_it_calls_it(gia):
+    # the same probe sees what the listing left out, once a command needs it
+    done, modules = run_importing(gia.env, "gia", "deploy", str(BASE_DIR / "tests/cli/diagrams/expense_approval.bpmn"),
+                                  "--json")
+    assert done.returncode == 0, done.stderr
+    assert {"engine.service.deploying", "engine.bpmn.parsing", "cli.processes"} <= modules
+    assert "cli.tasks" not in modules and "engine.plan" not in modules
+
+
+def test_every_command_of_gia_is_found_where_the_lazy_group_looks():
+    probe = ("import importlib, json, cli; [importlib.import_module('cli.' + m) for m in set(cli.COMMANDS.values())];"
+             "print(json.dumps({n: c.callback.__module__ if c.callback else None "
+             "for n, c in cli.gia.commands.items()}))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=BASE_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    import cli
+    assert set(found) == set(cli.COMMANDS)
+    # a group's own callback may be None or a function of its module: every command comes from the module named
+    assert all(module in (None, "cli." + cli.COMMANDS[name]) for name, module in found.items()), found
+
+
+def test_the_steps_listeners_are_subscribed_when_the_app_is_made(gia):
+    # engine imports its parts lazily: the e-mail, routing and drafts subscribers of engine.events must be there
+    # before a command's first step, even when nothing the command imported pulled them in
+    probe = ("import json; from webui import create_app; create_app(web=False); from engine import events; "
+             "print(json.dumps({'saved': [f.__module__ for f in events._saved._subscribers], "
+             "'taken': [f.__module__ for f in events._taken._subscribers]}))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=BASE_DIR, env=gia.env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    listeners = json.loads(done.stdout.strip().splitlines()[-1])
+    assert {"engine.mail.queue", "engine.service.drafts"} <= set(listeners["saved"])
+    assert "engine.service.routing" in listeners["taken"]
+
+
+def test_every_name_of_the_engine_resolves():
+    import engine
+    assert set(engine.__all__) - {"init_app"} == set(engine._PROVIDERS)
+    for name in engine.__all__:
+        assert getattr(engine, name) is not None, name
 
 
 def test_a_command_that_may_send_mail_has_celery_to_wake_the_senders(gia):

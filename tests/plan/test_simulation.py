@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from cli.demo import load_plan_demo
-from cli.simulation import YearSimulation, simulate_year
+from cli.simulate import simulate_year
+from cli.simulation import YearSimulation
 from engine import clock
 from engine.db import db
 from engine.errors import EngineError
