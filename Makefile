@@ -6,7 +6,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi
 
-.PHONY: run serve test setup setup-test db demo translations translations-update chromium bench clean
+.PHONY: run serve test setup setup-test db demo translations translations-update chromium vendor bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -21,9 +21,25 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	@touch $@
 
-setup: $(VENV)/.installed translations
+setup: $(VENV)/.installed translations vendor
 
-setup-test: $(VENV)/.installed-test translations chromium
+setup-test: $(VENV)/.installed-test translations chromium vendor
+
+# Front-end packages from npm, exactly as package-lock.json pins them, copied to where the app serves them
+# (webui/static/vendor): pages never load anything from a CDN.
+VENDOR := webui/static/vendor
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENDOR)/.copied: node_modules/.installed $(wildcard webui/frontend/*.js)
+	@rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bpmn-js
+	cp -r node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
+	node_modules/.bin/esbuild webui/frontend/auto-layout.js --bundle --minify --format=iife --log-level=warning \
+		--outfile=$(VENDOR)/auto-layout.js
+	@touch $@
+
+vendor: $(VENDOR)/.copied
 
 translations: $(VENV)/.installed
 	@$(BIN)/pybabel compile --use-fuzzy --statistics -d webui/translations >/dev/null
@@ -76,4 +92,4 @@ bench: setup
 	$(BIN)/python bench/engine_cycle.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules $(VENDOR)

@@ -6,6 +6,7 @@ from io import BytesIO
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -99,42 +100,48 @@ MATRIX_FILLS = {"error": "E8A39C", "overdue": "F8D7DA", "running": "DCE8F5", "do
 
 def matrix_workbook(matrix, short_name, cell_text, cell_title, states) -> BytesIO:
     """The plan's matrix as shown: items down, units across, each cell its symbol, days and colour, with the row
-    and column totals; a legend sheet; and a sheet listing every cell in words (unit, state, days), for filtering."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Matrix")
+    and column totals; a legend sheet; and a sheet listing every cell in words (unit, state, days), for filtering.
+    Written in openpyxl's write-only mode: a city's matrix has thousands of coloured cells."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Matrix"))
     units = matrix.units
-    sheet.append([_("Item"), _("Activity"), *[short_name(u) for u in units], _("Done"), _("Late"), _("Overdue")])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    fills = {state: PatternFill("solid", fgColor=colour) for state, colour in MATRIX_FILLS.items()}
-    listed = []
-    for item in matrix.items:
-        cells = [matrix.cell(item, unit) for unit in units]
-        totals = matrix.rows[item.id]
-        sheet.append([item.number, item.title.splitlines()[0], *[cell_text(c) for c in cells], totals.done,
-                      totals.late, totals.overdue])
-        for position, cell in enumerate(cells, start=3):
-            sheet.cell(row=sheet.max_row, column=position).fill = fills[cell.state]
-            if cell.state != "none":
-                listed.append([item.number, units[position - 3].name, str(states[cell.state][1]),
-                               cell.days, cell_title(item, units[position - 3], cell)])
-    sheet.append([_("Total"), "", *[matrix.columns[u.code].done for u in units], matrix.total.done,
-                  matrix.total.late, matrix.total.overdue])
-    sheet.append([_("Overdue"), "", *[matrix.columns[u.code].overdue for u in units]])
     sheet.column_dimensions["B"].width = 60
     for column in range(3, len(units) + 3):
         sheet.column_dimensions[get_column_letter(column)].width = 5
     sheet.freeze_panes = "C2"
+    bold = Font(bold=True)
+    fills = {state: PatternFill("solid", fgColor=colour) for state, colour in MATRIX_FILLS.items()}
+
+    def styled(target, value, fill=None, font=None):
+        cell = WriteOnlyCell(target, value=value)
+        if fill is not None:
+            cell.fill = fill
+        if font is not None:
+            cell.font = font
+        return cell
+
+    sheet.append([styled(sheet, v, font=bold) for v in
+                  [_("Item"), _("Activity"), *[short_name(u) for u in units], _("Done"), _("Late"), _("Overdue")]])
+    listed = []
+    for item in matrix.items:
+        cells = [matrix.cell(item, unit) for unit in units]
+        totals = matrix.rows[item.id]
+        sheet.append([item.number, item.title.splitlines()[0],
+                      *[styled(sheet, cell_text(c), fills[c.state]) for c in cells],
+                      totals.done, totals.late, totals.overdue])
+        listed += [[item.number, unit.name, str(states[c.state][1]), c.days, cell_title(item, unit, c)]
+                   for unit, c in zip(units, cells) if c.state != "none"]
+    sheet.append([_("Total"), "", *[matrix.columns[u.code].done for u in units], matrix.total.done,
+                  matrix.total.late, matrix.total.overdue])
+    sheet.append([_("Overdue"), "", *[matrix.columns[u.code].overdue for u in units]])
     legend = book.create_sheet(_("Legend"))
     for state, (symbol, words) in states.items():
-        legend.append([symbol, str(words)])
-        legend.cell(row=legend.max_row, column=1).fill = fills[state]
+        legend.append([styled(legend, symbol, fills[state]), str(words)])
     cells_sheet = book.create_sheet(_("Cells"))
+    cells_sheet.auto_filter.ref = f"A1:E{len(listed) + 1}"
     cells_sheet.append([_("Item"), _("Unit"), _("Status"), _("Days"), _("Description")])
     for row in listed:
         cells_sheet.append(row)
-    cells_sheet.auto_filter.ref = cells_sheet.dimensions
     stream = BytesIO()
     book.save(stream)
     stream.seek(0)

@@ -4,11 +4,12 @@ units' columns and the items that ask them for something (a blueprint of its own
 department's)."""
 import re
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import Optional
 
@@ -64,9 +65,40 @@ class MatrixForm(FlaskForm):
 def page():
     form, found = _matrix_of_request()
     status = 422 if form is not None and form.errors else 200
-    return render_template("plan_matrix.html", form=form, matrix=found, city=visible_units(current_user) is None,
-                           states=STATES, kinds=UNIT_KIND_NAMES, short_name=short_name, cell_text=cell_text,
-                           cell_title=cell_title), status
+    rows = _rows(found) if found is not None else {}
+    return render_template("plan_matrix.html", form=form, matrix=found, rows=rows,
+                           city=visible_units(current_user) is None, states=STATES, kinds=UNIT_KIND_NAMES,
+                           short_name=short_name), status
+
+
+def _rows(matrix) -> dict[int, Markup]:
+    """Each item's cells as the page writes them (<td>…</td> each), built in one pass from escaped parts: a
+    city's matrix has thousands of cells, and a template writing, escaping and translating each one would cost
+    more than the rest of the page."""
+    link = url_for("monitor.instance", instance_id=0)[:-1]
+    said = {}
+    units = [(unit.code, escape(unit.name)) for unit in matrix.units]
+    none = '<td class="m-none"></td>'
+    rows = {}
+    for item in matrix.items:
+        cells, item_id, number = [], item.id, escape(item.number)
+        for code, name in units:
+            cell = matrix.cells.get((item_id, code))
+            if cell is None:
+                cells.append(none)
+                continue
+            key = (cell.state, cell.days)
+            if key not in said:
+                said[key] = (escape(cell_text(cell)), escape(_state_words(cell)))
+            text, words = said[key]
+            title = f"{name} · {number}: {words}"
+            if cell.instance_id:
+                cells.append(f'<td class="m-{cell.state}"><a href="{link}{cell.instance_id}" title="{title}">{text}'
+                             f'</a></td>')
+            else:
+                cells.append(f'<td class="m-{cell.state}"><span title="{title}">{text}</span></td>')
+        rows[item_id] = Markup("".join(cells))
+    return rows
 
 
 @bp.route("/matrix.xlsx")
@@ -104,7 +136,12 @@ def cell_text(cell) -> str:
 
 
 def cell_title(item, unit, cell) -> str:
+    return f"{unit.name} · {item.number}: {_state_words(cell)}"
+
+
+def _state_words(cell) -> str:
     words = str(STATES[cell.state][1])
     if cell.days and cell.state in ("overdue", "done_late"):
         words = _("%(state)s by %(days)s d.", state=words, days=cell.days)
-    return f"{unit.name} · {item.number}: {words}"
+    return words
+

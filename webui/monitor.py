@@ -1,6 +1,7 @@
 """Following the plan: the activities, one activity's instances by school or PPE (and launching it), and one
 instance with its tasks and audit trail."""
 import json
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -84,6 +85,22 @@ def _launch(bpmn_id, definition, held):
     for problem in failed:
         flash(problem, "error")
     return None if not failed else (definition, form)
+
+
+@bp.route("/activities/<bpmn_id>/diagram")
+@login_required
+def diagram(bpmn_id):
+    """The process drawn by bpmn-js with the counts of its instances on each element (static/diagram.js)."""
+    args = request.args
+    query = engine.DiagramQuery(version=args.get("version", type=int), unit=args.get("unit") or None,
+                                plan_item_id=args.get("plan_item", type=int),
+                                since=args.get("since", type=_day), until=args.get("until", type=_day))
+    page = engine.process_diagram(bpmn_id, current_user, query)
+    return render_template("diagram.html", page=page, query=query)
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)  # a malformed date is ignored (request.args' type= catches ValueError)
 
 
 @bp.route("/instances/<int:instance_id>")

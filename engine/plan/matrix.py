@@ -91,14 +91,16 @@ def plan_matrix(plan: Plan, query: MatrixQuery = MatrixQuery(), units: set[str] 
     columns = _units(query.unit_kind, units)
     found = _cells(plan, cutoff, {u.code for u in columns})
     cells: dict[tuple[int, str], Cell] = {}
+    unit_kinds = [(unit.code, unit.kind) for unit in columns]  # plain values: thousands of cells read them
+    not_due = Cell(NOT_DUE)
     for item in items:
-        kind = SCOPE_KIND.get(item.scope)
-        for unit in columns:
-            cell = found.get((item.id, unit.code))
-            if cell is None and unit.kind == kind:
-                cell = Cell(NOT_DUE)
+        item_id, kind = item.id, SCOPE_KIND.get(item.scope)
+        for code, unit_kind in unit_kinds:
+            cell = found.get((item_id, code))
+            if cell is None and unit_kind == kind:
+                cell = not_due
             if cell is not None:
-                cells[(item.id, unit.code)] = cell
+                cells[(item_id, code)] = cell
     if units is not None:  # a unit's reader: the items that ask her units for something
         items = [item for item in items if any((item.id, u.code) in cells for u in columns)]
     if query.problems_only:
@@ -110,11 +112,10 @@ def plan_matrix(plan: Plan, query: MatrixQuery = MatrixQuery(), units: set[str] 
         matrix.rows[item.id] = Totals()
     for unit in columns:
         matrix.columns[unit.code] = Totals()
-    for item in items:
-        for unit in columns:
-            cell = matrix.cell(item, unit)
-            matrix.rows[item.id].count(cell)
-            matrix.columns[unit.code].count(cell)
+    for (item_id, code), cell in cells.items():  # a cell not in `cells` is not the unit's: it counts nothing
+        if item_id in matrix.rows and code in matrix.columns:
+            matrix.rows[item_id].count(cell)
+            matrix.columns[code].count(cell)
             matrix.total.count(cell)
     return matrix
 
@@ -147,7 +148,6 @@ def _cells(plan: Plan, cutoff: datetime, codes: set[str]) -> dict[tuple[int, str
     earliest_due = dict(db.session.execute(
         select(ht.instance_id, func.min(ht.due_at)).join(pi, pi.id == ht.instance_id)
         .where(in_plan, pi.created_at < cutoff, open_then).group_by(ht.instance_id)).all())
-    db.session.rollback()
     found: dict[tuple[int, str], list[Cell]] = defaultdict(list)
     for row in instances:
         if row.unit_code in codes:
