@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engine_cycle import PPE, PROCESS_FILE, PROCESS_ID, checklist, pg_base_url, pg_reachable, start_data  # noqa: E402
+from engine_cycle import (PPE, PROCESS_FILE, PROCESS_ID, checklist, make_app, migrate_and_load,  # noqa: E402
+                          pg_base_url, pg_reachable, start_data)
 
 STARTER, SUBMITTER = "iao", "tech17"
 
@@ -89,25 +90,12 @@ def main(argv=None):
 
 # --------------------------------------------------------------------------------------------------- the data
 
-def prepare(url: str, workdir: Path) -> tuple[str, str]:
+def prepare(app) -> tuple[str, str]:
     """Migrate, create the department's units and people (cli.demo), deploy A1; tokens for the starter and the
     submitter."""
-    import logging
-
-    from flask_migrate import upgrade
-
     import engine
-    from cli.demo import USERS, ensure_city
     from engine.db import db
-    logging.disable(logging.INFO)
-    try:
-        upgrade()
-    finally:
-        logging.disable(logging.NOTSET)
-    ensure_city((12, 17), (12, 17), auditoriums=lambda n: 2)
-    for login, role, unit, name in USERS:
-        engine.ensure_user(login, role, unit, password="demo", full_name=name)
-    engine.deploy([(PROCESS_FILE.name, PROCESS_FILE.read_bytes())], actor="admin")
+    migrate_and_load(app)
     tokens = tuple(engine.create_token(engine.user_by_login(login), "bench", None)[1]
                    for login in (STARTER, SUBMITTER))
     db.session.commit()
@@ -156,13 +144,11 @@ def count_instances() -> int:
 
 def run_database(label: str, url: str, workdir: Path, args) -> list[dict]:
     from config import _database_url
-    from webui import create_app
     url = _database_url(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_DIR": workdir / "uploads", "SECRET_KEY": "bench",
-                      "GIA_CLOCK": "real", "TESTING": True})
+    app = make_app(url, workdir)
     rows = []
     with app.app_context():
-        starter, submitter = prepare(url, workdir)
+        starter, submitter = prepare(app)
         for size in args.sizes:
             top = grow_to(size)
             for workers in args.workers:

@@ -2,6 +2,7 @@
 of load_org, with simulated staff for schools №1 and №2 and PPE №17), so that pages show what people meet: plan
 items a page long, reports handed in (some late), open tasks past their deadline, reminders and escalations about
 schools nobody answers for (№3, №5, №8, №33). head17 and tech17 do their own units' work in the simulation."""
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
@@ -10,6 +11,8 @@ from cli.simulation import YearSimulation
 from engine.db import db
 from engine.models import HumanTask
 from engine.plan import catalogue
+from tests.conftest import PRIMARY, make_app
+from tests.web.conftest import populated
 
 DEMO_DAY = date(2020, 12, 4)
 
@@ -25,3 +28,17 @@ def live_plan(until: date = DEMO_DAY):
 def tasks(*conditions) -> list[HumanTask]:
     db.session.rollback()
     return list(db.session.scalars(select(HumanTask).where(*conditions).order_by(HumanTask.id)))
+
+
+@contextmanager
+def lived_site(backends, tmp_path_factory):
+    """A module's lived plan on the primary backend, signed-in clients by login (`site` of tests/web/conftest.py,
+    lived once per module instead of once per test: its tests only read it, and living it takes a minute)."""
+    tmp = tmp_path_factory.mktemp("lived")
+    app = make_app(backends(PRIMARY).fresh(tmp), tmp)
+    with app.app_context():
+        client_for = populated(app)
+        live_plan()
+        yield client_for
+        db.session.remove()
+        db.engine.dispose()

@@ -7,26 +7,15 @@ import pytest
 
 from engine.directory import unit_names
 from engine.models import HumanTask
-from tests.conftest import PRIMARY, make_app
-from tests.web.conftest import populated
-from tests.web.lived import live_plan, tasks
+from tests.web.lived import lived_site, tasks
 
 ESCALATION = "escalation"
 
 
 @pytest.fixture(scope="module")
 def site(backends, tmp_path_factory):
-    """One lived plan for the module, on the primary backend: its tests only read it, and living it is what takes
-    a minute (`site` of tests/web/conftest.py, lived once instead of once per test)."""
-    tmp = tmp_path_factory.mktemp("lived")
-    app = make_app(backends(PRIMARY).fresh(tmp), tmp)
-    with app.app_context():
-        client_for = populated(app)
-        live_plan()
+    with lived_site(backends, tmp_path_factory) as client_for:
         yield client_for
-        from engine.db import db
-        db.session.remove()
-        db.engine.dispose()
 
 
 def row_of(page: str, task_id: str) -> str:

@@ -16,9 +16,7 @@ from engine.directory import unit_names
 from engine.db import db
 from engine.models import HumanTask, ProcessInstance, Unit
 from engine.plan import MatrixQuery, plan_for, plan_matrix
-from tests.conftest import PRIMARY, make_app
-from tests.web.conftest import populated
-from tests.web.lived import live_plan
+from tests.web.lived import lived_site
 
 SCOPE_KIND = {"schools": "school", "ppe": "ppe", "department": "department"}
 WORST_FIRST = ("error", "overdue", "running", "done_late", "done", "cancelled")
@@ -26,14 +24,8 @@ WORST_FIRST = ("error", "overdue", "running", "done_late", "done", "cancelled")
 
 @pytest.fixture(scope="module")
 def site(backends, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("lived")
-    app = make_app(backends(PRIMARY).fresh(tmp), tmp)
-    with app.app_context():
-        client_for = populated(app)
-        live_plan()
+    with lived_site(backends, tmp_path_factory) as client_for:
         yield client_for
-        db.session.remove()
-        db.engine.dispose()
 
 
 def brute_force(plan, as_of: date) -> dict:
