@@ -298,7 +298,12 @@ def table(rows, raw_rate):
         ratio = f"{r.rate / raw_rate:.2f}" if r.scenario.startswith("(b)") else ""
         lines.append((r.scenario, f"{r.n}", f"{r.wall:.2f}", f"{r.rate:,.0f}", f"{r.pct(0.5) * 1000:.2f}",
                       f"{r.pct(0.95) * 1000:.2f}", f"{r.cpu / r.n * 1000:.2f}", ratio))
-    widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
+    return aligned(lines)
+
+
+def aligned(lines: list[tuple]) -> str:
+    """Rows as a text table: the first row is the header, underlined; the first column left, the rest right."""
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(lines[0]))]
     out = []
     for k, line in enumerate(lines):
         out.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)

@@ -41,8 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engine_cycle import (PPE, PROCESS_FILE, PROCESS_ID, checklist, make_app, migrate_and_load,  # noqa: E402
-                          pg_base_url, pg_reachable, start_data)
+from engine_cycle import (PPE, PROCESS_FILE, PROCESS_ID, aligned, checklist, make_app,  # noqa: E402
+                          migrate_and_load, pg_base_url, pg_reachable, start_data)
 
 STARTER, SUBMITTER = "iao", "tech17"
 
@@ -332,14 +332,7 @@ def table(rows) -> str:
                        f"{r['submit']['cpu_ms']:.1f}", f"{r['submit']['rate']:.0f}", f"{r['submit']['p50_ms']:.1f}",
                        f"{r['start']['cpu_ms']:.1f}", f"{r['start']['rate']:.0f}", f"{r['start']['p50_ms']:.1f}")
                       for r in rows]
-    widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
-    out = []
-    for k, line in enumerate(lines):
-        out.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                             for i, (c, w) in enumerate(zip(line, widths))))
-        if k == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
+    return aligned(lines)
 
 
 def _schema(base: str, sql: str) -> None:

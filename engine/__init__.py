@@ -27,10 +27,9 @@ _PROVIDERS = {
     **_names("service.routing", "deliver drain_outbox:drain_stale outbox_backlog"),
     **_names("service.tasks", "CompleteResult claim complete get_task list_tasks sample_submission unclaim"),
     **_names("service.timers", "TickResult advance_timers"),
-    **_names("service.inbox", "INBOX_SORTS:SORTS INBOX_TABS:TABS InboxPage InboxQuery colleagues_for comment "
-                              "comments delete_filter inbox inbox_counts reassign save_filter saved_filters snooze "
-                              "visible_task"),
-    **_names("service.inbox_aside", "InboxAside inbox_aside"),
+    **_names("service.inbox", "INBOX_SORTS:SORTS INBOX_TABS:TABS InboxPage InboxQuery inbox inbox_counts"),
+    **_names("service.task_actions", "colleagues_for comment comments reassign snooze visible_task"),
+    **_names("service.inbox_aside", "InboxAside inbox_aside delete_filter save_filter saved_filters"),
     **_names("service.drafts", "Draft draft_for save_draft"),
     **_names("service.submitted", "submitted"),
     **_names("service.views", "activities activity_page instance_page notifications task_page"),

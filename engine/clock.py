@@ -7,7 +7,7 @@ Each engine call pins one instant (`pinned`) so that everything it does sees the
 """
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -170,6 +170,11 @@ def aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=local_zone())
     return value.astimezone(timezone.utc)
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of `day` in the department's zone (as UTC): where a day given by a person begins."""
+    return aware(datetime.combine(day, time()))
 
 
 class _EngineDatetime(datetime):

@@ -8,7 +8,7 @@ not started for it; `none` where the item is not the unit's at all.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
@@ -86,7 +86,7 @@ def plan_matrix(plan: Plan, query: MatrixQuery = MatrixQuery(), units: set[str] 
     today = now.astimezone(clock.local_zone()).date()
     as_of = query.as_of or today
     # today: as things stand now; another day: as they stood at its end
-    cutoff = now if as_of == today else datetime.combine(as_of + timedelta(days=1), time(), tzinfo=clock.local_zone())
+    cutoff = now if as_of == today else clock.day_start(as_of + timedelta(days=1))
     items = [item for item in plan.items if _item_wanted(item, query)]
     columns = _units(query.unit_kind, units)
     found = _cells(plan, cutoff, {u.code for u in columns})

@@ -4,7 +4,7 @@ wait there now, how many have been done there, and the median time one took from
 see, narrowed by unit, plan item and a date range."""
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from statistics import median
 
 from flask import current_app
@@ -53,9 +53,9 @@ def process_diagram(bpmn_id: str, user: User, query: DiagramQuery = DiagramQuery
     finished = select(ht.bpmn_id, ht.created_at, ht.completed_at).where(
         ht.instance_id.in_(mine), ht.state == "COMPLETED", ht.completed_at.is_not(None))
     if query.since:
-        finished = finished.where(ht.completed_at >= _start_of(query.since))
+        finished = finished.where(ht.completed_at >= clock.day_start(query.since))
     if query.until:
-        finished = finished.where(ht.completed_at < _start_of(query.until + timedelta(days=1)))
+        finished = finished.where(ht.completed_at < clock.day_start(query.until + timedelta(days=1)))
     for bpmn, created, completed in db.session.execute(finished):
         element(bpmn)["done"] += 1
         durations.setdefault(bpmn, []).append((completed - created).total_seconds() / 3600)
@@ -93,10 +93,6 @@ def _names(process: DeployedProcess) -> dict[str, str]:
     specs = [startable.spec, *startable.subprocess_specs.values()]
     return {task.bpmn_id: task.bpmn_name for spec in specs if spec is not None
             for task in spec.task_specs.values() if getattr(task, "bpmn_id", None) and task.bpmn_name}
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=clock.local_zone())
 
 
 def _xml_of(process: DeployedProcess) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import actions, audit, store
+from .. import actions, audit, store, task_rows
 from ..access.denials import refuse
 from ..access.rules import can_view_instance, is_admin, may_act, memberships, offered_filter, offered_to
 from ..bpmn.properties import task_properties
@@ -139,7 +139,7 @@ def complete(task_id: str, user: User, data: dict | None = None, *, validated: b
         if task.state != TaskState.READY:
             raise TaskNotReady(_l("The task «%(name)s» was completed or cancelled meanwhile."), name=row.name)
         if is_postgres():  # read committed: someone may have claimed it since it was read (SQLite: locked)
-            current = store.task_rows(instance).get(row.id)  # the rows the save compares with, read once
+            current = task_rows.task_rows(instance).get(row.id)  # the rows the save compares with, read once
             if current is None:
                 db.session.refresh(row, ["assignee_id"])
             else:
@@ -157,7 +157,7 @@ def complete(task_id: str, user: User, data: dict | None = None, *, validated: b
         done = execute(row.instance_id, action, user.login, check=check, audit_task=row)
     except PermissionDenied:
         _deny(user, row, "complete")
-    ready = store.attached(done.ready)
+    ready = task_rows.attached(done.ready)
     seen = [t for t in ready if sees_instance[0] or offered_to(caller, t, held)]
     return CompleteResult(done.instance_id, done.status, ready, done.outcome.events, seen)
 

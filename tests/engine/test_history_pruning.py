@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 import engine
-from engine import store
+from engine import store, task_rows
 from engine.db import db
 from engine.models import HumanTask, Notification, ProcessInstance
 from tests.conftest import process_xml
@@ -117,7 +117,7 @@ def test_a_step_reads_only_the_rows_it_can_change(iao):
         engine.complete(task.id, iao, {})
     db.session.rollback()
     with store.transaction():
-        read = store.task_rows(store.lock(instance_id))
+        read = task_rows.task_rows(store.lock(instance_id))
     assert [(r.bpmn_id, r.state) for r in read.values()] == [("ask", "READY")]  # not the 30 completed ones
 
 
