@@ -24,6 +24,7 @@ PPE_HOSTS = (1, 3, 5, 8, 11, 12, 14, 17, 19, 22, 25, 27, 30, 33, 36, 39, 41, 45,
 USERS = [
     ("admin", "admin", None, "Администратор системы"),
     ("designer", "designer", "iao", "Разработчик процессов"),
+    ("operator", "operator", "iao", "Оператор процессов"),
     ("guo_head", "guo_head", "guo", "Дибяев В.В."),
     ("iao_head", "iao_head", "iao", "Магомедова Х.М."),
     ("iao", "iao_specialist", "iao", "Алиева П.М."),

@@ -87,6 +87,7 @@ class ProcessError(EngineError):
     The instance keeps its last good state, is marked `error` with this message, and can be retried.
     """
 
-    def __init__(self, message, instance_id=None, **params):
+    def __init__(self, message, instance_id=None, element: str | None = None, **params):
         self.instance_id = instance_id
+        self.element = element  # the bpmn id of the element it stopped at, where known (incidents group by it)
         super().__init__(message, **params)

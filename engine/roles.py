@@ -12,6 +12,8 @@ from pathlib import Path
 from flask import current_app
 
 ADMIN = "admin"
+OPERATOR = "operator"  # repairs instances: retry, suspend, resume, cancel, skip, go back, batch (issue 13 §7)
+DESIGNER = "designer"
 
 
 @dataclass(frozen=True)

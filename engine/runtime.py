@@ -140,7 +140,8 @@ def advance(workflow, act=None, refresh_timers=False) -> StepOutcome:
     except ScriptLimitExceeded as exc:
         raise ProcessError(_l("The process failed: %(detail)s"), detail=limit_text(exc)) from exc
     except SpiffWorkflowException as exc:
-        raise ProcessError(_l("The process failed: %(detail)s"), detail=describe(exc)) from exc
+        raise ProcessError(_l("The process failed: %(detail)s"), detail=describe(exc),
+                           element=failed_element(exc)) from exc
     except RecursionError as exc:
         raise ProcessError(_l("The process is nested too deeply to run.")) from exc
     except EngineError:
@@ -254,6 +255,15 @@ def _check_completion(workflow) -> None:
             names = ", ".join(sorted({t.task_spec.bpmn_id or t.task_spec.name for t in unfinished})[:5])
             raise ProcessError(_l("The engine reported the process completed while %(tasks)s still waited; "
                                   "stopped instead of losing them."), tasks=names)
+
+
+def failed_element(exc: Exception) -> str | None:
+    """The bpmn id of the element a SpiffWorkflow failure names, if it names one."""
+    task = getattr(exc, "task", None)
+    spec = getattr(exc, "task_spec", None) or (task.task_spec if task is not None else None)
+    if isinstance(spec, str):
+        return spec[:255]
+    return getattr(spec, "bpmn_id", None) if spec is not None else None
 
 
 def describe(exc: Exception) -> str:

@@ -192,7 +192,7 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     # lock_version checked and bumped) by one INSERT or UPDATE, not an UPDATE per autoflush.
     seen = projection.project(workflow, instance.unit_code)
     instance.status = status or seen.status
-    instance.error = None
+    instance.error = instance.error_element = None
     instance.failed_action = None
     instance.next_timer_at = seen.next_timer if instance.status not in InstanceStatus.FINAL else None
     if instance.status in InstanceStatus.FINAL and instance.completed_at is None:
@@ -228,8 +228,8 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
 _INSTANCES = ProcessInstance.__table__
 # What a save sets on an instance that exists: written by one Core UPDATE (the ORM's unit of work for the one row
 # cost as much as the rest of the save's statements); any other column a caller changed is left to the ORM's flush.
-_SAVED = ("state", "serializer_version", "updated_at", "status", "error", "failed_action", "next_timer_at",
-          "completed_at", "status_text", "submitted_on", "late_days", "waits")
+_SAVED = ("state", "serializer_version", "updated_at", "status", "error", "error_element", "failed_action",
+          "next_timer_at", "completed_at", "status_text", "submitted_on", "late_days", "waits")
 _UPDATE_SAVED = (update(_INSTANCES)
                  .where(_INSTANCES.c.id == bindparam("_id"), _INSTANCES.c.lock_version == bindparam("_version"))
                  .values({**{k: bindparam(k) for k in _SAVED}, "lock_version": bindparam("_next")}))

@@ -18,7 +18,7 @@ from .. import clock, roles
 from ..db import db
 from ..models import Absence, HumanTask, Membership, ProcessInstance, Unit, User
 
-_PERSONAL_ROLES = (roles.ADMIN, "designer")  # rights that are not handed to a deputy
+_PERSONAL_ROLES = (roles.ADMIN, roles.DESIGNER, roles.OPERATOR)  # rights that are not handed to a deputy
 
 
 class Held(NamedTuple):
@@ -72,6 +72,13 @@ def _held(user, held):
 def is_admin(user: User, held: list | None = None) -> bool:
     """`held`: the user's memberships when the caller has just read them (saves the query)."""
     return any(h.role == roles.ADMIN and h.deputy_for is None for h in _held(user, held))
+
+
+def may_repair(user: User, held: list | None = None) -> bool:
+    """Whether `user` may repair instances (retry, suspend, resume, cancel, skip, go back, batch actions, edit a
+    suspended instance's data): an operator or an administrator, by her own membership, never as a deputy."""
+    return user.active and any(h.role in (roles.ADMIN, roles.OPERATOR) and h.deputy_for is None
+                               for h in _held(user, held))
 
 
 def is_city_staff(user: User, held: list | None = None) -> bool:

@@ -12,11 +12,12 @@ from .inbox import Absence, ApiToken, EmailOutbox, LoginAttempt, LoginThrottle, 
 from .draft import TaskDraft
 from .submission import TaskSubmission
 from .message_outbox import MessageOutbox
+from .batch import BatchItem, BatchJob
 
 __all__ = [
     "Deployment", "DeploymentFile", "DeployedProcess", "ProcessInstance", "InstanceWait", "HumanTask",
     "Unit", "User", "Membership", "AuditEvent", "Notification", "Attachment", "EngineSetting", "Absence",
     "ApiToken", "EmailOutbox", "LoginAttempt", "LoginThrottle", "SavedFilter", "TaskComment", "TaskSnooze", "Plan",
     "PlanItem",
-    "TaskDraft", "TaskSubmission", "MessageOutbox",
+    "TaskDraft", "TaskSubmission", "MessageOutbox", "BatchJob", "BatchItem",
 ]

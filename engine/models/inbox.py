@@ -42,6 +42,7 @@ class SavedFilter(db.Model):
     unit_code: Mapped[str | None] = mapped_column(String(64))
     params: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    page: Mapped[str] = mapped_column(String(20), default="inbox", server_default="inbox")  # or "instances"
 
 
 class TaskComment(db.Model):

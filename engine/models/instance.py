@@ -45,6 +45,8 @@ class ProcessInstance(db.Model):
     # What the people following the activity read, e.g. "готов"; set by the diagram in `status_text`.
     status_text: Mapped[str | None] = mapped_column(String(500))
     error: Mapped[str | None] = mapped_column(Text)
+    # The element the failed step stopped at (a script task, a gateway), where the library says; for incidents.
+    error_element: Mapped[str | None] = mapped_column(String(255))
     # The action that failed, kept so that `retry` can apply it again to the last good state.
     failed_action: Mapped[dict | None] = mapped_column(JSON)
     # Loaded only where the workflow is restored (store.lock): lists and status pages need not carry it.

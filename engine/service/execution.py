@@ -131,6 +131,7 @@ def mark_failed(instance_id: int, action: Action, exc: ProcessError, actor: str 
         instance = store.lock(instance_id)
         instance.status = InstanceStatus.ERROR
         instance.error = exc.message
+        instance.error_element = exc.element
         instance.failed_action = action.as_dict()
         instance.next_timer_at = None
         audit.record("error", actor, instance_id=instance_id, message=exc.message,

@@ -39,7 +39,7 @@ def test_a_task_is_offered_to_its_role_in_its_unit(guarded, org):
     assert acting == {"tech17", "admin"}  # the administrator may act on anything, unoffered
     seeing = {login for login in org if access.can_view_task(user(login), check, instance)}
     # the city's staff see every task; another PPE's technician and the school's head (no task of theirs) do not
-    assert seeing == {"tech17", "admin", "designer", "guo_head", "iao_head", "iao"}
+    assert seeing == {"tech17", "admin", "designer", "operator", "guo_head", "iao_head", "iao"}
     assert [t.id for t in engine.list_tasks(user=user("tech17"))] == [check.id]
     assert engine.list_tasks(user=user("tech12")) == []
 
@@ -94,7 +94,7 @@ def test_a_deputy_holds_the_absent_users_offers_only_while_the_absence_lasts(gua
 def test_an_instance_is_seen_by_its_unit_and_the_city(guarded, org):
     instance = db.session.get(ProcessInstance, guarded)
     seeing = {login for login in org if access.can_view_instance(user(login), instance)}
-    assert seeing == {"tech17", "admin", "designer", "guo_head", "iao_head", "iao"}
+    assert seeing == {"tech17", "admin", "designer", "operator", "guo_head", "iao_head", "iao"}
     for login in org:
         listed = [i.id for i in access.visible_instances(user(login)).items]
         assert listed == ([guarded] if login in seeing else []), login
