@@ -72,32 +72,40 @@ def start(bpmn_id: str, data: dict | None = None, unit: str | None = None, actor
     return StartResult(done.instance_id, done.status, done.outcome.events)
 
 
-def cancel(instance_id: int, actor: str | None) -> None:
+def cancel(instance_id: int, actor: str | None, reason: str | None = None) -> None:
     """Cancel the instance, and first the instances its messages started that are still open (a collection's
     school parts), each in a transaction of its own: stopped half-way, the collection is still open and cancelling
-    it again goes on where it stopped."""
+    it again goes on where it stopped. `reason` (an operator's) goes into the audit trail of each."""
     for part in db.session.scalars(select(ProcessInstance.id).where(
             ProcessInstance.parent_id == instance_id, ProcessInstance.status.in_(actions.Cancel.allowed))).all():
-        cancel(part, actor)
-    execute(instance_id, actions.Cancel(), actor)
+        cancel(part, actor, reason)
+    _execute_with_reason(instance_id, actions.Cancel(), actor, reason)
 
 
-def suspend(instance_id: int, actor: str | None) -> None:
-    execute(instance_id, actions.Suspend(), actor)
+def suspend(instance_id: int, actor: str | None, reason: str | None = None) -> None:
+    _execute_with_reason(instance_id, actions.Suspend(), actor, reason)
 
 
-def resume(instance_id: int, actor: str | None) -> None:
-    execute(instance_id, actions.Resume(), actor)
+def resume(instance_id: int, actor: str | None, reason: str | None = None) -> None:
+    _execute_with_reason(instance_id, actions.Resume(), actor, reason)
 
 
-def retry(instance_id: int, actor: str | None, corrections: dict | None = None):
+def retry(instance_id: int, actor: str | None, corrections: dict | None = None, reason: str | None = None):
     """Apply the failed action again to the last good state, with the operator's corrections to the data."""
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(_l("Instance %(id)s not found."), id=instance_id)
     if instance.status != InstanceStatus.ERROR:
         raise InvalidState(_l("Instance %(id)s is not in error; nothing to retry."), id=instance_id)
-    return execute(instance_id, actions.Retry(actions.from_dict(instance.failed_action), corrections or {}), actor)
+    return _execute_with_reason(instance_id, actions.Retry(actions.from_dict(instance.failed_action),
+                                                           corrections or {}), actor, reason)
+
+
+def _execute_with_reason(instance_id: int, action, actor: str | None, reason: str | None):
+    """The step, its audit record carrying the operator's reason beside what the action records."""
+    if not reason:
+        return execute(instance_id, action, actor)
+    return execute(instance_id, action, actor, summary={**(action.summary() or {}), "reason": reason})
 
 
 def detail(instance_id: int) -> dict:
