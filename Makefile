@@ -35,6 +35,9 @@ node_modules/.installed: package.json package-lock.json
 $(VENDOR)/.copied: node_modules/.installed $(wildcard webui/frontend/*.js)
 	@rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bpmn-js
 	cp -r node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
+	@mkdir -p $(VENDOR)/chart.js $(VENDOR)/axe-core
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.js/
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe-core/  # injected by the browser tests only, never by a page
 	node_modules/.bin/esbuild webui/frontend/auto-layout.js --bundle --minify --format=iife --log-level=warning \
 		--outfile=$(VENDOR)/auto-layout.js
 	@touch $@

@@ -66,8 +66,7 @@ def _lifecycle_command(name: str, act, help_text: str):
     @guarded
     def command(instance_id, login, as_json):
         act(instance_id, login)
-        status = engine.detail(instance_id)["status"]
-        emit({"instance_id": instance_id, "status": status}, as_json, f"instance {instance_id}: {status}")
+        _repaired(instance_id, as_json)
     return command
 
 
@@ -86,3 +85,58 @@ def retry_command(instance_id, data, login, as_json):
     """Apply the failed action again to the last good state (after fixing what made it fail)."""
     done = engine.retry(instance_id, login, parse_json(data))
     emit({"instance_id": instance_id, "status": done.status}, as_json, f"instance {instance_id}: {done.status}")
+
+
+# An operator's repairs (engine.service.repair): each requires --reason, which the audit trail keeps.
+_REASON = click.option("--reason", required=True, help="Why (at least 3 characters; recorded in the audit trail).")
+
+
+def _repaired(instance_id: int, as_json: bool) -> None:
+    status = engine.detail(instance_id)["status"]
+    emit({"instance_id": instance_id, "status": status}, as_json, f"instance {instance_id}: {status}")
+
+
+@instance_group.command("edit")
+@click.argument("instance_id", type=int)
+@click.option("--data", required=True, help="New values of top-level variables, as a JSON object.")
+@_REASON
+@click.option("--user", "login")
+@json_option
+@guarded
+def edit_command(instance_id, data, reason, login, as_json):
+    """Give a SUSPENDED instance's variables new values (it stays suspended; its timers are computed again)."""
+    engine.edit_data(instance_id, parse_json(data), login, reason)
+    _repaired(instance_id, as_json)
+
+
+def _task_repair_command(name: str, act, help_text: str):
+    @instance_group.command(name, help=help_text)
+    @click.argument("instance_id", type=int)
+    @click.argument("task_id")
+    @_REASON
+    @click.option("--user", "login")
+    @json_option
+    @guarded
+    def command(instance_id, task_id, reason, login, as_json):
+        act(instance_id, task_id, login, reason)
+        _repaired(instance_id, as_json)
+    return command
+
+
+_task_repair_command("skip", engine.skip_task, "Close a waiting human task without a submission (or fire a "
+                     "waiting timer now); the process runs on.")
+_task_repair_command("back", engine.go_back, "Go back to an earlier human task the process still keeps: it is "
+                     "READY again, what followed is dropped.")
+
+
+@instance_group.command("move-due")
+@click.argument("task_id")
+@click.argument("due", type=click.DateTime(formats=["%Y-%m-%d"]))
+@_REASON
+@click.option("--user", "login")
+@json_option
+@guarded
+def move_due_command(task_id, due, reason, login, as_json):
+    """Move an open task's deadline to DUE (YYYY-MM-DD): its reminders follow, those it is offered to are told."""
+    done = engine.move_task_due(task_id, due.date(), login, reason)
+    _repaired(done.instance_id, as_json)

@@ -30,11 +30,18 @@ _PROVIDERS = {
     **_names("service.inbox", "INBOX_SORTS:SORTS INBOX_TABS:TABS InboxPage InboxQuery inbox inbox_counts"),
     **_names("service.task_actions", "colleagues_for comment comments reassign snooze visible_task"),
     **_names("service.inbox_aside", "InboxAside inbox_aside delete_filter save_filter saved_filters"),
+    **_names("service.instance_list", "INSTANCE_FILTERS:STATUS_FILTERS InstanceListPage InstanceQuery instance_facets "
+                                      "instance_list matching_ids matching_rows"),
     **_names("service.drafts", "Draft draft_for save_draft"),
+    **_names("service.repair", "MissingReason edit_data go_back move_task_due reason_of skip_task"),
     **_names("service.submitted", "submitted"),
     **_names("service.views", "activities activity_page instance_page notifications task_page"),
     **_names("service.diagrams", "DiagramQuery process_diagram"),
+    **_names("service.instance_diagram", "instance_diagram"),
+    **_names("service.incidents", "IncidentGroup incident_count incidents"),
     **_names("service.exports", "instance_table_export"),
+    **_names("service.batch", "BATCH_ACTIONS BatchPreview BatchReport batch_action_title:action_title batch_report "
+                              "batch_rows create_batch preview_batch recent_batches run_batch"),
     # Concern folders have their own faces; these few are re-exported because every interface uses them.
     **_names("access", "audit_trail readable_instance readable_task record_denied visible_instances"),
     **_names("directory", "InvalidToken absences authenticate check_token colleagues create_token deactivate "
@@ -91,14 +98,19 @@ __all__ = [
     "deploy", "start", "list_tasks", "get_task", "claim", "unclaim", "complete", "advance_timers", "cancel", "retry",
     "reschedule", "suspend", "resume", "deliver", "reassign", "snooze", "comment", "save_draft", "save_filter",
     "delete_filter", "drain_outbox",
+    "edit_data", "skip_task", "go_back", "move_task_due", "reason_of", "MissingReason",
     "DeployResult", "StartResult", "CompleteResult", "TickResult",
     # reading
     "detail", "startable_spec", "sample_submission", "inbox", "inbox_counts", "InboxQuery", "InboxPage",
     "INBOX_SORTS", "INBOX_TABS", "inbox_aside", "InboxAside", "colleagues_for", "comments", "visible_task",
     "saved_filters", "Draft", "draft_for", "outbox_backlog",
     "submitted", "activities", "activity_page", "instance_page", "notifications", "task_page",
-    "DiagramQuery", "process_diagram",
+    "DiagramQuery", "process_diagram", "instance_diagram", "IncidentGroup", "incident_count", "incidents",
+    "InstanceQuery", "InstanceListPage", "instance_list", "instance_facets", "matching_ids", "matching_rows",
+    "INSTANCE_FILTERS",
     "instance_table_export",
+    "BATCH_ACTIONS", "BatchPreview", "BatchReport", "batch_action_title", "batch_report", "batch_rows",
+    "create_batch", "preview_batch", "recent_batches", "run_batch",
     # from the concern folders
     "audit_trail", "readable_instance", "readable_task", "record_denied", "visible_instances",
     "InvalidToken", "absences", "authenticate", "check_token", "colleagues", "create_token", "deactivate",

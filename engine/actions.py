@@ -1,5 +1,6 @@
 """What can be done to an instance, one small class per kind: complete a task, fire the due timers, deliver a message
-or a signal, run the steps that can run, give the data new values, cancel, suspend, resume; `Retry` applies a
+or a signal, run the steps that can run, give the data new values, cancel, suspend, resume; an operator's
+repairs (edit a suspended instance's data, skip a task, go back to one, move a task's deadline); `Retry` applies a
 failed one again. Each declares the statuses it may act in and, where it decides one, the status it leaves.
 
 An action is data as well as behaviour: a failed one is stored with the instance (`as_dict`, the same
@@ -11,7 +12,7 @@ from typing import ClassVar
 from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -19,7 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import projection, runtime
 from .bpmn.messages import (MessageEventDefinition, SignalEventDefinition, by_key, correlation_text,
                             matches)
-from .errors import NothingWaiting
+from .errors import InvalidState, NothingWaiting
 from .models.instance import InstanceStatus
 
 _HOLDING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -229,7 +230,90 @@ class Retry(Action):
         return self.action.as_dict()
 
 
-_KINDS = {kind.op: kind for kind in (RunSteps, Complete, FireTimers, Message, Signal, SetData)}
+@dataclass(frozen=True)
+class EditData(Action):
+    """An operator's correction of a suspended instance's data: the values go where the tokens are and the date
+    timers are computed again (as SetData does), but nothing runs: the instance stays suspended."""
+    allowed: ClassVar[tuple] = (InstanceStatus.SUSPENDED,)
+    ends_as: ClassVar[str] = InstanceStatus.SUSPENDED
+    refusal: ClassVar = _l("Instance %(id)s is %(status)s: its data can be edited only while it is suspended.")
+    op: ClassVar[str] = "edit_data"
+    values: dict
+
+    def apply(self, workflow, corrections=None):
+        try:
+            _set_data(workflow, self.values)
+        except Exception as exc:  # a timer's expression fails on the new values: refused, nothing kept
+            raise InvalidState(_l("The new values break a timer of the process: %(detail)s"),
+                               detail=runtime.describe(exc)) from exc
+        return runtime.StepOutcome()
+
+
+@dataclass(frozen=True)
+class SkipTask(Action):
+    """An operator passes over a waiting task (engine.service.repair): a READY human task is completed without a
+    submission (SpiffWorkflow's Task.complete, which does not run the task), a waiting timer catch event fires
+    now (an event-based gateway takes its timer's branch); then the engine runs on."""
+    op: ClassVar[str] = "skip"
+    task_id: str
+    by: str | None = None
+
+    def _apply(self, workflow):
+        def act(wf):
+            task = wf.get_task_from_id(UUID(self.task_id))
+            if task.state == TaskState.READY:
+                runtime.stamp(task)
+                task.complete()
+                return
+            definition = task.task_spec.event_definition
+            timers = [d for d in getattr(definition, "event_definitions", None) or []
+                      if isinstance(d, TimerEventDefinition)]
+            if timers:  # an event-based gateway: its timer's branch is taken, as when the timer fires
+                task._set_internal_data(seen_events=[*task.internal_data.get("seen_events", []),
+                                                     BpmnEvent(timers[0])])
+            else:
+                task._set_internal_data(event_fired=True)
+            task.task_spec._update(task)
+        return runtime.advance(workflow, act)
+
+    def completed_by(self):
+        return {self.task_id: self.by} if self.by else None
+
+
+@dataclass(frozen=True)
+class GoBack(Action):
+    """Back to an earlier human task still in the tree: SpiffWorkflow's reset_from_task_id drops what followed it
+    and makes it READY again, with the data it was given then (its parent's)."""
+    op: ClassVar[str] = "go_back"
+    task_id: str
+
+    def _apply(self, workflow):
+        return runtime.advance(workflow, lambda wf: wf.reset_from_task_id(UUID(self.task_id)))
+
+
+@dataclass(frozen=True)
+class MoveDue(SetData):
+    """A task's new deadline: the variable its `due` expression reads takes the new date (SetData re-arms the
+    reminders and escalations), and the people it is offered to are told (`note`: a notification)."""
+    op: ClassVar[str] = "move_due"
+    note: dict | None = field(default=None, compare=False)
+
+    def _apply(self, workflow):
+        outcome = super()._apply(workflow)
+        if self.note:
+            outcome.notifications.append(dict(self.note))
+        return outcome
+
+    @property
+    def audit_as(self):
+        return "move_due"
+
+    def as_dict(self):
+        return {"op": self.op, "values": self.values, "note": self.note}
+
+
+_KINDS = {kind.op: kind for kind in (RunSteps, Complete, FireTimers, Message, Signal, SetData, SkipTask, GoBack,
+                                     MoveDue)}
 
 
 def from_dict(stored: dict | None) -> Action:

@@ -30,6 +30,8 @@ LABELS = {
     "absence_end": _l("absence ended"), "preferences": _l("settings changed"),
     "token_create": _l("API token created"), "token_revoke": _l("API token revoked"),
     "login_locked": _l("sign-in locked after failed attempts"),
+    "edit_data": _l("data edited by an operator"), "skip": _l("task skipped by an operator"),
+    "go_back": _l("returned to an earlier task"), "move_due": _l("task deadline moved"),
 }
 # What a refused attempt tried (engine.access.denials.refuse's `what`).
 ATTEMPTS = {
@@ -37,6 +39,9 @@ ATTEMPTS = {
     "download file": _l("download a file"), "complete": _l("complete the task"), "reassign": _l("hand the task over"),
     "snooze": _l("put the task off"), "unclaim": _l("give the task back"),
     "instance retry": _l("repeat the failed step"), "instance cancel": _l("cancel the progress"),
+    "instance suspend": _l("suspend the progress"), "instance resume": _l("resume the progress"),
+    "instance edit_data": _l("edit the process data"), "instance skip": _l("skip a task"),
+    "instance go_back": _l("return to an earlier task"), "task move_due": _l("move a task's deadline"),
 }
 
 

@@ -18,6 +18,7 @@ from kombu import Exchange, Queue
 
 from .mail import send_pending
 from .plan import start_due_items
+from .service.batch import resume_stalled, run_batch as run_job
 from .service.routing import drain, drain_stale
 from .service.timers import advance_timers, has_backlog
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # Which queue (by kind of work) each task goes to; the queue is named "<CELERY_QUEUE>.<kind>".
 QUEUES = {"gia.sweep_timers": "timers", "gia.start_plan_items": "plan", "gia.send_mail": "mail",
-          "gia.clean_broker": "batch",
+          "gia.clean_broker": "batch", "gia.run_batch": "batch",
           # Messages between instances mostly start instances (a school's part of a collection), as plan starts do.
           "gia.drain_outbox": "plan"}
 
@@ -63,6 +64,8 @@ def init_celery(app) -> Celery:
             # delivers what a process killed after its commit, or a request past GIA_OUTBOX_INLINE_LIMIT, left.
             "drain-outbox": {"task": "gia.drain_outbox",
                              "schedule": app.config["GIA_OUTBOX_SWEEP_SECONDS"]},
+            # Batch jobs are queued when created (engine.service.batch); this runs one whose worker died.
+            "resume-batches": {"task": "gia.run_batch", "schedule": app.config.get("GIA_BATCH_SWEEP_SECONDS", 60.0)},
         },
     )
     if broker.startswith("sqla+"):
@@ -136,6 +139,19 @@ def drain_outbox(ids: list[int] | None = None) -> dict:
     if result.delivered or result.failed:
         log.info("outbox: delivered %s, skipped %s, failed %s", result.delivered, result.skipped, result.failed)
     return {"delivered": result.delivered, "skipped": result.skipped, "failed": len(result.failed)}
+
+
+@shared_task(name="gia.run_batch")
+def run_batch(job_id: int | None = None) -> dict:
+    """Run batch job `job_id` (engine.service.batch.run_batch: safe beside another worker on the same job), or,
+    from beat, the jobs nobody has advanced for GIA_BATCH_STALE_SECONDS (a worker killed half-way)."""
+    if job_id is not None:
+        return run_job(job_id)
+    from flask import current_app
+    resumed = resume_stalled(current_app.config.get("GIA_BATCH_STALE_SECONDS", 120.0))
+    if resumed:
+        log.info("batch: resumed stalled jobs %s", resumed)
+    return {"resumed": len(resumed)}
 
 
 @shared_task(name="gia.clean_broker")

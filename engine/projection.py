@@ -93,7 +93,8 @@ def _evaluate(task, expression: str, what: str):
         return script_engine().evaluate(task, expression)
     except Exception as exc:
         raise ProcessError(_l("Task %(task)s: property %(what)s (%(expr)s) failed: %(detail)s"),
-                           task=task.task_spec.bpmn_id, what=what, expr=expression, detail=exc) from exc
+                           task=task.task_spec.bpmn_id, what=what, expr=expression, detail=exc,
+                           element=task.task_spec.bpmn_id) from exc
 
 
 def _role(task, expression: str) -> str:
@@ -103,7 +104,8 @@ def _role(task, expression: str) -> str:
     code = roles.canonical(value) if isinstance(value, str) else None
     if code is None or code not in roles.catalogue():
         raise ProcessError(_l("Task %(task)s: property role_expression (%(expr)s) gave %(value)s, which is not a "
-                              "known role."), task=task.task_spec.bpmn_id, expr=expression, value=repr(value))
+                              "known role."), task=task.task_spec.bpmn_id, expr=expression, value=repr(value),
+                           element=task.task_spec.bpmn_id)
     return code
 
 
@@ -111,7 +113,7 @@ def _columns(task, props) -> dict | None:
     value = _evaluate(task, props["columns"], "columns")
     if not isinstance(value, dict):
         raise ProcessError(_l("Task %(task)s: property columns must give a dict, not %(type)s."),
-                           task=task.task_spec.bpmn_id, type=type(value).__name__)
+                           task=task.task_spec.bpmn_id, type=type(value).__name__, element=task.task_spec.bpmn_id)
     return {str(k): (v if isinstance(v, (str, int, float, bool)) or v is None else str(v))
             for k, v in value.items()}
 
@@ -214,6 +216,7 @@ class Projection:
     next_timer: datetime | None
     waits: list[dict]
     data: dict
+    stopped_at: str | None = None  # a stalled instance: the element its tokens stopped at (incidents group by it)
 
 
 def project(workflow, default_unit: str | None) -> Projection:
@@ -221,8 +224,18 @@ def project(workflow, default_unit: str | None) -> Projection:
     waiting = [t for t in all_tasks(workflow) if t.state == TaskState.WAITING]
     found = _waits_of(waiting)
     dues = [d for d in (timer_due(t) for t in waiting) if d is not None]
-    return Projection(views, status(workflow, views, found), min(dues) if dues else None, found,
-                      process_data(workflow))
+    seen = status(workflow, views, found)
+    return Projection(views, seen, min(dues) if dues else None, found, process_data(workflow),
+                      _stopped_at(workflow) if seen == InstanceStatus.STALLED else None)
+
+
+def _stopped_at(workflow) -> str | None:
+    """Where a stalled instance's tokens stand: the first element left waiting or started (a join whose other
+    branch never comes, a task the engine started and never finished)."""
+    for task in all_tasks(workflow):
+        if task.state in (TaskState.WAITING, TaskState.STARTED) and getattr(task.task_spec, "bpmn_id", None):
+            return task.task_spec.bpmn_id[:255]
+    return None
 
 
 def status(workflow, tasks: list[TaskView], waiting: list[dict] | None = None) -> str:

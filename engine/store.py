@@ -192,7 +192,8 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     # lock_version checked and bumped) by one INSERT or UPDATE, not an UPDATE per autoflush.
     seen = projection.project(workflow, instance.unit_code)
     instance.status = status or seen.status
-    instance.error = instance.error_element = None
+    instance.error = None
+    instance.error_element = seen.stopped_at if instance.status == InstanceStatus.STALLED else None
     instance.failed_action = None
     instance.next_timer_at = seen.next_timer if instance.status not in InstanceStatus.FINAL else None
     if instance.status in InstanceStatus.FINAL and instance.completed_at is None:

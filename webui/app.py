@@ -52,11 +52,12 @@ def _add_web(app):
     _one_instant_per_request(app)
     from . import security
     security.init_app(app)  # security headers on every response; the client address behind trusted proxies
-    from . import auth, errors, filters, inbox, matrix, monitor, plan, tasks
+    from . import auth, batches, errors, filters, inbox, incidents, instances, matrix, monitor, plan, repair, tasks
     auth.init_app(app)
     filters.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, inbox.bp, tasks.bp, monitor.bp, plan.bp, matrix.bp):
+    for blueprint in (auth.bp, inbox.bp, tasks.bp, monitor.bp, plan.bp, matrix.bp, incidents.bp, instances.bp,
+                      repair.bp, batches.bp):
         app.register_blueprint(blueprint)
     from . import api, profile
     app.register_blueprint(profile.bp)

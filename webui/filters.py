@@ -8,11 +8,9 @@ from flask_babel import ngettext
 
 from engine import audit, clock, roles
 from engine.directory import people_names
+from engine.models.instance import InstanceStatus
 
-INSTANCE_STATUS = {
-    "running": _l("in progress"), "waiting": _l("waiting"), "stalled": _l("stalled"), "completed": _l("completed"),
-    "error": _l("error"), "cancelled": _l("cancelled"), "suspended": _l("suspended"),
-}
+INSTANCE_STATUS = InstanceStatus.WORDS
 TASK_STATE = {"READY": _l("open"), "WAITING": _l("not started"), "COMPLETED": _l("done"),
               "CANCELLED": _l("cancelled"), "ERROR": _l("error")}
 

@@ -1,7 +1,6 @@
 """The inbox: tabs (mine / my group's / all available), filters, sorting, paging, saved filters shared with a
 unit or the department, and the current list as Excel. The rules come from engine.inbox."""
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, render_template, request, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -9,10 +8,9 @@ import engine
 from engine import InboxQuery, clock
 from engine.access import memberships
 from engine.db import db
-from engine.errors import EngineError
 from engine.models import DeployedProcess
 from . import exports
-from .errors import flash_error
+from .saved_filters import add_saved_filter_routes
 
 bp = Blueprint("inbox", __name__)
 EXPORT_LIMIT = 10_000
@@ -55,25 +53,4 @@ def export():
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-@bp.route("/filters", methods=["POST"])
-@login_required
-def save_filter():
-    query = InboxQuery.from_params(request.form)
-    try:
-        engine.save_filter(current_user, request.form.get("name", ""), request.form.get("scope", "private"),
-                           query, unit=request.form.get("unit") or None)
-        flash(_("The filter is saved."), "success")
-    except EngineError as exc:
-        flash_error(exc)
-    return redirect(url_for("inbox.index", **query.params()))
-
-
-@bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
-@login_required
-def delete_filter(filter_id):
-    try:
-        engine.delete_filter(filter_id, current_user)
-        flash(_("The filter is deleted."), "success")
-    except EngineError as exc:
-        flash_error(exc)
-    return redirect(url_for("inbox.index"))
+add_saved_filter_routes(bp, InboxQuery, "inbox.index", page="inbox")

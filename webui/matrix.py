@@ -16,7 +16,7 @@ from wtforms.validators import Optional
 from engine import roles
 from engine.access import visible_units
 from engine.errors import NotFound
-from engine.plan import EXECUTOR_ROLES, MatrixQuery, plan_for, plan_matrix
+from engine.plan import EXECUTOR_ROLES, MatrixQuery, city_summary, plan_for, plan_matrix
 from . import exports
 from .access import restrict
 
@@ -63,12 +63,28 @@ class MatrixForm(FlaskForm):
 
 @bp.route("/matrix")
 def page():
+    return render_page()
+
+
+def render_page():
+    """The matrix page with the city summary above it: here, and as /plan, the department's landing page."""
     form, found = _matrix_of_request()
     status = 422 if form is not None and form.errors else 200
     rows = _rows(found) if found is not None else {}
-    return render_template("plan_matrix.html", form=form, matrix=found, rows=rows,
-                           city=visible_units(current_user) is None, states=STATES, kinds=UNIT_KIND_NAMES,
-                           short_name=short_name), status
+    city = visible_units(current_user) is None
+    return render_template("plan_matrix.html", form=form, matrix=found, rows=rows, city=city, states=STATES,
+                           kinds=UNIT_KIND_NAMES, short_name=short_name, column=request.args.get("unit"),
+                           summary=city_summary(found) if found is not None else None,
+                           column_link=_column_link, role_title=roles.title), status
+
+
+def _column_link(code: str | None) -> str:
+    """This page with the same filters, showing one unit's column and its problems (None: every column again)."""
+    args = request.args.to_dict()
+    args.pop("unit", None)
+    if code:
+        args.update(unit=code, problems="y")
+    return url_for(request.endpoint, **args)
 
 
 def _rows(matrix) -> dict[int, Markup]:
@@ -121,7 +137,11 @@ def _matrix_of_request():
     form = MatrixForm(request.args)
     form.offer(plan)
     query = form.query() if form.validate() else MatrixQuery()
-    return form, plan_matrix(plan, query, units=visible_units(current_user))
+    units = visible_units(current_user)
+    column = request.args.get("unit")
+    if column:  # one unit's column (the summary's links): within what the reader may see
+        units = {column} if units is None else {column} & units
+    return form, plan_matrix(plan, query, units=units)
 
 
 def short_name(unit) -> str:

@@ -1,6 +1,5 @@
 """Following the plan: the activities, one activity's instances by school or PPE (and launching it), and one
 instance with its tasks and audit trail."""
-import json
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -11,13 +10,12 @@ from werkzeug.datastructures import CombinedMultiDict
 import engine
 import forms
 from engine import clock
-from engine.access import is_admin, launch_form, launch_units, memberships, refuse
+from engine.access import is_city_staff, launch_form, launch_units, may_repair, memberships
 from engine.errors import EngineError, InvalidState
 from engine.directory import natural_key
 from engine.plan import item_to_join
 from engine import activities, activity_page, instance_page, instance_table_export, startable_spec
 from . import exports
-from .errors import flash_error
 
 bp = Blueprint("monitor", __name__)
 
@@ -96,7 +94,14 @@ def diagram(bpmn_id):
                                 plan_item_id=args.get("plan_item", type=int),
                                 since=args.get("since", type=_day), until=args.get("until", type=_day))
     page = engine.process_diagram(bpmn_id, current_user, query)
-    return render_template("diagram.html", page=page, query=query)
+    return render_template("diagram.html", page=page, query=query, element=args.get("element") or None)
+
+
+@bp.route("/instances/<int:instance_id>/diagram")
+@login_required
+def instance_diagram(instance_id):
+    """One instance on its version's diagram: the path taken, where it stands, its tasks (static/diagram.js)."""
+    return render_template("instance_diagram.html", page=engine.instance_diagram(instance_id, current_user))
 
 
 def _day(text: str) -> date:
@@ -107,8 +112,10 @@ def _day(text: str) -> date:
 @login_required
 def instance(instance_id):
     engine.readable_instance(instance_id, current_user)  # 404 as for a missing one when she may not see it
+    # The repairs (webui.repair): an operator's or an administrator's; a deadline moved by department staff too.
+    repair = may_repair(current_user)
     return render_template("instance.html", page=instance_page(instance_id, current_user), now=clock.now(),
-                           admin=is_admin(current_user))
+                           repair=repair, move_due=repair or is_city_staff(current_user))
 
 
 @bp.route("/instances/<int:instance_id>/exports/<name>.xlsx")
@@ -123,37 +130,3 @@ def table_export(instance_id, name):
     stream = exports.table_workbook(table.title, table.columns, [(row, False) for row in table.rows], wide=0)
     return send_file(stream, as_attachment=True, download_name=f"{name}-{instance_id}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-@bp.route("/instances/<int:instance_id>/<any(retry, cancel):action>", methods=["POST"])
-@login_required
-def operate(instance_id, action):
-    """An administrator's repair: apply the failed step again (with corrected data), or cancel the instance."""
-    if not is_admin(current_user):
-        engine.readable_instance(instance_id, current_user, f"instance {action}")  # 404 when she may not see it
-        refuse(current_user, f"instance {action}", instance_id=instance_id)
-    try:
-        if action == "retry":
-            corrections = _json_object(request.form.get("corrections", ""))
-            engine.retry(instance_id, current_user.login, corrections)
-            flash(_("The step was applied again."), "success")
-        else:
-            engine.cancel(instance_id, current_user.login)
-            flash(_("The instance was cancelled."), "success")
-    except EngineError as exc:
-        flash_error(exc)
-    except ValueError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("monitor.instance", instance_id=instance_id))
-
-
-def _json_object(text: str) -> dict | None:
-    if not text.strip():
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(_("The corrections are not valid JSON: %(error)s", error=exc)) from None
-    if not isinstance(value, dict):
-        raise ValueError(_("The corrections must be a JSON object, e.g. {\"variable\": 1}."))
-    return value

@@ -1,7 +1,8 @@
 """The school year's plan for department staff: its sections and items with their progress across the city, one
 item's units, and the Excel reports people would otherwise copy by hand (coverage per school, late submissions).
 
-Only department staff (and administrators) see the plan: it spans every school and PPE."""
+Only department staff (and administrators) see the plan: it spans every school and PPE. Its landing page, /plan,
+is the plan at a glance (webui/matrix.py's page with the city summary); the list of items is /plan/list."""
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +16,7 @@ from engine.access import is_admin, is_city_staff, memberships
 from engine.errors import EngineError, InvalidData, NotFound
 from engine.plan import (item_by_id, item_page, late_submissions, overview, plan_for, set_calendar_date,
                          set_item_window, years)
-from . import exports
+from . import exports, matrix
 from .access import restrict
 from .errors import flash_error
 
@@ -32,6 +33,13 @@ restrict(bp, _is_department, "plan", link="is_city_user")
 
 @bp.route("/")
 def index():
+    """The supervisor's landing page: the plan at a glance (the matrix, with the city summary above it)."""
+    return matrix.render_page()
+
+
+@bp.route("/list")
+def item_list():
+    """The plan as written: its sections and items, each with its progress across the city."""
     try:
         plan = plan_for(request.args.get("year"))
     except NotFound:
@@ -89,7 +97,7 @@ def late_export():
     rows = late_submissions(plan_for(request.args.get("year")))
     if not rows:
         flash(_("There is nothing to export: no work has been handed in late."), "info")
-        return redirect(url_for("plan.index"))
+        return redirect(url_for("plan.item_list"))
     stream = exports.late_workbook(rows)
     return send_file(stream, as_attachment=True, download_name=f"opozdaniya-{clock.now():%Y-%m-%d}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

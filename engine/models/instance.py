@@ -1,6 +1,7 @@
 """A running process: its serialized state (without the spec) and what it waits for."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +23,13 @@ class InstanceStatus:
     SUSPENDED = "suspended"
     ACTIVE = (RUNNING, WAITING, STALLED)
     FINAL = (COMPLETED, CANCELLED)
+    # In words, for people: the pages and the refusals («Экземпляр 12 — завершён; …») say the same.
+    WORDS = {RUNNING: _l("in progress"), WAITING: _l("waiting"), STALLED: _l("stalled"), COMPLETED: _l("completed"),
+             ERROR: _l("error"), CANCELLED: _l("cancelled"), SUSPENDED: _l("suspended")}
+
+    @classmethod
+    def word(cls, status: str) -> str:
+        return str(cls.WORDS.get(status, status))
 
 
 class ProcessInstance(db.Model):

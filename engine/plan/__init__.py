@@ -10,10 +10,12 @@ from .dates import calendar_in_force, set_calendar_date, set_item_window
 from .matrix import EXECUTOR_ROLES, UNIT_KINDS, Matrix, MatrixQuery, plan_matrix
 from .running import (PlanTick, copy_plan, item_by_id, item_by_number, item_page, item_to_join, late_submissions,
                       open_plan, overview, plan_for, start_due_items, years)
+from .summary import CitySummary, city_summary
 
 __all__ = [
     "calendar_in_force", "set_calendar_date", "set_item_window",
     "EXECUTOR_ROLES", "UNIT_KINDS", "Matrix", "MatrixQuery", "plan_matrix",
+    "CitySummary", "city_summary",
     "PlanTick", "copy_plan", "item_by_id", "item_by_number", "item_page", "item_to_join", "late_submissions",
     "open_plan", "overview", "plan_for", "start_due_items", "years",
 ]

@@ -122,7 +122,7 @@ def execute(target: int | NewInstance, action: Action, actor: str | None, *, che
 
 def _check_status(instance, action) -> None:
     if instance.status not in action.allowed:
-        raise InvalidState(action.refusal, id=instance.id, status=instance.status)
+        raise InvalidState(action.refusal, id=instance.id, status=InstanceStatus.word(instance.status))
 
 
 def mark_failed(instance_id: int, action: Action, exc: ProcessError, actor: str | None) -> None:

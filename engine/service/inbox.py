@@ -14,6 +14,7 @@ from ..db import UTCDateTime, db
 from ..models import HumanTask, ProcessInstance, TaskSnooze, Unit, User
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
+from .query_params import FilterParams
 
 TABS = ("mine", "group", "available")
 SORTS = ("due", "-due", "created", "-created", "name", "unit")
@@ -21,7 +22,7 @@ COUNT_CAP = 1_000  # "1000+": counting further only slows the page down
 
 
 @dataclass
-class InboxQuery:
+class InboxQuery(FilterParams):
     tab: str = "available"         # mine: claimed by me; group: offered to me, unclaimed; available: all I may do
     process_id: str | None = None  # the activity
     unit: str | None = None        # the school or PPE the task is for
@@ -33,16 +34,6 @@ class InboxQuery:
     sort: str = "due"
     page: int = 1
     per_page: int = 50
-
-    def params(self) -> dict:
-        """As plain JSON (for saved filters and links); defaults left out."""
-        default = InboxQuery()
-        out = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value != getattr(default, f.name) and f.name not in ("page", "per_page"):
-                out[f.name] = value.isoformat() if isinstance(value, date) else value
-        return out
 
     @classmethod
     def from_params(cls, raw: dict) -> "InboxQuery":

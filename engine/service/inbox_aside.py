@@ -125,7 +125,7 @@ def _notes(addressed):
 def _saved(user, held):
     f = SavedFilter
     return select(*_row("f", func.row_number().over(order_by=f.name), f.id, f.owner_id, f.created_at, f.scope,
-                        f.unit_code, f.name, params=f.params)).where(saved_filter_condition(user, held))
+                        f.unit_code, f.name, params=f.params)).where(saved_filter_condition(user, held, "inbox"))
 
 
 def _processes():
@@ -140,15 +140,20 @@ def _units(user, held):
 
 
 SCOPES = ("private", "unit", "department")
+PAGES = ("inbox", "instances")  # the lists whose filters are kept: the inbox, the instance list
 
 
-def save_filter(user: User, name: str, scope: str, query: "InboxQuery", unit: str | None = None) -> SavedFilter:
-    """Keep an inbox filter on the server, for oneself, for a unit's staff, or for the whole department."""
+def save_filter(user: User, name: str, scope: str, query, unit: str | None = None,
+                page: str = "inbox") -> SavedFilter:
+    """Keep a list's filter (an InboxQuery for `page` "inbox", an InstanceQuery for "instances") on the server,
+    for oneself, for a unit's staff, or for the whole department."""
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise EngineError(_l("Name the filter (up to 200 characters)."))
     if scope not in SCOPES:
         raise EngineError(_l("Unknown sharing %(scope)s."), scope=scope)
+    if page not in PAGES:
+        raise EngineError(_l("Unknown list %(page)s."), page=page)
     held = memberships(user)
     if scope == "unit" and unit not in {h.unit for h in held if h.unit and h.deputy_for is None}:
         raise PermissionDenied(_l("A filter can be shared only with a unit you belong to."))
@@ -156,34 +161,39 @@ def save_filter(user: User, name: str, scope: str, query: "InboxQuery", unit: st
         raise PermissionDenied(_l("Only department staff can share a filter with the whole department."))
     with store.transaction():
         row = SavedFilter(name=name, owner_id=user.id, scope=scope, unit_code=unit if scope == "unit" else None,
-                          params=query.params(), created_at=clock.now())
+                          params=query.params(), created_at=clock.now(), page=page)
         db.session.add(row)
     return row
 
 
-def saved_filters(user: User, held: list | None = None) -> list[SavedFilter]:
-    """Mine, those shared with a unit I belong to, and those shared with the department (for its staff)."""
+def saved_filters(user: User, held: list | None = None, page: str = "inbox") -> list[SavedFilter]:
+    """Mine, those shared with a unit I belong to, and those shared with the department (for its staff): the
+    filters of one list (`page`)."""
     held = memberships(user) if held is None else held
-    return list(db.session.scalars(select(SavedFilter).where(saved_filter_condition(user, held))
+    return list(db.session.scalars(select(SavedFilter).where(saved_filter_condition(user, held, page))
                                    .order_by(SavedFilter.name)))
 
 
-def saved_filter_condition(user: User, held: list):
-    """The saved filters `user` may use, as a condition on SavedFilter (the rule of saved_filters)."""
+def saved_filter_condition(user: User, held: list, page: str = "inbox"):
+    """The saved filters of list `page` that `user` may use, as a condition on SavedFilter (the rule of
+    saved_filters)."""
     units = sorted({h.unit for h in held if h.unit})
     visible = [SavedFilter.owner_id == user.id, and_(SavedFilter.scope == "unit", SavedFilter.unit_code.in_(units))]
     if is_city_staff(user, held):
         visible.append(SavedFilter.scope == "department")
-    return or_(*visible)
+    return and_(SavedFilter.page == page, or_(*visible))
 
 
-def delete_filter(filter_id: int, user: User) -> None:
+def delete_filter(filter_id: int, user: User, page: str | None = None) -> None:
+    """Delete a filter of one's own; `page`: only one of that list (another's is not found)."""
     row = db.session.get(SavedFilter, filter_id)
     if row is None:
         raise NotFound(_l("Filter %(id)s not found."), id=filter_id)
-    if row.owner_id != user.id and row not in saved_filters(user):
+    if row.owner_id != user.id and row not in saved_filters(user, page=row.page):
         conceal(user, f"delete filter {filter_id}", NotFound(_l("Filter %(id)s not found."), id=filter_id))
     if row.owner_id != user.id:  # shared with her: she may use it, not delete it
         refuse(user, f"delete filter {filter_id}", message=_l("Only its author can delete a filter."))
+    if page is not None and row.page != page:
+        raise NotFound(_l("Filter %(id)s not found."), id=filter_id)
     with store.transaction():
         db.session.delete(db.session.get(SavedFilter, filter_id))

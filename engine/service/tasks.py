@@ -191,7 +191,8 @@ def _refusals(task, variable, clean) -> dict[str, list[str]]:
                 refused.setdefault(str(field), []).append(str(message))
     except Exception as exc:
         raise ProcessError(_l("Task %(task)s: property %(what)s (%(expr)s) failed: %(detail)s"),
-                           task=task.task_spec.bpmn_id, what="checks", expr=expression, detail=exc) from exc
+                           task=task.task_spec.bpmn_id, what="checks", expr=expression, detail=exc,
+                           element=task.task_spec.bpmn_id) from exc
     return refused
 
 
@@ -239,5 +240,6 @@ def sample_submission(task_id: str) -> dict | None:
         value = script_engine().environment.evaluate(expression, dict(task.data))
     except Exception as exc:
         raise ProcessError(_l("Task %(task)s: property %(what)s (%(expr)s) failed: %(detail)s"),
-                           task=row.bpmn_id, what="sample", expr=expression, detail=exc) from exc
+                           task=row.bpmn_id, what="sample", expr=expression, detail=exc,
+                           element=row.bpmn_id) from exc
     return value if isinstance(value, dict) else None

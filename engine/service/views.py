@@ -1,5 +1,7 @@
-"""Read-only views for people: a task with its data and form, an instance with its trail, an activity's
-instances, a user's notifications. Every view checks visibility through engine.access."""
+"""Read-only views for people: a task with its data and form, an instance with its trail (and what the operator's
+page reads inside it: engine.service.instance_state), an activity's instances, a user's notifications. Every view
+checks visibility through engine.access."""
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -15,12 +17,16 @@ from ..access.rules import can_view_instance, instance_filter, may_act, membersh
 from ..db import db
 from ..directory.naming import natural_key, people_names, unit_names
 from ..errors import NotFound
-from ..models import Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance, User
+from ..models import (Attachment, AuditEvent, DeployedProcess, HumanTask, Notification, ProcessInstance,
+                      TaskSubmission, User)
+from ..models.instance import InstanceStatus
 from ..roles import is_city_wide
 from .exports import tables_of
+from .instance_state import inside
 from .instances import latest
 from .jsonsafe import jsonsafe
 from .progress import PROBLEMS, Progress, instance_states, progress_by
+from .repair import movable
 from .submitted import handed_in
 
 
@@ -112,11 +118,39 @@ def instance_page(instance_id: int, user: User) -> dict:
                                     .order_by(HumanTask.created_at, HumanTask.seq)))
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
                                      .order_by(AuditEvent.id)))
-    names = people_names({instance.started_by, *(t.completed_by for t in tasks), *(e.actor for e in events)})
+    handed = _handed_in_by_task(instance_id)
+    names = people_names({instance.started_by, *(t.completed_by for t in tasks), *(e.actor for e in events),
+                          *(s.submitted_by for rows in handed.values() for s in rows)})
     state = instance_states([instance], {instance.id: [t for t in tasks if t.state == "READY"]}, clock.now())
     return {"instance": instance, "tasks": tasks, "trail": trail_rows(events, names), "names": names,
             "state": state[instance.id], "tables": tables_of(instance),
-            "unit_name": unit_names([instance.unit_code]).get(instance.unit_code)}
+            "unit_name": unit_names([instance.unit_code]).get(instance.unit_code),
+            # The operator's side (issue 13 §6): the workflow's variables, timers and waits, what was handed in
+            # for each task, and which tasks can be skipped, returned to, or have their deadline moved.
+            "inside": inside(store.workflow_of(instance), instance.status in InstanceStatus.FINAL),
+            "handed_in": handed,
+            "movable": {t.id for t in tasks if t.state == "READY" and movable(instance, t.bpmn_id)}}
+
+
+@dataclass
+class HandedIn:
+    """One submission of a task (engine.service.history) as the instance page shows it: its data as JSON text."""
+    submitted_by: str
+    submitted_at: datetime
+    late_days: int | None
+    as_admin: bool
+    data_json: str
+
+
+def _handed_in_by_task(instance_id: int) -> dict[str, list[HandedIn]]:
+    """The instance's submissions by task, in the order they were made."""
+    found = {}
+    for row in db.session.scalars(select(TaskSubmission).where(TaskSubmission.instance_id == instance_id)
+                                  .order_by(TaskSubmission.submitted_at, TaskSubmission.id)):
+        found.setdefault(row.task_id, []).append(HandedIn(
+            row.submitted_by, row.submitted_at, row.late_days, row.as_admin,
+            json.dumps(row.data, ensure_ascii=False, indent=2, sort_keys=True)))
+    return found
 
 
 @dataclass
@@ -134,8 +168,14 @@ def trail_rows(events: list[AuditEvent], names: dict[str, str] | None = None) ->
     names = people_names({e.actor for e in events}) if names is None else names
     return [TrailRow(at=e.at, who=names.get(e.actor, e.actor), login=e.actor, what=audit.label(e.action),
                      task_name=e.task_name,
-                     detail=audit.attempt(e.message) if e.action == "denied" else e.message)
+                     detail=audit.attempt(e.message) if e.action == "denied" else e.message or _reason(e.summary))
             for e in events]
+
+
+def _reason(summary) -> str | None:
+    """The reason an operator gave for a repair (engine.service.repair), shown beside it in the trail."""
+    reason = summary.get("reason") if isinstance(summary, dict) else None
+    return str(reason) if reason else None
 
 
 def activities(user: User) -> list[dict]:

@@ -30,3 +30,20 @@ def live(backends, tmp_path):
         db.session.remove()
     with served(app) as url:
         yield url, app
+
+
+@pytest.fixture(scope="module")
+def lived_live(backends, tmp_path_factory):
+    """(base_url, app): the 2020/21 plan lived by a small city up to 4 December 2020 (tests/web/lived.py), served
+    for a module whose tests only read it (living it takes a minute)."""
+    from engine.db import db
+    from tests.web.conftest import populated
+    from tests.web.lived import live_plan
+    tmp = tmp_path_factory.mktemp("lived-live")
+    app = make_app(backends(PRIMARY).fresh(tmp), tmp)
+    with app.app_context():
+        populated(app)
+        live_plan()
+        db.session.remove()
+    with served(app) as url:
+        yield url, app

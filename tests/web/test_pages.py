@@ -145,12 +145,12 @@ def test_administrator_repairs_a_failed_step_with_corrected_data(site):
     page = admin.get(f"/instances/{instance_id}").get_data(as_text=True)
     assert "Применить шаг снова" in page
     token = csrf(admin.get(f"/instances/{instance_id}"))
-    refused = admin.post(f"/instances/{instance_id}/retry", data={"csrf_token": token, "corrections": "[1]"},
-                         follow_redirects=True)
+    refused = admin.post(f"/instances/{instance_id}/retry", data={"csrf_token": token, "corrections": "[1]",
+                                                                 "reason": "исправлены данные"}, follow_redirects=True)
     assert "JSON-объект" in refused.get_data(as_text=True)
     assert site("iao").post(f"/instances/{instance_id}/retry", data={"csrf_token": token}).status_code in (400, 403)
-    done = admin.post(f"/instances/{instance_id}/retry", data={"csrf_token": token, "corrections": '{"base": 21}'},
-                      follow_redirects=True)
+    done = admin.post(f"/instances/{instance_id}/retry", data={"csrf_token": token, "corrections": '{"base": 21}',
+                                                              "reason": "исправлены данные"}, follow_redirects=True)
     assert "Шаг применён снова" in done.get_data(as_text=True)
     detail = engine.detail(instance_id)
     assert detail["status"] == "running" and detail["data"]["total"] == 42

@@ -31,7 +31,7 @@ def test_without_a_plan_the_page_says_how_to_open_one(site):
 
 def test_department_staff_see_every_section_with_progress_and_the_sources_anomalies(site):
     _open_plan()
-    page = site("iao").get("/plan/").get_data(as_text=True)
+    page = site("iao").get("/plan/list").get_data(as_text=True)
     assert "3. Организация. Управление. Контроль." in page
     assert "Техническая проверка готовности ППЭ" in page
     assert "01.10.2020–30.11.2020" in page          # 1.2's window, in Russian date format
@@ -114,9 +114,9 @@ def test_next_years_copy_does_not_hide_this_years_plan(site):
     plan = _open_plan()
     plans.copy_plan(plan, "2021/22", actor="iao")
     iao = site("iao")
-    latest = iao.get("/plan/").get_data(as_text=True)
-    assert "2021/22" in latest and 'href="/plan/?year=2020/21"' in latest
-    this_year = iao.get("/plan/?year=2020/21").get_data(as_text=True)
+    latest = iao.get("/plan/list").get_data(as_text=True)
+    assert "2021/22" in latest and 'href="/plan/list?year=2020/21"' in latest
+    this_year = iao.get("/plan/list?year=2020/21").get_data(as_text=True)
     assert "01.10.2020–30.11.2020" in this_year
     assert iao.get("/plan/calendar?year=2020/21").status_code == 200
 

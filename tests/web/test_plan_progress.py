@@ -28,7 +28,7 @@ def _state(html: str, marker: str) -> str:
 
 
 def _both(client) -> tuple[str, str]:
-    return (_state(client.get("/plan/").get_data(as_text=True), "<td>3.32</td>"),
+    return (_state(client.get("/plan/list").get_data(as_text=True), "<td>3.32</td>"),
             _state(client.get("/activities").get_data(as_text=True), "3.32 Техническая проверка"))
 
 

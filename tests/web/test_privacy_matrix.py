@@ -40,7 +40,7 @@ def school17(site, primary_app):
             "bpmn_id": "ppe_tech_check", "token_id": token.id,
             "login": "tech17", "user_id": engine.user_by_login("tech17").id, "unit_code": "ppe-17",
             "code": "ppe-17", "unit_id": _unit_id("ppe-17"), "absence_id": _absence(), "item_id": 1,
-            "name": "checklist", "filename": "swagger-ui.css"}
+            "name": "checklist", "filename": "swagger-ui.css", "job_id": 1}
 
 
 def _unit_id(code):
@@ -85,7 +85,7 @@ def _denials():
     return db.session.query(AuditEvent).filter_by(action="denied", actor="head12").count()
 
 
-ROLE_AREAS = ("/admin", "/plan")  # refused by role before any object is read: 403, the same for every id
+ROLE_AREAS = ("/admin", "/plan", "/batches")  # refused by role before any object is read: 403, the same for every id
 OWN_UNITS_IN_AREA = ("matrix.",)  # in /plan, but open to a unit's staff for their own units (its leaks checked above)
 # Ids that name nothing, for the same routes: the answer must not tell them from school №17's.
 MISSING = {"task_id": "00000000-0000-4000-8000-000000000000", "instance_id": 999999, "attachment_id": 999999,
