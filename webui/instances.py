@@ -51,12 +51,12 @@ def export():
 
 def _workbook(found):
     """The rows as the page shows them, in the list's order; a last line says when the list was cut."""
-    headers = [_("No."), _("Activity"), _("Version"), _("Unit"), _("Status"), _("Status text"), _("Started"),
+    headers = [_("No."), _("Activity"), _("Plan item"), _("Version"), _("Unit"), _("Status"), _("Status text"), _("Started"),
                _("Updated"), _("Finished"), _("Open tasks"), _("Error"), _("Late, days"), _("Handed in")]
     rows = []
     for row in found.rows:
         i = row.instance
-        rows.append(([i.id, i.process_name or i.process_id, i.deployment_id, row.unit_name or i.unit_code,
+        rows.append(([i.id, i.process_name or i.process_id, row.plan_item, i.deployment_id, row.unit_name or i.unit_code,
                       str(INSTANCE_STATUS.get(i.status, i.status)), i.status_text, i.created_at, i.updated_at,
                       i.completed_at, row.open_tasks, i.error, i.late_days, i.submitted_on],
                      i.status in ("error", "stalled")))

@@ -80,6 +80,7 @@ class InstanceRow(NamedTuple):
     instance: ProcessInstance  # without its state (deferred)
     unit_name: str | None
     open_tasks: int            # READY human tasks
+    plan_item: str | None = None  # the number of the plan item it runs for («3.31»)
 
 
 @dataclass
@@ -248,4 +249,8 @@ def _rows(where, query: InstanceQuery, limit: int, offset: int) -> list[Instance
                                                               HumanTask.state == "READY")
             .group_by(HumanTask.instance_id)).tuples().all())
     names = unit_names({instance.unit_code for instance in found})
-    return [InstanceRow(instance, names.get(instance.unit_code), counts.get(instance.id, 0)) for instance in found]
+    item_ids = {instance.plan_item_id for instance in found if instance.plan_item_id}
+    numbers = dict(db.session.execute(select(PlanItem.id, PlanItem.number).where(PlanItem.id.in_(item_ids)))
+                   .tuples().all()) if item_ids else {}
+    return [InstanceRow(instance, names.get(instance.unit_code), counts.get(instance.id, 0),
+                        numbers.get(instance.plan_item_id)) for instance in found]

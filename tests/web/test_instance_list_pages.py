@@ -82,7 +82,7 @@ def test_the_export_holds_exactly_the_filtered_list_on_every_page(site, city, mo
     iao = site("iao")
     query = "status=running&sort=id&per_page=2"  # all matches, not the page shown
     rows = exported(iao.get(f"/instances.xlsx?{query}"))
-    assert rows[0][:5] == ("№", "Мероприятие", "Версия", "Организация", "Статус")
+    assert rows[0][:6] == ("№", "Мероприятие", "Пункт плана", "Версия", "Организация", "Статус")
     assert [r[0] for r in rows[1:]] == sorted(city["running"])
     late = exported(iao.get("/instances.xlsx?where=late_days+>+1"))
     assert sorted(r[0] for r in late[1:]) == sorted(matching_ids(engine.user_by_login("iao"),
