@@ -1,10 +1,10 @@
 """The supervisors' cockpit as a benchmark (issue 13): the plan lived by the demo's city (60 schools, 20 PPE) up
 to 4 December 2020 on a fresh PostgreSQL schema (`flask gia demo`, a subprocess as `make run` runs it), then, in
 this process through Flask's test client signed in as `iao`: the matrix page (`/plan/matrix`), its Excel export,
-the matrix with "problems only", a process diagram's page with its counts (`/activities/<id>/diagram`) and the
-incidents page (`/incidents`). For each: p50/p95/max wall time and CPU ms per request. It asserts nothing; the
-issue's targets: the matrix p95 < 150 ms for 60 schools, a diagram's counts < 200 ms for a process with 10,000
-instances.
+the matrix with "problems only", a process diagram's page with its counts (`/activities/<id>/diagram`), the
+incidents page (`/incidents`), the instance list (`/instances`) and the plan's landing page (summary and matrix).
+For each: p50/p95/max wall time and CPU ms per request. It asserts nothing; the issue's targets: the matrix p95 <
+150 ms for 60 schools, a diagram's counts < 200 ms for a process with 10,000 instances.
 
 The city has about 1,100 instances of its biggest process, so a second round gives `plan_school_report` 10,000: its
 instances and their human_task rows are copied by bulk INSERT … SELECT (new ids, no plan item, an empty `state`:
@@ -32,9 +32,12 @@ FLASK = ROOT / ".venv" / "bin" / "flask"
 PAGES = [("matrix", "/plan/matrix"), ("matrix, problems only", "/plan/matrix?problems=y"),
          ("matrix Excel", "/plan/matrix.xlsx"),
          ("diagram plan_school_report", "/activities/plan_school_report/diagram"),
-         ("diagram ppe_tech_check", "/activities/ppe_tech_check/diagram"), ("incidents", "/incidents")]
+         ("diagram ppe_tech_check", "/activities/ppe_tech_check/diagram"), ("incidents", "/incidents"),
+         ("instance list", "/instances"), ("plan (summary + matrix)", "/plan/")]
 BIG = "plan_school_report"
-BIG_PAGES = [(f"diagram {BIG} (10,000)", f"/activities/{BIG}/diagram"), ("incidents (10,000)", "/incidents")]
+BIG_PAGES = [(f"diagram {BIG} (10,000)", f"/activities/{BIG}/diagram"), ("incidents (10,000)", "/incidents"),
+             (f"instance list of {BIG} (10,000)", f"/instances?process={BIG}"),
+             (f"instance list, errors of {BIG}", f"/instances?status=error&process={BIG}")]
 
 
 def load() -> str:

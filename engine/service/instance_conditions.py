@@ -1,5 +1,6 @@
-"""Conditions on an instance's business variables for the instance list: `late_days > 3`, `status_text contains
-готов`, `submitted_on < 2021-02-01`, several joined by ` and `.
+"""Conditions on an instance's business variables for the instance list: `опоздание > 3`, `статус содержит готов`,
+`сдано < 01.02.2021`, several joined by ` и ` (or by their column names and English words: `late_days > 3 and
+status_text contains готов`).
 
 Only the variables the projections keep as columns of process_instance (engine.projection: `late_days`,
 `status_text`, `submitted_on`) can be filtered: the rest of a process's data lives inside its serialized state,
@@ -22,8 +23,11 @@ FIELDS = {
     "submitted_on": ("date", ("=", "!=", "<", "<=", ">", ">=")),
     "status_text": ("text", ("=", "!=", "contains")),
 }
-_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
-_CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|!=|=|<|>|\s+contains\s+)\s*(.*?)\s*$",
+# The names people type (the page's hint shows these), beside the column names.
+NAMES = {"опоздание": "late_days", "статус": "status_text", "сдано": "submitted_on"}
+_CONTAINS = ("contains", "содержит")
+_AND = re.compile(r"\s+(?:and|и)\s+", re.IGNORECASE)
+_CONDITION = re.compile(r"^\s*([^\W\d]\w*)\s*(<=|>=|!=|=|<|>|\s+(?:contains|содержит)\s+)\s*(.*?)\s*$",
                         re.IGNORECASE | re.DOTALL)
 _QUOTES = {'"': '"', "'": "'", "«": "»"}
 MAX_TEXT = 500  # the longest condition string read
@@ -71,23 +75,26 @@ def _parse_one(part: str) -> Condition:
     found = _CONDITION.match(part)
     if found is None:
         raise ValueError(_l("Cannot read the condition «%(text)s»: write a variable, an operator and a value, "
-                            "e.g. late_days > 3.", text=part))
-    field, op, raw = found.group(1).lower(), found.group(2).strip().lower(), _unquoted(found.group(3))
+                            "e.g. опоздание > 3.", text=part))
+    named, op, raw = found.group(1), found.group(2).strip().lower(), _unquoted(found.group(3))
+    field = NAMES.get(named.lower(), named.lower())
+    op = "contains" if op in _CONTAINS else op
     if field not in FIELDS:
         raise ValueError(_l("Unknown variable «%(field)s» in «%(text)s»: the list can be filtered by %(fields)s.",
-                            field=found.group(1), text=part, fields=", ".join(FIELDS)))
+                            field=named, text=part, fields=", ".join(NAMES)))
     kind, allowed = FIELDS[field]
     if op not in allowed:
         raise ValueError(_l("The operator «%(op)s» does not apply to %(field)s (use %(allowed)s).",
-                            op=op, field=field, allowed=" ".join(allowed)))
+                            op=found.group(2).strip(), field=named,
+                            allowed=" ".join("содержит" if a == "contains" else a for a in allowed)))
     if raw == "":
         raise ValueError(_l("The condition «%(text)s» has no value.", text=part))
     if kind == "int":
         if not re.fullmatch(r"-?\d{1,9}", raw):
-            raise ValueError(_l("%(field)s takes a whole number, not «%(value)s».", field=field, value=raw))
+            raise ValueError(_l("%(field)s takes a whole number, not «%(value)s».", field=named, value=raw))
         return Condition(field, op, int(raw))
     if kind == "date":
-        return Condition(field, op, _day(field, raw).isoformat())
+        return Condition(field, op, _day(named, raw).isoformat())
     return Condition(field, op, raw)
 
 

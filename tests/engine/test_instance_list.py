@@ -39,10 +39,13 @@ STUCK = process_xml(
 CONDITIONS = ["late_days > 1", "late_days >= 1", "late_days = 0", "late_days != 5", "late_days < 3 and late_days > 0",
               "status_text contains готов", "status_text = готов", "status_text != «не готов»",
               "status_text contains не", "submitted_on < 2021-01-23", "submitted_on >= 01.02.2021",
-              "LATE_DAYS <= 2 AND status_text = 'готов'"]
+              "LATE_DAYS <= 2 AND status_text = 'готов'",
+              # the names the page's hint gives, in Russian
+              "опоздание > 1", "статус содержит готов", "сдано >= 01.02.2021", "Опоздание < 3 и опоздание > 0"]
 MALFORMED = [("late_days >> 3", "late_days"), ("lateness > 3", "lateness"), ("late_days > soon", "soon"),
              ("submitted_on < 31.02.2021", "31.02.2021"), ("late_days contains 3", "contains"),
-             ("status_text", "status_text"), ("status_text =", "status_text ="), ("status_text < б", "<")]
+             ("status_text", "status_text"), ("status_text =", "status_text ="), ("status_text < б", "<"),
+             ("опозданиe > 3", "опозданиe"), ("статус > б", "статус")]
 UNITS = ("school-12", "school-17", "ppe-12", "school-5")  # СОШ №5 sorts after №17 as text, before №12 as people count
 
 
@@ -167,6 +170,8 @@ def test_every_filter_and_condition_finds_what_a_brute_force_finds(org, city):
         wanted = sorted(r.id for r in rows if expected(r))
         assert sorted(matching_ids(iao, query)) == wanted, query
         assert instance_list(iao, query).total == len(wanted), query
+    assert parse_conditions("опоздание > 1 и статус содержит готов")[0] == parse_conditions(
+        "late_days > 1 and status_text contains готов")[0]
 
     # conditions on business variables, and malformed ones reported in words
     for where in CONDITIONS:

@@ -1,12 +1,16 @@
 """A batch retry run by a real Celery worker (queued by create_batch once the job has committed), the worker killed
 with SIGKILL half-way: a second worker, given the job again, acts on the rest, and every instance is retried
 exactly once (one audit record each), none twice and none left out."""
+import os
+import signal
+import sqlite3
 import time
 from collections import Counter
+from contextlib import closing
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 import engine
 from engine import clock
@@ -30,16 +34,29 @@ def outcomes(job_id) -> Counter:
         db.session.rollback()
 
 
-def under_way(job_id) -> bool:
-    """Whether the worker has done 10 items; if so, the items are held (a transaction of this test keeps the lock
-    the worker needs to claim the next one, so that it cannot finish before it is killed)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("LOCK TABLE batch_item IN EXCLUSIVE MODE"))
-    # On SQLite every transaction holds the database's write lock from its first statement (engine/db.py).
-    done = db.session.scalar(select(func.count()).where(BatchItem.job_id == job_id, BatchItem.outcome == "done"))
-    if done < 10:
-        db.session.rollback()
+def under_way(job_id, worker) -> bool:
+    """Whether the worker has done 10 items; if so, it is frozen (SIGSTOP) where it stands, mid-step as likely as
+    not, so that it cannot finish before it is killed. (Holding a lock the worker needs instead loses on SQLite:
+    its busy handler lets a worker that writes without pause starve the test's transaction.)"""
+    done = _done_without_waiting(job_id)
+    if done >= 10:
+        os.killpg(worker.popen.pid, signal.SIGSTOP)
     return done >= 10
+
+
+def _done_without_waiting(job_id) -> int:
+    """The job's items done, read without waiting for the worker: the app's SQLite transactions all take the
+    write lock (BEGIN IMMEDIATE), so a plain reader of the WAL database is used there."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        try:
+            return db.session.scalar(select(func.count()).where(BatchItem.job_id == job_id,
+                                                                BatchItem.outcome == "done"))
+        finally:
+            db.session.rollback()
+    with closing(sqlite3.connect(url.database, timeout=30)) as reader:
+        return reader.execute("SELECT count(*) FROM batch_item WHERE job_id = ? AND outcome = 'done'",
+                              (job_id,)).fetchone()[0]
 
 
 def job_status(job_id) -> str:
@@ -63,11 +80,10 @@ def test_a_batch_cut_off_by_a_killed_worker_is_finished_by_another_acting_on_eac
     db.session.rollback()
 
     first = celery.worker(concurrency=None)
-    celery.wait_for(lambda: under_way(job_id), "the first worker under way", timeout=120)
-    first.stop(warm=False)  # SIGKILL, whatever it is doing (waiting for the next item, here)
+    celery.wait_for(lambda: under_way(job_id, first), "the first worker under way", timeout=120)
+    first.stop(warm=False)  # SIGKILL, whatever it was doing when it was frozen
     first.reap(time.monotonic() + 30)
     celery.processes.remove(first)  # dead on purpose: waiting goes on with the second worker
-    db.session.rollback()  # let go of the items
     cut = outcomes(job_id)
     assert cut[None] > 0, f"the worker finished before it was killed: {cut}"
     assert cut["refused"] == 0
