@@ -53,8 +53,10 @@ def instance_diagram(instance_id: int, user: User) -> dict:
             names[bpmn] = str(UNNAMED[kind])
     elements = {bpmn: {"name": names.get(bpmn) or bpmn, "passes": passes.get(bpmn, 0)}
                 for bpmn in {*passes, *current, *([stopped] if stopped else [])}}
+    # .tuples().all(): dict() of a Result would take it for a mapping (it has keys()) and index it
     claimed = dict(db.session.execute(select(User.id, User.login).where(
-        User.id.in_({t.assignee_id for t in tasks if t.assignee_id})))) if any(t.assignee_id for t in tasks) else {}
+        User.id.in_({t.assignee_id for t in tasks if t.assignee_id}))).tuples().all()) \
+        if any(t.assignee_id for t in tasks) else {}
     # who: the person who did a task, or who has taken an open one
     who = {t.id: t.completed_by or claimed.get(t.assignee_id) for t in tasks}
     return {"instance": instance, "process": process, "xml": diagram_xml(process), "path": path,
