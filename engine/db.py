@@ -4,6 +4,7 @@ SQLite is the embedded default and several processes (web, Celery worker, beat) 
 transaction starts with BEGIN IMMEDIATE: a transaction that read first and wrote later would otherwise fail
 with "database is locked" as soon as another process committed in between, instead of waiting its turn.
 """
+import json
 from datetime import datetime, timezone
 
 from flask_sqlalchemy import SQLAlchemy
@@ -24,7 +25,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+def _json_text(value) -> str:
+    # Cyrillic as itself, not as \u escapes: SQLite's JSON paths ($."школа") match a key only as it is written.
+    return json.dumps(value, ensure_ascii=False)
+
+
+db = SQLAlchemy(model_class=Base, engine_options={"json_serializer": _json_text})
 
 
 class UTCDateTime(TypeDecorator):

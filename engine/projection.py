@@ -1,7 +1,9 @@
 """Reading what the database keeps beside the serialized state: human tasks, the next timer, the messages and
 signals awaited, the status, and the process data. All of it is derived from the workflow after each step."""
+import math
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -246,6 +248,32 @@ def status(workflow, tasks: list[TaskView], waiting: list[dict] | None = None) -
     if waiting if waiting is not None else waits(workflow):
         return InstanceStatus.WAITING
     return InstanceStatus.STALLED
+
+
+VARIABLES_KEPT = 64     # keys at most: a form's fields, not a whole register
+VARIABLE_TEXT = 200     # longer text is not a value anyone filters a list by
+_NUMBER_RANGE = 2**53   # what a JSON number holds exactly
+
+
+def kept_variables(data: dict) -> dict | None:
+    """The process data's top-level numbers, yes/no values, dates (as ISO text) and short texts, in the data's
+    order: what the instance list's conditions can read (ProcessInstance.variables). Lists, mappings and long
+    texts are left out."""
+    kept = {}
+    for key, value in data.items():
+        if len(kept) == VARIABLES_KEPT:
+            break
+        if not isinstance(key, str) or not key.isidentifier() or len(key) > 64:
+            continue
+        if isinstance(value, bool) or isinstance(value, int) and abs(value) < _NUMBER_RANGE:
+            kept[key] = value
+        elif isinstance(value, float | Decimal) and math.isfinite(value):
+            kept[key] = float(value)
+        elif isinstance(value, date):
+            kept[key] = value.isoformat()[:10]
+        elif isinstance(value, str) and len(value) <= VARIABLE_TEXT:
+            kept[key] = value
+    return kept or None
 
 
 def process_data(workflow) -> dict:

@@ -201,6 +201,7 @@ def save(instance: ProcessInstance, workflow, outcome=None, *, completed_by: dic
     text = seen.data.get("status_text")
     instance.status_text = str(text)[:500] if text is not None else None
     instance.submitted_on, instance.late_days = _hand_in(seen.data)
+    instance.variables = projection.kept_variables(seen.data)
     new = instance.id is None
     if new:
         db.session.add(instance)
@@ -230,7 +231,7 @@ _INSTANCES = ProcessInstance.__table__
 # What a save sets on an instance that exists: written by one Core UPDATE (the ORM's unit of work for the one row
 # cost as much as the rest of the save's statements); any other column a caller changed is left to the ORM's flush.
 _SAVED = ("state", "serializer_version", "updated_at", "status", "error", "error_element", "failed_action",
-          "next_timer_at", "completed_at", "status_text", "submitted_on", "late_days", "waits")
+          "next_timer_at", "completed_at", "status_text", "submitted_on", "late_days", "variables", "waits")
 _UPDATE_SAVED = (update(_INSTANCES)
                  .where(_INSTANCES.c.id == bindparam("_id"), _INSTANCES.c.lock_version == bindparam("_version"))
                  .values({**{k: bindparam(k) for k in _SAVED}, "lock_version": bindparam("_next")}))

@@ -4,6 +4,7 @@ test, the department's demo organisation, and small BPMN builders.
 Engine tests run on every available backend (`app` is parametrised); browser, CLI and worker tests run on the
 primary backend, which is PostgreSQL in CI.
 """
+import functools
 import os
 import shutil
 import threading
@@ -105,6 +106,39 @@ def make_app(url, tmp_path, **overrides):
     return create_app(config)
 
 
+@contextmanager
+def own_database(kind: str, tmp_path: Path, revision: str = "head"):
+    """An application on a database of its own (a file, or a schema dropped after), migrated up to `revision`,
+    inside an app context: for the tests of a migration, which go down and up where no other test reads."""
+    from flask_migrate import upgrade
+    from engine.db import db
+    schema = None
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'own.sqlite3'}"
+    else:
+        base, schema = _pg_base_url(), f"gia_own_{uuid.uuid4().hex[:8]}"
+        _on_postgresql(f'CREATE SCHEMA "{schema}"')
+        url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    application = make_app(url, tmp_path)
+    application.config["BACKEND"] = kind
+    try:
+        with application.app_context():
+            upgrade(revision=revision)
+            yield application
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if schema:
+            _on_postgresql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _on_postgresql(statement: str) -> None:
+    server = sa.create_engine(_pg_base_url())
+    with server.begin() as conn:
+        conn.exec_driver_sql(statement)
+    server.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def app(request, backends, tmp_path):
     """An application on an empty database, once per available backend, inside an app context."""
@@ -140,10 +174,23 @@ def org(app):
 def load_org():
     import engine
     from cli.demo import PPE_HOSTS, USERS, ensure_city
+    from engine.db import db
+    from engine.models import User
     ensure_city(sorted({12, 17, 33, *PPE_HOSTS[:4]}), (12, 17), auditoriums=lambda n: 2)
     for login, role, unit, name in USERS:
-        engine.ensure_user(login, role, unit, password="demo", full_name=name)
+        engine.ensure_user(login, role, unit, full_name=name)
+    # One real (scrypt) hash of "demo" for every demo user: hashing it per user cost 0.12 s each, a second or more
+    # in the set-up of each of the hundreds of tests that load the organisation.
+    db.session.execute(sa.update(User).where(User.login.in_([u[0] for u in USERS]))
+                       .values(password_hash=_demo_password_hash()))
+    db.session.commit()
     return {login: engine.user_by_login(login) for login, *_ in USERS}
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    from werkzeug.security import generate_password_hash
+    return generate_password_hash("demo")
 
 
 def set_manual_clock(text: str) -> None:

@@ -72,6 +72,9 @@ class ProcessInstance(db.Model):
     # When the unit handed in its work and how late (data `submitted_on`, `late_days`), for coverage reports.
     submitted_on: Mapped[str | None] = mapped_column(String(10))
     late_days: Mapped[int | None]
+    # The process data's top-level scalars (engine.projection.kept_variables), for the instance list's conditions
+    # on any variable (`fix_days > 5`): the serialized state is not for SQL to read at a city's scale.
+    variables: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

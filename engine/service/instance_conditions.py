@@ -1,19 +1,24 @@
 """Conditions on an instance's business variables for the instance list: `опоздание > 3`, `статус содержит готов`,
-`сдано < 01.02.2021`, several joined by ` и ` (or by their column names and English words: `late_days > 3 and
-status_text contains готов`).
+`сдано < 01.02.2021`, `fix_days >= 7`, `школа_готова = да`, several joined by ` и ` (or by the English words:
+`late_days > 3 and status_text contains готов`).
 
-Only the variables the projections keep as columns of process_instance (engine.projection: `late_days`,
-`status_text`, `submitted_on`) can be filtered: the rest of a process's data lives inside its serialized state,
-which SQL cannot read at the scale of a city. Each condition is parsed strictly; one that cannot be read is
-reported in words and left out, so that a typo never turns into a list filtered by something else."""
+Three variables are columns of process_instance (engine.projection: `late_days`, `status_text`, `submitted_on`,
+with the Russian names the page's hint gives); any other name is a variable of the process data, read from the
+top-level numbers, yes/no values, dates and short texts each step keeps in `process_instance.variables`
+(engine.projection.kept_variables). A variable's value decides how it is compared: a number compares with the
+numbers, да/нет with the yes/no values, a date (01.02.2021) with the dates, anything else with the texts; an
+instance whose variable holds another kind of value, or none, does not match. Each condition is parsed strictly;
+one that cannot be read is reported in words and left out, so that a typo never turns into a list filtered by
+something else (and a variable no instance has is named: `unknown_variables`)."""
+import operator
 import re
 from datetime import date
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import case, func, select
 
-from ..db import is_postgres
+from ..db import db, is_postgres
 from ..models import ProcessInstance
 
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "contains")
@@ -33,28 +38,78 @@ _QUOTES = {'"': '"', "'": "'", "«": "»"}
 MAX_TEXT = 500  # the longest condition string read
 
 
+_YES, _NO = ("да", "true"), ("нет", "false")
+_NUMBER = re.compile(r"-?\d{1,15}(?:[.,]\d{1,15})?")
+_COMPARED = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+             ">=": operator.ge}
+
+
 class Condition(NamedTuple):
     field: str
     op: str
-    value: int | str  # late_days: int; submitted_on: an ISO date; status_text: text
+    value: int | float | bool | str  # a number, a yes/no, an ISO date or a text
+    variable: bool = False           # a variable of the process data, not a column
 
     def clause(self):
-        """This condition on ProcessInstance. A NULL column matches no condition (SQL's reading, and the list's)."""
-        column = getattr(ProcessInstance, self.field)
+        """This condition on ProcessInstance. A NULL matches no condition (SQL's reading, and the list's)."""
         if self.op == "contains":  # case-sensitive on both databases (SQLite's LIKE ignores the case of Latin only)
-            return (func.strpos if is_postgres() else func.instr)(column, self.value) > 0
-        return {"=": column.__eq__, "!=": column.__ne__, "<": column.__lt__, "<=": column.__le__,
-                ">": column.__gt__, ">=": column.__ge__}[self.op](self.value)
+            return (func.strpos if is_postgres() else func.instr)(self._operand(), self.value) > 0
+        return _COMPARED[self.op](self._operand(), self.value)
+
+    def _operand(self):
+        """The column, or the variable's value where it is of the kind the condition's value is (else NULL)."""
+        if not self.variable:
+            return getattr(ProcessInstance, self.field)
+        kind, of_type = _kind(self.value, self.op), variable_type(self.field)
+        value = ProcessInstance.variables[self.field]
+        if is_postgres():
+            return {"number": case((of_type == "number", value.as_float())),
+                    "yes/no": case((of_type == "boolean", value.as_string())),
+                    "text": case((of_type == "string", value.as_string()))}[kind]
+        return {"number": case((of_type.in_(("integer", "real")), value.as_float())),
+                "yes/no": case((of_type.in_(("true", "false")), of_type)),
+                "text": case((of_type == "text", value.as_string()))}[kind]
 
     def matches(self, instance) -> bool:
         """The same condition in Python, over an instance's columns (what the tests compare the SQL with)."""
-        actual = getattr(instance, self.field)
+        if self.variable:
+            actual = (instance.variables or {}).get(self.field)
+            kind = _kind(self.value, self.op)
+            if kind == "yes/no":
+                actual = str(actual).lower() if isinstance(actual, bool) else None
+            elif kind == "number":
+                actual = actual if isinstance(actual, int | float) and not isinstance(actual, bool) else None
+            elif not isinstance(actual, str):
+                actual = None
+        else:
+            actual = getattr(instance, self.field)
         if actual is None:
             return False
         if self.op == "contains":
             return self.value in actual
-        return {"=": actual == self.value, "!=": actual != self.value, "<": actual < self.value,
-                "<=": actual <= self.value, ">": actual > self.value, ">=": actual >= self.value}[self.op]
+        return _COMPARED[self.op](actual, self.value)
+
+
+def _kind(value, op: str) -> str:
+    if op == "contains" or isinstance(value, str) and value not in ("true", "false"):
+        return "text"
+    return "number" if isinstance(value, int | float) else "yes/no"
+
+
+def variable_type(name: str):
+    """The JSON type of the variable `name` kept for an instance (NULL where it has none), as the database names
+    it: PostgreSQL's number/string/boolean, SQLite's integer/real/text/true/false."""
+    if is_postgres():
+        return func.json_typeof(ProcessInstance.variables[name])
+    return func.json_type(ProcessInstance.variables, f'$."{name}"')  # a name is an identifier: nothing to escape
+
+
+def unknown_variables(conditions: list[Condition]) -> list[str]:
+    """A message for each variable the conditions name that no instance keeps (a typo, most likely): one
+    statement per variable, so the list asks only when it found nothing."""
+    return [str(_l("No instance has a variable «%(name)s»: is it spelt as in the diagram?", name=c.field))
+            for c in conditions if c.variable and db.session.scalar(
+                select(ProcessInstance.id).where(variable_type(c.field).is_not(None)).limit(1)) is None]
 
 
 def parse_conditions(text: str | None) -> tuple[list[Condition], list[str]]:
@@ -79,16 +134,15 @@ def _parse_one(part: str) -> Condition:
     named, op, raw = found.group(1), found.group(2).strip().lower(), _unquoted(found.group(3))
     field = NAMES.get(named.lower(), named.lower())
     op = "contains" if op in _CONTAINS else op
+    if raw == "":
+        raise ValueError(_l("The condition «%(text)s» has no value.", text=part))
     if field not in FIELDS:
-        raise ValueError(_l("Unknown variable «%(field)s» in «%(text)s»: the list can be filtered by %(fields)s.",
-                            field=named, text=part, fields=", ".join(NAMES)))
+        return _on_variable(named, op, raw, quoted=raw != found.group(3))
     kind, allowed = FIELDS[field]
     if op not in allowed:
         raise ValueError(_l("The operator «%(op)s» does not apply to %(field)s (use %(allowed)s).",
                             op=found.group(2).strip(), field=named,
                             allowed=" ".join("содержит" if a == "contains" else a for a in allowed)))
-    if raw == "":
-        raise ValueError(_l("The condition «%(text)s» has no value.", text=part))
     if kind == "int":
         if not re.fullmatch(r"-?\d{1,9}", raw):
             raise ValueError(_l("%(field)s takes a whole number, not «%(value)s».", field=named, value=raw))
@@ -96,6 +150,26 @@ def _parse_one(part: str) -> Condition:
     if kind == "date":
         return Condition(field, op, _day(named, raw).isoformat())
     return Condition(field, op, raw)
+
+
+def _on_variable(named: str, op: str, raw: str, quoted: bool) -> Condition:
+    """A condition on a variable of the process data, named as the diagram names it (its case kept), compared as
+    its value reads (a quoted value is a text)."""
+    if op == "contains" or quoted and op in ("=", "!="):
+        return Condition(named, op, raw, True)
+    if _NUMBER.fullmatch(raw):
+        number = float(raw.replace(",", "."))
+        return Condition(named, op, int(number) if number.is_integer() else number, True)
+    if raw.lower() in _YES + _NO:
+        if op not in ("=", "!="):
+            raise ValueError(_l("The operator «%(op)s» does not apply to yes/no values (use = !=).", op=op))
+        return Condition(named, op, "true" if raw.lower() in _YES else "false", True)
+    if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}|\d{4}-\d{2}-\d{2}", raw):
+        return Condition(named, op, _day(named, raw).isoformat(), True)
+    if op not in ("=", "!="):
+        raise ValueError(_l("The operator «%(op)s» does not apply to the text «%(value)s» (use = != содержит; "
+                            "< and > compare numbers and dates).", op=op, value=raw))
+    return Condition(named, op, raw, True)
 
 
 def _unquoted(raw: str) -> str:

@@ -18,7 +18,7 @@ from ..db import db
 from ..directory.naming import natural_key, unit_names
 from ..models import DeployedProcess, HumanTask, Plan, PlanItem, ProcessInstance, Unit, User
 from ..models.instance import InstanceStatus
-from .instance_conditions import Condition, parse_conditions
+from .instance_conditions import Condition, parse_conditions, unknown_variables
 from .query_params import FilterParams
 
 # InstanceStatus's values, in the order the page offers them (and sorts by status)
@@ -110,6 +110,8 @@ def instance_list(user: User, query: InstanceQuery | None = None) -> InstanceLis
     query = query or InstanceQuery()
     where, conditions, problems = _where(user, query)
     total = 0 if where is None else db.session.scalar(select(func.count()).select_from(ProcessInstance).where(*where))
+    if not total:
+        problems = problems + unknown_variables(conditions)
     page = InstanceListPage([], total, query, conditions, problems)
     query.page = min(query.page, page.pages)
     if total:

@@ -41,11 +41,19 @@ CONDITIONS = ["late_days > 1", "late_days >= 1", "late_days = 0", "late_days != 
               "status_text contains не", "submitted_on < 2021-01-23", "submitted_on >= 01.02.2021",
               "LATE_DAYS <= 2 AND status_text = 'готов'",
               # the names the page's hint gives, in Russian
-              "опоздание > 1", "статус содержит готов", "сдано >= 01.02.2021", "Опоздание < 3 и опоздание > 0"]
-MALFORMED = [("late_days >> 3", "late_days"), ("lateness > 3", "lateness"), ("late_days > soon", "soon"),
+              "опоздание > 1", "статус содержит готов", "сдано >= 01.02.2021", "Опоздание < 3 и опоздание > 0",
+              # any variable of the process data, compared as its value reads
+              "fix_days > 2", "fix_days <= 2 и опоздание < 3", "share >= 0,5", "share = 0.75", "ready = да",
+              "ready != нет", "ready = false", "checked_on < 03.02.2021", "checked_on >= 2021-02-03",
+              "школа содержит №1", "школа = «СОШ №2»", "школа != «СОШ №2»", "mixed = 3", "mixed = '2'",
+              "mixed содержит 4"]
+# variables no instance keeps: read, applied (nothing matches) and named as a likely typo
+UNKNOWN = [("lateness > 3", "lateness"), ("опозданиe > 3", "опозданиe"), ("Fix_days > 1", "Fix_days"),
+           ("notes содержит a", "notes")]
+MALFORMED = [("late_days >> 3", "late_days"), ("late_days > soon", "soon"),
              ("submitted_on < 31.02.2021", "31.02.2021"), ("late_days contains 3", "contains"),
              ("status_text", "status_text"), ("status_text =", "status_text ="), ("status_text < б", "<"),
-             ("опозданиe > 3", "опозданиe"), ("статус > б", "статус")]
+             ("статус > б", "статус"), ("ready > да", ">"), ("школа < abc", "abc")]
 UNITS = ("school-12", "school-17", "ppe-12", "school-5")  # СОШ №5 sorts after №17 as text, before №12 as people count
 
 
@@ -68,7 +76,9 @@ def make_city() -> dict:
     for day, unit in zip((1, 2, 3, 4), UNITS):
         set_manual_clock(f"2021-02-0{day}T10:00:00+03:00")
         made["running"].append(start("task", unit, status_text="готов", late_days=day - 1,
-                                     submitted_on=f"2021-01-2{day}"))
+                                     submitted_on=f"2021-01-2{day}", fix_days=day, share=day / 4,
+                                     ready=day % 2 == 0, checked_on=f"2021-02-0{day}", школа=f"СОШ №{day}",
+                                     mixed=day if day % 2 else str(day), notes=["a"], about="a" * 201))
         made["running"].append(start("task", unit, status_text="не готов"))
         made["waiting"].append(start("timer", unit))
         made["stalled"].append(start("stuck", unit))
@@ -181,6 +191,11 @@ def test_every_filter_and_condition_finds_what_a_brute_force_finds(org, city):
         assert 0 < len(wanted) < len(rows), where  # each condition finds something and leaves something out
         page = instance_list(org["iao"], InstanceQuery(where=where, per_page=200))
         assert page.problems == [] and sorted(ids_of(page)) == wanted, where
+
+    for where, name in UNKNOWN:
+        page = instance_list(org["iao"], InstanceQuery(where=f"{where} and late_days >= 0", per_page=200))
+        [problem] = page.problems
+        assert page.total == 0 and f"«{name}»" in problem, (where, problem)
 
     # a malformed condition is reported in words and filters nothing
     for where, words in MALFORMED:

@@ -1,7 +1,6 @@
 """The task history (engine.service.history): each completion keeps what the person handed in (who, when, the data,
 the files, how late) in its own transaction, and «Что сдано» reads it, whatever the workflow's data became since."""
 import io
-import uuid
 from datetime import datetime
 
 import pytest
@@ -13,7 +12,7 @@ import engine
 from engine import attachments, store
 from engine.db import db
 from engine.models import AuditEvent, ProcessInstance, TaskSubmission
-from tests.conftest import BACKENDS, _pg_base_url, linear, make_app, process_xml
+from tests.conftest import BACKENDS, linear, own_database, process_xml
 from tests.engine.a1 import checklist, only, start_check
 
 
@@ -164,28 +163,8 @@ def test_a_task_completed_before_the_history_is_read_from_the_workflow_as_before
 @pytest.fixture(params=BACKENDS)
 def at_0008(request, tmp_path):
     """An application on a database migrated up to revision 0008 (before the task history), per backend."""
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    else:
-        base, schema = _pg_base_url(), f"gia_history_{uuid.uuid4().hex[:8]}"
-        _on_postgresql(f'CREATE SCHEMA "{schema}"')
-        url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    application = make_app(url, tmp_path)
-    with application.app_context():
-        upgrade(revision="0008")
+    with own_database(request.param, tmp_path, "0008") as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
-    if schema:
-        _on_postgresql(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-def _on_postgresql(statement: str) -> None:
-    server = sa.create_engine(_pg_base_url())
-    with server.begin() as conn:
-        conn.exec_driver_sql(statement)
-    server.dispose()
 
 
 def _old_rows():
