@@ -16,6 +16,16 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def live(backends, tmp_path):
     """(base_url, app): the app served on a free port, with the organisation loaded and processes deployed."""
+    yield from _live(backends, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_live(backends, tmp_path_factory):
+    """`live` once for a module whose tests only read what its first fixture made."""
+    yield from _live(backends, tmp_path_factory.mktemp("module-live"))
+
+
+def _live(backends, tmp_path):
     url = backends(PRIMARY).fresh(tmp_path)
     app = make_app(url, tmp_path)
     with app.app_context():

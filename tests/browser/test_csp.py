@@ -20,11 +20,12 @@ INLINE_HANDLERS = """() => Array.from(document.querySelectorAll('*')).flatMap(el
     Array.from(el.attributes).filter(a => a.name.startsWith('on')).map(a => el.tagName + ' ' + a.name))"""
 
 
-@pytest.fixture
-def year(live):
+@pytest.fixture(scope="module")
+def year(module_live):
     """The plan opened on 1 October 2020 with its first items started, and PPE №17's check with a faulty jammer
-    (a photo), a comment and the head's fix task, so that the walk meets every kind of page."""
-    base, app = live
+    (a photo), a comment and the head's fix task, so that the walk meets every kind of page; made once, as the
+    personas' walks only read."""
+    base, app = module_live
     with app.app_context():
         import engine
         from engine import attachments, store
