@@ -15,6 +15,11 @@ that process and the incidents page are measured again (and engine.process_diagr
     .venv/bin/python bench/cockpit.py                  # ~2–5 min: most of it is living the demo
     .venv/bin/python bench/cockpit.py --reps 50 --keep
     .venv/bin/python bench/cockpit.py --schema gia_bench_cockpit_1234abcd   # measure again what --keep left
+    .venv/bin/python bench/cockpit.py --schools 240 --ppe 80   # a city four times the demo's (`flask gia simulate
+                                                               # --until`, two processes): ~10 min
+
+A city other than the demo's is lived by `flask gia simulate` (simulated staff only); the pages are then read as an
+ИАО specialist added for the bench.
 """
 import argparse
 import os
@@ -50,6 +55,8 @@ def main(argv=None) -> None:
     parser.add_argument("--pg-url", default="postgresql://127.0.0.1:5432/test")
     parser.add_argument("--keep", action="store_true", help="leave the schema in place")
     parser.add_argument("--schema", help="measure a schema a --keep run left (no demo lived)")
+    parser.add_argument("--schools", type=int, help="live a simulated city of this many schools, not the demo")
+    parser.add_argument("--ppe", type=int, default=20, help="its PPE (with --schools)")
     args = parser.parse_args(argv)
     import sqlalchemy as sa
     from config import _database_url
@@ -68,9 +75,14 @@ def main(argv=None) -> None:
         env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi", "SECRET_KEY": "bench"}
         env.pop("GIA_CLOCK", None)
         started = time.perf_counter()
-        for argv in (["db", "upgrade"], ["gia", "demo", "--plan-until", "2020-12-04"]):
+        city = (["gia", "simulate", "--schools", str(args.schools), "--ppe", str(args.ppe), "--workers", "2",
+                 "--until", "2020-12-04"] if args.schools else ["gia", "demo", "--plan-until", "2020-12-04"])
+        if args.schools:
+            env["GIA_CLOCK"] = "manual"
+        for argv in (["db", "upgrade"], city):
             subprocess.run([str(FLASK), *argv], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-        print(f"demo lived in {time.perf_counter() - started:.0f} s", flush=True)
+        print(f"{'simulated city' if args.schools else 'demo'} lived in {time.perf_counter() - started:.0f} s",
+              flush=True)
         with sa.create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
             conn.execute(sa.text("ANALYZE"))  # as autovacuum would have by then: the plans depend on it
         measure(url, args.reps)
@@ -86,13 +98,18 @@ def measure(url: str, reps: int) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": True})
     client = app.test_client()
     with app.app_context():
+        import engine
         from engine.db import db
-        from engine.models import ProcessInstance
+        from engine.models import ProcessInstance, Unit
+        if engine.user_by_login("iao") is None:  # a simulated city: its staff are simulated people
+            engine.ensure_user("iao", "iao_specialist", "iao", password="demo", full_name="ИАО (замер)")
         counts = dict(db.session.execute(sa_count(ProcessInstance)).all())
+        units = dict(db.session.execute(sa_count_units(Unit)).all())
         db.session.remove()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
     assert client.post("/login", data={"login": "iao", "password": "demo", "csrf_token": token}).status_code == 302
-    print(f"instances: {BIG} {counts.get(BIG, 0)}, ppe_tech_check {counts.get('ppe_tech_check', 0)}")
+    print(f"units: {units.get('school', 0)} schools, {units.get('ppe', 0)} PPE; instances: {BIG} "
+          f"{counts.get(BIG, 0)}, ppe_tech_check {counts.get('ppe_tech_check', 0)}, all {sum(counts.values())}")
     print(f"{'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'CPU ms':>8} {'KB':>7}")
     pages(client, PAGES, reps)
     with app.app_context():
@@ -170,6 +187,11 @@ def engine_only(process_id: str, reps: int) -> None:
     walls = walls[2:]
     print(f"{'process_diagram() ' + process_id:<30} {statistics.median(walls):>8.1f} "
           f"{statistics.quantiles(walls, n=20)[-1]:>8.1f} {max(walls):>8.1f}   ({page['instances']} instances)")
+
+
+def sa_count_units(model):
+    from sqlalchemy import func, select
+    return select(model.kind, func.count()).group_by(model.kind)
 
 
 def sa_count(model):

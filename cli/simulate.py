@@ -1,5 +1,7 @@
 """`flask gia simulate`: the school year lived on a fresh database (cli.simulation), by one process or by several
 (cli.simulation_parallel), and what happened printed per section of the plan."""
+from datetime import date
+
 import click
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -22,7 +24,7 @@ def count_section_instances(report: YearReport) -> None:
 
 
 def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: int, progress=None,
-                  workers: int = 1) -> YearReport:
+                  workers: int = 1, until: date | None = None) -> YearReport:
     catalogue = plan_catalogue.load_default()
     if catalogue.year != year:
         raise EngineError(_l("The catalogue holds the plan for %(have)s, not %(want)s."), have=catalogue.year,
@@ -35,7 +37,7 @@ def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: in
         simulation = ParallelYear(schools, ppe, late_share, seed, workers=workers)
     else:
         simulation = YearSimulation(schools, ppe, late_share, seed)
-    report = simulation.run(catalogue, progress)
+    report = simulation.run(catalogue, progress, until=until)
     count_section_instances(report)
     return report
 
@@ -49,11 +51,14 @@ def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: in
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
               help="Processes living each day side by side (PostgreSQL only).")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Stop after this day (e.g. 2020-12-04); the manual clock stays there.")
 @json_option
 @guarded
-def simulate_command(year, schools, ppe, late_share, seed, workers, as_json):
+def simulate_command(year, schools, ppe, late_share, seed, workers, until, as_json):
     """Run the school year's plan on a fresh database, day by day, and print what happened per section."""
-    report = simulate_year(year, schools, ppe, late_share, seed, workers=workers)
+    report = simulate_year(year, schools, ppe, late_share, seed, workers=workers,
+                           until=until.date() if until else None)
     emit(report.as_dict(), as_json, render(report))
 
 

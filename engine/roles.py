@@ -21,12 +21,13 @@ class Role:
     code: str
     title: str
     scope: str  # "city" or "unit"
+    landing: str | None = None  # the page the role's people see first after signing in (roles.json `landing`)
 
 
 @lru_cache(maxsize=4)
 def _catalogue(path: str) -> dict[str, Role]:
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {r["code"]: Role(r["code"], r["title"], r.get("scope", "unit")) for r in raw["roles"]}
+    return {r["code"]: Role(r["code"], r["title"], r.get("scope", "unit"), r.get("landing")) for r in raw["roles"]}
 
 
 def catalogue() -> dict[str, Role]:
@@ -60,3 +61,9 @@ def title(code: str | None) -> str:
 def is_city_wide(code: str | None) -> bool:
     role = catalogue().get(code or "")
     return role is not None and role.scope == "city"
+
+
+def landing(codes) -> str | None:
+    """The first page (roles.json `landing`) of the first of `codes` in the catalogue's order that names one."""
+    wanted = set(codes)
+    return next((role.landing for role in catalogue().values() if role.code in wanted and role.landing), None)

@@ -9,7 +9,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
 import engine
-from engine import clock
+from engine import clock, roles
 from engine.db import db
 from engine.errors import TooManyAttempts
 from engine.models import User
@@ -58,9 +58,19 @@ def login():
             login_user(user, remember=form.remember.data)
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//")
-                            else url_for("inbox.index"))
+                            else _landing(user))
         flash(_("Wrong login or password."), "error")
     return render_template("login.html", form=form)
+
+
+LANDINGS = {"plan": "plan.index", "incidents": "incidents.index"}  # roles.json `landing` → the page
+
+
+def _landing(user) -> str:
+    """Where a person goes after signing in: her role's landing page (the department's heads: the plan at a glance),
+    else the inbox."""
+    page = roles.landing(m.role for m in user.memberships)
+    return url_for(LANDINGS.get(page, "inbox.index"))
 
 
 @bp.route("/logout", methods=["POST"])

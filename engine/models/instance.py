@@ -39,7 +39,9 @@ class ProcessInstance(db.Model):
                       Index("ix_process_instance_plan_unit", "plan_item_id", "unit_code", unique=True),
                       # the few instances whose READY tasks the inbox hides, read once per inbox statement (0012)
                       Index("ix_process_instance_hidden", "id", postgresql_where=text(_HIDDEN),
-                            sqlite_where=text(_HIDDEN)))
+                            sqlite_where=text(_HIDDEN)),
+                      # the instance list's default order, newest first, read a page at a time (0014)
+                      Index("ix_process_instance_created", "created_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"), index=True)
@@ -74,7 +76,7 @@ class ProcessInstance(db.Model):
     late_days: Mapped[int | None]
     # The process data's top-level scalars (engine.projection.kept_variables), for the instance list's conditions
     # on any variable (`fix_days > 5`): the serialized state is not for SQL to read at a city's scale.
-    variables: Mapped[dict | None] = mapped_column(JSON, deferred=True)
+    variables: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -222,6 +222,8 @@ def _ordered(statement, query: InstanceQuery):
                "process": pi.process_name, "late_days": pi.late_days, "id": pi.id}[name]
     if name == "id":
         return statement.order_by(key.desc() if descending else key)
+    if name == "started":  # never NULL: plain order, which ix_process_instance_created serves a page at a time
+        return statement.order_by(key.desc(), pi.id.desc()) if descending else statement.order_by(key, pi.id)
     # those without a value (not ended, never late) come last either way
     return statement.order_by(key.desc().nulls_last() if descending else key.asc().nulls_last(),
                               pi.id.desc() if descending else pi.id)

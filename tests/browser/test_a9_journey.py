@@ -105,6 +105,7 @@ def test_a9_staff_list_is_nominated_placed_approved_downloaded_and_sent(live, pa
     # The Начальник ГУО sees the warning (no organiser in PPE №17's auditorium) and approves.
     at(app, "2021-04-15T10:00:00+03:00")
     sign_in(page, base, "guo_head")
+    page.get_by_role("link", name="Мои задачи").first.click()  # she lands on the plan at a glance
     open_task(page, "Утверждение списка работников ППЭ")
     instructions = page.locator(".instructions")
     expect(instructions).to_contain_text("назначено 3 из 4 выдвинутых ОУ, в резерве 1")

@@ -17,6 +17,22 @@ def test_wrong_password_is_refused_in_russian(site, primary_app):
     assert client.get("/").status_code == 302  # still signed out
 
 
+def test_each_person_lands_on_her_roles_first_page_unless_she_was_on_her_way_elsewhere(site, primary_app):
+    def signed_in(login, next_page=None):
+        client = primary_app.test_client()
+        token = csrf(client.get("/login"))
+        response = client.post("/login" + (f"?next={next_page}" if next_page else ""),
+                               data={"login": login, "password": "demo", "csrf_token": token})
+        assert response.status_code == 302
+        return response.headers["Location"]
+
+    # the department's heads: the plan at a glance; operators: the incidents; everyone else: the inbox
+    assert {login: signed_in(login) for login in ("guo_head", "iao_head", "operator", "iao", "head17", "admin")} \
+        == {"guo_head": "/plan/", "iao_head": "/plan/", "operator": "/incidents", "iao": "/", "head17": "/",
+            "admin": "/"}
+    assert signed_in("guo_head", "/instances") == "/instances"
+
+
 def test_a_form_posted_without_csrf_token_is_refused(site):
     tech = site("tech17")
     instance_id = start_check()
