@@ -6,7 +6,6 @@ A cell's state, worst first: error (or stalled), overdue (days past the earliest
 done late (the days the unit handed in late), done, cancelled; `not_due` where the item concerns the unit but has
 not started for it; `none` where the item is not the unit's at all.
 """
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -104,9 +103,10 @@ def plan_matrix(plan: Plan, query: MatrixQuery = MatrixQuery(), units: set[str] 
     if units is not None:  # a unit's reader: the items that ask her units for something
         items = [item for item in items if any((item.id, u.code) in cells for u in columns)]
     if query.problems_only:
-        problem = {key for key, cell in cells.items() if cell.state in PROBLEMS}
-        items = [item for item in items if any(i == item.id for i, _u in problem)]
-        columns = [unit for unit in columns if any(u == unit.code for _i, u in problem)]
+        problem = [key for key, cell in cells.items() if cell.state in PROBLEMS]
+        problem_items, problem_units = {i for i, _u in problem}, {u for _i, u in problem}
+        items = [item for item in items if item.id in problem_items]
+        columns = [unit for unit in columns if unit.code in problem_units]
     matrix = Matrix(plan, as_of, items, columns, cells)
     for item in items:
         matrix.rows[item.id] = Totals()
@@ -148,12 +148,17 @@ def _cells(plan: Plan, cutoff: datetime, codes: set[str]) -> dict[tuple[int, str
     earliest_due = dict(db.session.execute(
         select(ht.instance_id, func.min(ht.due_at)).join(pi, pi.id == ht.instance_id)
         .where(in_plan, pi.created_at < cutoff, open_then).group_by(ht.instance_id)).all())
-    found: dict[tuple[int, str], list[Cell]] = defaultdict(list)
+    found: dict[tuple[int, str], Cell] = {}
     for row in instances:
         if row.unit_code in codes:
-            found[(row.plan_item_id, row.unit_code)].append(_state(row, earliest_due.get(row.id), cutoff))
-    return {key: min(cells, key=lambda c: (WORST_FIRST.index(c.state), -(c.days or 0)))
-            for key, cells in found.items()}
+            key, cell = (row.plan_item_id, row.unit_code), _state(row, earliest_due.get(row.id), cutoff)
+            held = found.get(key)  # most cells have one instance: the worst of several is rarely asked for
+            found[key] = cell if held is None else min(held, cell, key=_worst_first)
+    return found
+
+
+def _worst_first(cell: Cell) -> tuple[int, int]:
+    return WORST_FIRST.index(cell.state), -(cell.days or 0)
 
 
 def _state(row, earliest_due: datetime | None, cutoff: datetime) -> Cell:

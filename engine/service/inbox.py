@@ -1,6 +1,6 @@
 """The inbox: which tasks a person sees (tabs, filters, sorting, paging). What they do around a task besides
 completing it is engine.service.task_actions. Visibility comes from engine.access only."""
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
@@ -35,31 +35,11 @@ class InboxQuery(FilterParams):
     page: int = 1
     per_page: int = 50
 
+    TEXT_LIMITS = {"text": 200}
+
     @classmethod
-    def from_params(cls, raw: dict) -> "InboxQuery":
-        """From request arguments or a saved filter; unknown or malformed values fall back to the defaults."""
-        query = cls()
-        for f in fields(cls):
-            value = raw.get(f.name)
-            if value in (None, ""):
-                continue
-            try:
-                if f.name in ("overdue", "snoozed"):
-                    value = value is True or str(value).lower() in ("1", "true", "on", "y", "yes")
-                elif f.name in ("page", "per_page"):
-                    value = max(1, min(int(value), 200 if f.name == "per_page" else 100_000))
-                elif f.name in ("due_from", "due_to"):
-                    value = date.fromisoformat(str(value))
-                else:
-                    value = str(value)[:200]
-            except (TypeError, ValueError):
-                continue
-            setattr(query, f.name, value)
-        if query.tab not in TABS:
-            query.tab = "available"
-        if query.sort not in SORTS:
-            query.sort = "due"
-        return query
+    def allowed(cls) -> dict[str, tuple]:
+        return {"tab": TABS, "sort": SORTS}
 
 
 @dataclass

@@ -5,8 +5,7 @@ instance_conditions), sorted and paged in SQL. A supervisor finds the errored an
 
 Visibility is engine.access's, as the activities page reads it (visible_units, instance_filter): a row the user
 may not open is never listed, counted or exported."""
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -28,7 +27,6 @@ PROBLEMS = "problems"  # error or stalled: what a supervisor looks for first
 STATUS_FILTERS = (*STATUSES, OPEN, PROBLEMS)
 SORTS = ("started", "-started", "updated", "-updated", "ended", "-ended", "unit", "-unit", "process", "-process",
          "status", "-status", "late_days", "-late_days", "id", "-id")
-MAX_PER_PAGE = 200
 
 
 @dataclass
@@ -47,33 +45,11 @@ class InstanceQuery(FilterParams):
     page: int = 1
     per_page: int = 50
 
+    TEXT_LIMITS = {"where": 500}
+
     @classmethod
-    def from_params(cls, raw: Mapping) -> "InstanceQuery":
-        """From request arguments or a saved filter; unknown or malformed values fall back to the defaults."""
-        query = cls()
-        for f in fields(cls):
-            value = raw.get(f.name)
-            if value in (None, ""):
-                continue
-            try:
-                if f.name in ("page", "per_page"):
-                    value = max(1, min(int(value), MAX_PER_PAGE if f.name == "per_page" else 100_000))
-                elif f.name in ("version", "plan_item"):
-                    value = int(value)
-                    if not 0 < value < 2 ** 31:
-                        continue
-                elif f.name.endswith(("_from", "_to")):
-                    value = date.fromisoformat(str(value))
-                else:
-                    value = str(value).strip()[:500 if f.name == "where" else 255] or None
-            except (TypeError, ValueError):
-                continue
-            setattr(query, f.name, value)
-        if query.status not in (None, *STATUS_FILTERS):
-            query.status = None
-        if query.sort not in SORTS:
-            query.sort = "-started"
-        return query
+    def allowed(cls) -> dict[str, tuple]:
+        return {"status": (None, *STATUS_FILTERS), "sort": SORTS}
 
 
 class InstanceRow(NamedTuple):
