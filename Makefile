@@ -32,7 +32,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(VENDOR)/.copied: node_modules/.installed $(wildcard webui/frontend/*.js)
+$(VENDOR)/.copied: node_modules/.installed $(wildcard webui/frontend/*.js) $(wildcard webui/frontend/*.json)
 	@rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bpmn-js
 	cp -r node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
 	@mkdir -p $(VENDOR)/chart.js $(VENDOR)/axe-core
@@ -40,6 +40,13 @@ $(VENDOR)/.copied: node_modules/.installed $(wildcard webui/frontend/*.js)
 	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe-core/  # injected by the browser tests only, never by a page
 	node_modules/.bin/esbuild webui/frontend/auto-layout.js --bundle --minify --format=iife --log-level=warning \
 		--outfile=$(VENDOR)/auto-layout.js
+# The process designer's modeller (webui/frontend/designer.js: bpmn-js Modeler, properties panel, our moddle
+# extension and Russian words) and the styles it needs.
+	node_modules/.bin/esbuild webui/frontend/designer.js --bundle --minify --format=iife --log-level=warning \
+		--alias:min-dom=./webui/frontend/min-dom-csp.js \
+		--outfile=$(VENDOR)/designer.js
+	@mkdir -p $(VENDOR)/properties-panel
+	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(VENDOR)/properties-panel/
 	@touch $@
 
 vendor: $(VENDOR)/.copied

@@ -12,9 +12,10 @@ from .people import ensure_unit_named
 @gia.command("deploy")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--user", "login", help="Who deploys (recorded in the audit trail).")
+@click.option("--comment", help="What changed in this version (shown with the process's versions).")
 @json_option
 @guarded
-def deploy_command(files, login, as_json):
+def deploy_command(files, login, comment, as_json):
     """Deploy BPMN FILES together as one version (call activities resolve across them)."""
     contents = []
     for name in files:
@@ -22,7 +23,7 @@ def deploy_command(files, login, as_json):
         if not path.is_file():
             raise click.BadParameter(f"{name}: no such file")
         contents.append((path.name, path.read_bytes()))
-    result = engine.deploy(contents, actor=login)
+    result = engine.deploy(contents, actor=login, comment=comment)
     emit({"process_ids": result.process_ids, "collaborations": result.collaborations, "version": result.version},
          as_json, f"version {result.version}: processes {', '.join(result.process_ids) or '—'}; "
                   f"collaborations {', '.join(result.collaborations) or '—'}")

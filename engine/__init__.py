@@ -22,7 +22,8 @@ _PROVIDERS = {
                        "NotFound NothingWaiting PermissionDenied ProcessError TaskNotReady"),
     **_names("store", "transaction"),
     # The workflow core (engine/service): the verbs, then what pages read.
-    **_names("service.deploying", "DeployResult deploy"),
+    **_names("service.deploying", "DeployResult MAX_DEPLOY_COMMENT:MAX_COMMENT deploy"),
+    **_names("service.versions", "Validation definitions process_versions validate version_file"),
     **_names("service.instances", "StartResult cancel detail reschedule resume retry start startable_spec suspend"),
     **_names("service.routing", "deliver drain_outbox:drain_stale outbox_backlog"),
     **_names("service.tasks", "CompleteResult claim complete get_task list_tasks sample_submission unclaim"),
@@ -33,6 +34,7 @@ _PROVIDERS = {
     **_names("service.instance_list", "INSTANCE_FILTERS:STATUS_FILTERS InstanceListPage InstanceQuery instance_facets "
                                       "instance_list matching_ids matching_rows"),
     **_names("service.drafts", "Draft draft_for save_draft"),
+    **_names("service.design_drafts", "Design DesignRow design_list open_design save_design"),
     **_names("service.repair", "MissingReason edit_data go_back move_task_due reason_of skip_task"),
     **_names("service.submitted", "submitted"),
     **_names("service.views", "activities activity_page instance_page notifications task_page"),
@@ -99,11 +101,13 @@ __all__ = [
     "reschedule", "suspend", "resume", "deliver", "reassign", "snooze", "comment", "save_draft", "save_filter",
     "delete_filter", "drain_outbox",
     "edit_data", "skip_task", "go_back", "move_task_due", "reason_of", "MissingReason",
-    "DeployResult", "StartResult", "CompleteResult", "TickResult",
+    "DeployResult", "MAX_DEPLOY_COMMENT", "Validation", "StartResult", "CompleteResult", "TickResult",
     # reading
     "detail", "startable_spec", "sample_submission", "inbox", "inbox_counts", "InboxQuery", "InboxPage",
     "INBOX_SORTS", "INBOX_TABS", "inbox_aside", "InboxAside", "colleagues_for", "comments", "visible_task",
     "saved_filters", "Draft", "draft_for", "outbox_backlog",
+    "Design", "DesignRow", "design_list", "open_design", "save_design",
+    "definitions", "process_versions", "version_file", "validate",
     "submitted", "activities", "activity_page", "instance_page", "notifications", "task_page",
     "DiagramQuery", "process_diagram", "instance_diagram", "IncidentGroup", "incident_count", "incidents",
     "InstanceQuery", "InstanceListPage", "instance_list", "instance_facets", "matching_ids", "matching_rows",

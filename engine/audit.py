@@ -20,6 +20,7 @@ LABELS = {
     "reschedule": _l("dates moved by the exam calendar"), "message_unrouted": _l("message not delivered"),
     "signal_unrouted": _l("signal not delivered"), "reassign": _l("task handed over"), "snooze": _l("task put off"),
     "unsnooze": _l("task brought back"), "comment": _l("comment added"), "deploy": _l("processes deployed"),
+    "design_draft": _l("process draft saved"),
     "plan_open": _l("plan opened"), "plan_copy": _l("plan copied to the next year"),
     "plan_item_start": _l("plan item started"), "plan_item_window": _l("plan item dates changed"),
     "plan_calendar": _l("exam calendar changed"), "user_create": _l("user created"),

@@ -66,6 +66,8 @@ def _add_web(app):
     app.register_blueprint(admin_bp)
     from .drafts import bp as drafts_bp
     app.register_blueprint(drafts_bp)
+    from .designer import bp as designer_bp
+    app.register_blueprint(designer_bp)
 
 
 def _add_migrations(app):

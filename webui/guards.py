@@ -33,7 +33,8 @@ def refuse_nul() -> None:
     if NUL in request.path:
         abort(404)
     sent = (request.args, request.form, request.files)
-    if any(NUL in key or any(NUL in value for value in values if isinstance(value, str))
+    # A multipart part whose name werkzeug cannot read (a bare line break) comes with the key None.
+    if any(NUL in (key or "") or any(NUL in value for value in values if isinstance(value, str))
            for multidict in sent for key, values in multidict.lists()):
         raise UnstorableRequest()
 

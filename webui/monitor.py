@@ -1,5 +1,6 @@
-"""Following the plan: the activities, one activity's instances by school or PPE (and launching it), and one
-instance with its tasks and audit trail."""
+"""Following the plan: the activities, one activity's instances by school or PPE (and launching it) and its
+versions with their files, and one instance with its tasks and audit trail."""
+import io
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -10,7 +11,7 @@ from werkzeug.datastructures import CombinedMultiDict
 import engine
 import forms
 from engine import clock
-from engine.access import is_city_staff, launch_form, launch_units, may_repair, memberships
+from engine.access import is_admin, is_city_staff, launch_form, launch_units, may_repair, memberships, refuse
 from engine.errors import EngineError, InvalidState
 from engine.directory import natural_key
 from engine.plan import item_to_join
@@ -41,7 +42,24 @@ def activity(bpmn_id):
     elif definition is not None:
         launch = definition, _unit_choices(definition, forms.bind_initial(definition, {}), held)
     page = activity_page(bpmn_id, current_user, problems_only=bool(request.args.get("problems")))
-    return render_template("activity.html", page=page, launch=launch, now=clock.now())
+    # The versions (who deployed what, the city's instances on each) are the department's, as the plan is.
+    versions = engine.process_versions(bpmn_id) if _department(held) else None
+    return render_template("activity.html", page=page, launch=launch, now=clock.now(), versions=versions)
+
+
+def _department(held) -> bool:
+    return is_city_staff(current_user, held) or is_admin(current_user, held)
+
+
+@bp.route("/activities/<bpmn_id>/versions/<int:version>/<filename>")
+@login_required
+def version_file(bpmn_id, version, filename):
+    """A version's BPMN file as it was deployed, to download: department staff only (refusal audited)."""
+    if not _department(memberships(current_user)):
+        refuse(current_user, f"version file {bpmn_id} {version} {filename}")
+    content = engine.version_file(version, filename, bpmn_id=bpmn_id)
+    return send_file(io.BytesIO(content.encode("utf-8")), mimetype="application/xml", as_attachment=True,
+                     download_name=filename)
 
 
 def _launch_definition(bpmn_id, held):

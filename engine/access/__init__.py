@@ -9,12 +9,12 @@ from .denials import conceal, refuse
 from .guards import (MAX_ID, audit_trail, instance_tasks, readable_instance, readable_task, readable_task_in,
                      record_denied, visible_instances)
 from .launch import launch_form, launch_units, may_start
-from .rules import (can_view_instance, can_view_task, is_admin, is_city_staff, may_act, may_repair, memberships,
-                    offer_shape, offered_filter, offered_ids, offered_to, offered_users, visible_units)
+from .rules import (can_view_instance, can_view_task, is_admin, is_city_staff, may_act, may_design, may_repair,
+                    memberships, offer_shape, offered_filter, offered_ids, offered_to, offered_users, visible_units)
 
 __all__ = [
-    "can_view_instance", "can_view_task", "is_admin", "is_city_staff", "may_act", "may_repair", "may_start",
-    "memberships",
+    "can_view_instance", "can_view_task", "is_admin", "is_city_staff", "may_act", "may_design", "may_repair",
+    "may_start", "memberships",
     "offer_shape", "offered_filter", "offered_ids", "offered_to", "offered_users", "visible_units",
     "launch_form", "launch_units",
     "MAX_ID", "audit_trail", "instance_tasks", "readable_instance", "readable_task", "readable_task_in",

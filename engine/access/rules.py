@@ -81,6 +81,13 @@ def may_repair(user: User, held: list | None = None) -> bool:
                                for h in _held(user, held))
 
 
+def may_design(user: User, held: list | None = None) -> bool:
+    """Whether `user` may deploy process versions (the API's POST /definitions, later the modeller): a designer or
+    an administrator, by her own membership, never as a deputy (a deputy stands in for tasks, not for releases)."""
+    return user.active and any(h.role in (roles.ADMIN, roles.DESIGNER) and h.deputy_for is None
+                               for h in _held(user, held))
+
+
 def is_city_staff(user: User, held: list | None = None) -> bool:
     return any(roles.is_city_wide(h.role) for h in _held(user, held))
 

@@ -13,11 +13,12 @@ from .draft import TaskDraft
 from .submission import TaskSubmission
 from .message_outbox import MessageOutbox
 from .batch import BatchItem, BatchJob
+from .design import DesignDraft
 
 __all__ = [
     "Deployment", "DeploymentFile", "DeployedProcess", "ProcessInstance", "InstanceWait", "HumanTask",
     "Unit", "User", "Membership", "AuditEvent", "Notification", "Attachment", "EngineSetting", "Absence",
     "ApiToken", "EmailOutbox", "LoginAttempt", "LoginThrottle", "SavedFilter", "TaskComment", "TaskSnooze", "Plan",
     "PlanItem",
-    "TaskDraft", "TaskSubmission", "MessageOutbox", "BatchJob", "BatchItem",
+    "TaskDraft", "TaskSubmission", "MessageOutbox", "BatchJob", "BatchItem", "DesignDraft",
 ]

@@ -14,6 +14,7 @@ class Deployment(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str | None] = mapped_column(String(100))
+    comment: Mapped[str | None] = mapped_column(Text)  # what changed in this version, in the deployer's words
     files: Mapped[list["DeploymentFile"]] = relationship(back_populates="deployment", order_by="DeploymentFile.id")
     processes: Mapped[list["DeployedProcess"]] = relationship(back_populates="deployment")
 

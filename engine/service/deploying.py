@@ -3,6 +3,7 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import select
 
@@ -11,7 +12,7 @@ from ..bpmn.parsing import parse_bundle
 from ..projection import kind_of
 from ..bpmn.spec_cache import remember
 from ..db import db
-from ..errors import InvalidDefinition
+from ..errors import InvalidData, InvalidDefinition
 from ..models import DeployedProcess, Deployment, DeploymentFile
 from ..store import transaction
 
@@ -31,12 +32,26 @@ def bundle_hash(files: list[tuple[str, bytes]]) -> str:
     return digest.hexdigest()
 
 
-def deploy(files: list[tuple[str, bytes]], actor: str | None = None) -> DeployResult:
-    """Deploy `files` (name, bytes) together as one version. Identical content deployed again returns the existing
-    version instead of a copy. Raises InvalidDefinition listing every problem; nothing is stored then."""
+MAX_COMMENT = 2000  # characters of a version's comment: a paragraph, not a changelog file
+
+
+def checked_bundle(files: list[tuple[str, bytes]]):
+    """Parse and check `files` as deploy does: (the bundle, the problems found; empty when it may be deployed).
+    engine.service.versions.validate answers with the same problems without storing anything."""
     if not files:
-        raise InvalidDefinition(["no files given"])
+        return None, ["no files given"]
     bundle, errors = parse_bundle(files, current_app.config["MAX_BPMN_BYTES"])
+    return bundle, errors
+
+
+def deploy(files: list[tuple[str, bytes]], actor: str | None = None, comment: str | None = None) -> DeployResult:
+    """Deploy `files` (name, bytes) together as one version, with the deployer's `comment` (what changed).
+    Identical content deployed again returns the existing version instead of a copy (its comment is kept).
+    Raises InvalidDefinition listing every problem; nothing is stored then."""
+    comment = (comment or "").strip() or None
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise InvalidData({"comment": [_l("The comment is longer than %(count)s characters.", count=MAX_COMMENT)]})
+    bundle, errors = checked_bundle(files)
     if errors:
         raise InvalidDefinition(errors)
     sha = bundle_hash(files)
@@ -48,7 +63,7 @@ def deploy(files: list[tuple[str, bytes]], actor: str | None = None) -> DeployRe
                                    .order_by(Deployment.id.desc())).first()
         if existing is not None and _is_latest_for_all(existing, bundle):
             return DeployResult(existing.id, processes, collaborations, reused=True)
-        deployment = Deployment(sha256=sha, created_at=clock.now(), created_by=actor)
+        deployment = Deployment(sha256=sha, created_at=clock.now(), created_by=actor, comment=comment)
         session.add(deployment)
         for name, content in files:
             session.add(DeploymentFile(deployment=deployment, filename=name, content=content.decode("utf-8")))
@@ -58,7 +73,8 @@ def deploy(files: list[tuple[str, bytes]], actor: str | None = None) -> DeployRe
                                         kind=startable.kind, start_events=start_events(startable.spec)))
         session.flush()
         audit.record("deploy", actor, summary={"version": deployment.id, "files": [n for n, _ in files],
-                                               "processes": processes, "collaborations": collaborations})
+                                               "processes": processes, "collaborations": collaborations,
+                                               "comment": comment})
         version = deployment.id
     return DeployResult(version, processes, collaborations)
 

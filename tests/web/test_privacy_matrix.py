@@ -40,7 +40,8 @@ def school17(site, primary_app):
             "bpmn_id": "ppe_tech_check", "token_id": token.id,
             "login": "tech17", "user_id": engine.user_by_login("tech17").id, "unit_code": "ppe-17",
             "code": "ppe-17", "unit_id": _unit_id("ppe-17"), "absence_id": _absence(), "item_id": 1,
-            "name": "checklist", "filename": "swagger-ui.css", "job_id": 1}
+            "name": "checklist", "filename": "swagger-ui.css", "job_id": 1,
+            "version": engine.process_versions("ppe_tech_check")[0]["version"]}
 
 
 def _unit_id(code):
@@ -85,7 +86,7 @@ def _denials():
     return db.session.query(AuditEvent).filter_by(action="denied", actor="head12").count()
 
 
-ROLE_AREAS = ("/admin", "/plan", "/batches")  # refused by role before any object is read: 403, the same for every id
+ROLE_AREAS = ("/admin", "/plan", "/batches", "/designer")  # refused by role before any object is read: 403, the same for every id
 OWN_UNITS_IN_AREA = ("matrix.",)  # in /plan, but open to a unit's staff for their own units (its leaks checked above)
 # Ids that name nothing, for the same routes: the answer must not tell them from school №17's.
 MISSING = {"task_id": "00000000-0000-4000-8000-000000000000", "instance_id": 999999, "attachment_id": 999999,
@@ -176,3 +177,26 @@ def test_another_schools_id_gets_the_same_answer_as_an_id_that_names_nothing(sit
             differ.append(f"{method} {url}: {mine[:2]} / {nothing[:2]}"
                           + (" (the pages differ)" if mine[:2] == nothing[:2] else ""))
     assert not differ, "\n".join(differ)
+
+
+def test_process_versions_and_deploying_are_refused_to_a_school_head_and_deploying_to_iao(site, primary_app):
+    """The versions' files and the definitions API are the department's (403, audited, as the other role areas);
+    deploying is a designer's or an administrator's: department staff without that role are refused too."""
+    intruder = Intruder(site)
+    version = engine.process_versions("ppe_tech_check")[0]
+    filename = version["files"][0]
+    before = engine.process_versions("ppe_tech_check")
+    for method, url in (("GET", f"/activities/ppe_tech_check/versions/{version['version']}/{filename}"),
+                        ("GET", f"/api/v1/versions/{version['version']}/files/{filename}"),
+                        ("GET", "/api/v1/definitions"), ("GET", "/api/v1/definitions/ppe_tech_check/versions"),
+                        ("POST", "/api/v1/definitions"), ("POST", "/api/v1/definitions/validate")):
+        denials = _denials()
+        response = intruder.ask(method, url)
+        assert response.status_code == 403, (method, url, response.status_code)
+        assert b"<?xml" not in response.data and b"<bpmn:" not in response.data
+        assert _denials() == denials + 1, f"{method} {url} was refused without an audit record"
+    iao_token = engine.create_token(engine.user_by_login("iao"), "matrix")[1]
+    upload = site("iao").post("/api/v1/definitions", headers={"Authorization": f"Bearer {iao_token}"},
+                              data={"file": (io.BytesIO(b"<x/>"), "x.bpmn")}, content_type="multipart/form-data")
+    assert upload.status_code == 403
+    assert engine.process_versions("ppe_tech_check") == before

@@ -12,13 +12,13 @@ shape `{"error": {"code", "message", "fields"}}`, documented as `Error`.
 """
 from flask_smorest import Api
 
-from . import drafts, errors, instances, messages, processes, schemas, tasks  # drafts: routes on the tasks blueprint
+from . import definitions, drafts, errors, instances, messages, processes, schemas, tasks  # drafts: routes on the tasks blueprint
 from . import docs
 from .auth import authenticate
 from .body import refuse_deep_json
 
 PREFIX = "/api/v1"
-BLUEPRINTS = (tasks.blp, instances.blp, messages.blp, processes.blp)
+BLUEPRINTS = (tasks.blp, instances.blp, messages.blp, processes.blp, definitions.blp)
 for _blueprint in BLUEPRINTS:  # once, at import: a blueprint is set up before its first registration
     _blueprint.before_request(authenticate)
     _blueprint.before_request(refuse_deep_json)
