@@ -33,6 +33,7 @@ class Design:
     saved_at: datetime | None = None
     deployment_id: int | None = None  # the version the XML comes from, when it is not a draft
     saved_by_name: str | None = None  # the name to show for saved_by
+    name: str | None = None  # the process's name in its latest deployed version
 
 
 @dataclass
@@ -66,18 +67,19 @@ def design_list() -> list[DesignRow]:
 def open_design(bpmn_id: str) -> Design:
     """The draft of `bpmn_id`, else the XML of the latest deployed version's file that defines it (revision 0)."""
     draft = _draft(bpmn_id)
-    if draft is not None:
-        return Design(bpmn_id, draft.xml, draft.revision, draft.saved_by, draft.saved_at,
-                      saved_by_name=people_names([draft.saved_by]).get(draft.saved_by, draft.saved_by))
     process = db.session.scalars(select(DeployedProcess).where(DeployedProcess.bpmn_id == bpmn_id)
                                  .order_by(DeployedProcess.deployment_id.desc()).limit(1)).first()
+    name = process.name if process is not None else None
+    if draft is not None:
+        return Design(bpmn_id, draft.xml, draft.revision, draft.saved_by, draft.saved_at,
+                      saved_by_name=people_names([draft.saved_by]).get(draft.saved_by, draft.saved_by), name=name)
     if process is None:
         raise NotFound(_l("No deployed process or collaboration has the id %(id)s."), id=bpmn_id)
     files = db.session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == process.deployment_id)
                                .order_by(DeploymentFile.id))
     for file in files:
         if _defines(file.content, bpmn_id):
-            return Design(bpmn_id, file.content, 0, deployment_id=process.deployment_id)
+            return Design(bpmn_id, file.content, 0, deployment_id=process.deployment_id, name=name)
     raise NotFound(_l("The diagram of %(id)s is not among its deployment's files."), id=bpmn_id)
 
 

@@ -82,6 +82,26 @@ def test_every_process_file_keeps_its_model_through_the_modeller(designed, page)
             pytest.fail(f"{path.name}: the model changed through the modeller\nlost: {lost}\nadded: {added}")
 
 
+def test_a_diagram_deployed_without_its_drawing_is_laid_out_joined_and_left_to_right(designed, page):
+    """The processes of processes/ have no drawing: laid out without the flows' <incoming>/<outgoing> (which
+    hand-written BPMN leaves out), every node landed in one column and no flow was drawn."""
+    base, _app = designed
+    sign_in(page, base, "designer")
+    open_designer(page, base, "ppe_tech_check")
+    drawn = page.evaluate("""() => {
+      const registry = window.giaDesigner.modeler.get("elementRegistry");
+      const root = window.giaDesigner.modeler.get("canvas").getRootElement();
+      const top = registry.filter((e) => e.parent === root);
+      return {flows: top.filter((e) => e.type === "bpmn:SequenceFlow" && e.waypoints.length >= 2).length,
+              columns: new Set(top.filter((e) => e.type.endsWith("Task")).map((e) => e.x)).size};
+    }""")
+    xml = (PROCESSES / "ppe_tech_check.bpmn").read_bytes()
+    root = etree.fromstring(xml)
+    process = root.find("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")
+    flows = process.findall("{http://www.omg.org/spec/BPMN/20100524/MODEL}sequenceFlow")
+    assert drawn["flows"] == len(flows) and drawn["columns"] > 3, drawn
+
+
 def test_a_designer_saves_a_draft_and_a_stale_tab_is_refused(designed, browser):
     base, _app = designed
     first = browser.new_context(locale="ru-RU").new_page()

@@ -20,7 +20,7 @@ from tests.conftest import set_manual_clock, stored_pdf
 pytestmark = pytest.mark.browser
 
 IDENTIFIER = re.compile(r"\b[a-z]+_[a-z_]+\b|\b\d{4}-\d{2}-\d{2}\b|\bsim-[a-z]")
-SKIP = re.compile(r"\.(xlsx|pdf|png|jpe?g|csv)(\?|$)|/files/|/download|/exports/|/api/|logout")
+SKIP = re.compile(r"\.(xlsx|pdf|png|jpe?g|csv|bpmn|xml)(\?|$)|/files/|/download|/exports/|/api/|logout")
 PAGES_PER_PERSONA = 60
 PER_SHAPE = 6  # pages of one shape (e.g. /tasks/<id>) a persona visits: the rest render the same template
 READ_TEXT = """() => { const kept = [...document.querySelectorAll('code')];
@@ -92,7 +92,8 @@ def _walk(page, base: str, login: str) -> dict[str, list[str]]:
         hits = sorted(set(IDENTIFIER.findall(page.evaluate(READ_TEXT))))
         if hits:
             found[url[len(base):]] = hits
-        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
+        for href in page.eval_on_selector_all("a[href]:not([download])",
+                                              "links => links.map(a => a.getAttribute('href'))"):
             target = urljoin(url, href).split("#")[0]
             if urlsplit(target).netloc == urlsplit(base).netloc and not SKIP.search(target) and target not in seen:
                 queue.append(target)

@@ -10,6 +10,7 @@ import { translateModule } from "./translations-ru.js";
 
 const AUTOSAVE_MS = 60 * 1000;
 const BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI";
+const BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL";
 
 // SpiffWorkflow reads loopDataInputRef/loopDataOutputRef as variable names; bpmn-moddle takes them for references
 // to data items and drops them on saving when nothing has that id. A detached placeholder with the name as its id
@@ -23,11 +24,33 @@ function keepVariableReferences(event) {
   }
 }
 
+// The flow nodes' <incoming>/<outgoing> references, which bpmn-auto-layout follows and hand-written BPMN often leaves
+// out (SpiffWorkflow reads the flows' sourceRef/targetRef): without them every node lands in one column, unjoined.
+// Only for the layout: the file the designer saves keeps what it had (engine/service/diagrams.py `drawable` does the
+// same for the viewer).
+function withFlowReferences(xml) {
+  const doc = new DOMParser().parseFromString(xml, "application/xml");
+  const nodes = new Map();
+  for (const element of Array.from(doc.getElementsByTagName("*"))) {
+    if (element.getAttribute("id")) nodes.set(element.getAttribute("id"), element);
+  }
+  for (const flow of Array.from(doc.getElementsByTagNameNS(BPMN, "sequenceFlow"))) {
+    for (const [ref, tag] of [["sourceRef", "outgoing"], ["targetRef", "incoming"]]) {
+      const node = nodes.get(flow.getAttribute(ref));
+      if (!node || Array.from(node.children).some((c) => c.localName === tag && c.textContent === flow.id)) continue;
+      const reference = doc.createElementNS(BPMN, "bpmn:" + tag);
+      reference.textContent = flow.getAttribute("id");
+      node.appendChild(reference);
+    }
+  }
+  return new XMLSerializer().serializeToString(doc);
+}
+
 // A diagram deployed without its drawing: bpmn-auto-layout draws it, but through a moddle that knows nothing of
 // SpiffWorkflow; only its bpmndi:BPMNDiagram is taken, put into the file as it was.
 async function withDrawing(xml) {
   if (/BPMNDiagram\b/.test(xml)) return xml;
-  const laidOut = await layoutProcess(xml);
+  const laidOut = await layoutProcess(withFlowReferences(xml));
   const parser = new DOMParser();
   const original = parser.parseFromString(xml, "application/xml");
   const drawing = parser.parseFromString(laidOut, "application/xml").getElementsByTagNameNS(BPMNDI, "BPMNDiagram");
@@ -44,8 +67,8 @@ function fitBesidePalette(canvas, holder) {
   const palette = holder.querySelector(".djs-palette");
   const room = palette ? palette.getBoundingClientRect().width + 16 : 0;
   if (!room || holder.clientWidth <= room * 2) return;
-  canvas.zoom(canvas.zoom() * (holder.clientWidth - room) / holder.clientWidth);
-  canvas.scroll({ dx: room, dy: 0 });
+  canvas.zoom(canvas.zoom() * (holder.clientWidth - room) / holder.clientWidth, { x: 0, y: 0 });
+  canvas.scroll({ dx: room, dy: 24 });
 }
 
 function start() {

@@ -2,6 +2,22 @@
 // every label passes through it). Only strings the page actually shows: the palette, the context pad, the
 // replace menu, the generic BPMN properties (not Camunda's, whose modules the page does not load).
 const ru = {
+  // the properties panel's header: the selected element's type (its words split: "User Task")
+  "Process": "Процесс", "Collaboration": "Взаимодействие", "Participant": "Участник", "Lane": "Дорожка",
+  "Start Event": "Начальное событие", "End Event": "Конечное событие", "Task": "Задача",
+  "User Task": "Пользовательская задача", "Manual Task": "Ручная задача", "Script Task": "Задача-скрипт",
+  "Service Task": "Сервисная задача", "Send Task": "Задача отправки", "Receive Task": "Задача получения",
+  "Business Rule Task": "Задача бизнес-правила", "Sub Process": "Подпроцесс", "Call Activity": "Вызов процесса",
+  "Exclusive Gateway": "Исключающий шлюз", "Parallel Gateway": "Параллельный шлюз",
+  "Inclusive Gateway": "Включающий шлюз", "Event Based Gateway": "Шлюз по событию",
+  "Sequence Flow": "Поток управления", "Message Flow": "Поток сообщений", "Timer Start Event": "Таймер: начало",
+  "Message Start Event": "Сообщение: начало", "Signal Start Event": "Сигнал: начало",
+  "Timer Boundary Event": "Граничный таймер", "Timer Boundary Event (Non Interrupting)": "Граничный таймер (без прерывания)",
+  "Message Boundary Event": "Граничное сообщение", "Error Boundary Event": "Граничная ошибка",
+  "Timer Intermediate Catch Event": "Промежуточный таймер", "Message Intermediate Catch Event": "Ожидание сообщения",
+  "Signal Intermediate Catch Event": "Ожидание сигнала", "Message End Event": "Конечное событие: сообщение",
+  "Error End Event": "Конечное событие: ошибка", "Terminate End Event": "Завершающее событие",
+  "Text Annotation": "Текстовая аннотация", "Data Object Reference": "Объект данных", "Group": "Группа",
   // palette
   "Activate hand tool": "Рука: двигать холст",
   "Activate lasso tool": "Лассо: выделить область",
