@@ -31,10 +31,13 @@ def edit(bpmn_id):
     data = {
         "bpmn_id": bpmn_id, "xml": design.xml, "revision": design.revision,
         "save_url": url_for("designer.save", bpmn_id=bpmn_id), "filename": f"{bpmn_id}.bpmn",
+        "check_url": url_for("designer.check", bpmn_id=bpmn_id),
+        "deploy_url": url_for("designer.deploy", bpmn_id=bpmn_id),
         "csrf_token": generate_csrf(),
         "messages": {"unsaved": _("There are unsaved changes."),
                      "failed": _("The draft was not saved: the server did not answer. Try again."),
-                     "unreadable": _("The diagram could not be opened:")},
+                     "unreadable": _("The diagram could not be opened:"),
+                     "versions": _("Versions of the process")},
     }
     return render_template("designer_edit.html", design=design, data=data,
                            saved_by=_saved_by(design) if design.revision else None)
@@ -44,8 +47,7 @@ def edit(bpmn_id):
 def save(bpmn_id):
     """The modeller's draft, as JSON {xml, revision}; CSRF in the X-CSRFToken header. 409 when someone saved
     since `revision`, with the message to show."""
-    posted = request.get_json(silent=True)
-    posted = posted if isinstance(posted, dict) else {}
+    posted = _posted()
     revision = posted.get("revision")
     if not isinstance(revision, int) or isinstance(revision, bool):
         return jsonify(message=_("The draft was not saved: the page sent no revision.")), 400
@@ -57,6 +59,46 @@ def save(bpmn_id):
         return jsonify(message=_("The draft was not saved: %(reason)s", reason=message)), status
     return jsonify(revision=design.revision, saved_at=design.saved_at.isoformat(),
                    message=_("Draft saved at %(time)s.", time=ru_datetime(design.saved_at)))
+
+
+@bp.route("/<bpmn_id>/check", methods=["POST"])
+def check(bpmn_id):
+    """The diagram posted as JSON {xml} checked as deploy checks it, with its version's other files: {valid,
+    problems, message}; nothing is stored."""
+    xml = _posted().get("xml")
+    if not isinstance(xml, str) or not xml.strip():
+        return jsonify(valid=False, problems=[], message=_("The diagram is empty.")), 422
+    found = engine.check_design(bpmn_id, xml)
+    return jsonify(valid=found.valid, problems=found.problems,
+                   message=_("No errors: the diagram can be deployed.") if found.valid
+                   else _("Errors that keep the diagram from being deployed: %(count)s.", count=len(found.problems)))
+
+
+@bp.route("/<bpmn_id>/deploy", methods=["POST"])
+def deploy(bpmn_id):
+    """The diagram posted as JSON {xml, comment} deployed as the process's next version (201, or 200 when that
+    very content is deployed already); refused with its problems (422), storing nothing."""
+    posted = _posted()
+    xml, comment = posted.get("xml"), posted.get("comment")
+    if not isinstance(xml, str) or not xml.strip() or not isinstance(comment, str | None):
+        return jsonify(problems=[], message=_("The diagram is empty.")), 422
+    try:
+        result = engine.deploy_design(bpmn_id, xml, current_user.login, comment)
+    except engine.InvalidDefinition as exc:
+        return jsonify(problems=exc.problems(), message=_("The diagram was not deployed: it has errors.")), 422
+    except InvalidData as exc:
+        return jsonify(problems=exc.problems(), message=_("The diagram was not deployed: %(reason)s",
+                                                          reason=" ".join(exc.problems()))), 422
+    message = (_("This diagram is deployed already as version %(version)s.", version=result.version) if result.reused
+               else _("Deployed as version %(version)s.", version=result.version))
+    return jsonify(version=result.version, reused=result.reused, message=message,
+                   versions_url=url_for("monitor.activity", bpmn_id=bpmn_id) + "#versions"), \
+        200 if result.reused else 201
+
+
+def _posted() -> dict:
+    posted = request.get_json(silent=True)
+    return posted if isinstance(posted, dict) else {}
 
 
 def _saved_by(design) -> str:

@@ -78,7 +78,7 @@ def open_design(bpmn_id: str) -> Design:
     files = db.session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == process.deployment_id)
                                .order_by(DeploymentFile.id))
     for file in files:
-        if _defines(file.content, bpmn_id):
+        if defines(file.content, bpmn_id):
             return Design(bpmn_id, file.content, 0, deployment_id=process.deployment_id, name=name)
     raise NotFound(_l("The diagram of %(id)s is not among its deployment's files."), id=bpmn_id)
 
@@ -137,6 +137,7 @@ def _check(bpmn_id: str, xml: str) -> None:
                                           "%(id)s.", id=bpmn_id))]})
 
 
-def _defines(content: str, bpmn_id: str) -> bool:
+def defines(content: str, bpmn_id: str) -> bool:
+    """Whether the BPMN text defines a process or collaboration with the id `bpmn_id`."""
     pattern = r"<(?:\w+:)?(?:process|collaboration)\b[^>]*\bid=[\"']" + re.escape(bpmn_id) + r"[\"']"
     return re.search(pattern, content) is not None

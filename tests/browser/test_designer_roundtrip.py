@@ -172,3 +172,34 @@ def test_changes_are_saved_by_themselves_after_a_minute_and_the_file_can_be_down
     expect(page.locator("#designer-canvas[data-ready=true]")).to_be_attached(timeout=20000)
     assert "Начало (автосохранение)" in page.evaluate(
         "async () => (await window.giaDesigner.modeler.saveXML()).xml")
+
+
+def test_a_designer_checks_a_broken_diagram_then_deploys_the_fixed_one_with_a_comment(designed, page):
+    base, _app = designed
+    sign_in(page, base, "designer")
+    open_designer(page, base, "plan_order")
+    script = page.evaluate("""() => {
+      const registry = window.giaDesigner.modeler.get("elementRegistry");
+      return registry.filter((e) => e.type === "bpmn:ScriptTask")[0].id; }""")
+    set_script = """([id, text]) => {
+      const modeler = window.giaDesigner.modeler;
+      const element = modeler.get("elementRegistry").get(id);
+      modeler.get("modeling").updateProperties(element, {script: text}); }"""
+    original = page.evaluate(f"() => window.giaDesigner.modeler.get('elementRegistry').get('{script}')"
+                             ".businessObject.script")
+    page.evaluate(set_script, [script, "x = ("])
+    page.get_by_role("button", name="Проверить").click()
+    report = page.locator("#designer-report")
+    expect(report).to_contain_text("нельзя развернуть")
+    expect(report.locator("li").first).to_contain_text(script)  # the problem names the element
+    page.get_by_role("button", name="Развернуть").click()
+    expect(report).to_contain_text("Схема не развёрнута")
+
+    page.evaluate(set_script, [script, original])
+    page.get_by_role("button", name="Проверить").click()
+    expect(report).to_contain_text("Ошибок нет")
+    page.get_by_label("Что изменено").fill("проверка из браузера")
+    page.get_by_role("button", name="Развернуть").click()
+    expect(report).to_contain_text("Развёрнута как версия")
+    report.get_by_role("link", name="Версии процесса").click()
+    expect(page.locator("#versions")).to_contain_text("проверка из браузера")

@@ -51,3 +51,31 @@ def test_only_designers_and_admins_see_the_area(site):
         assert client.get("/designer/plan_school_report").status_code == 403
         assert _post(client, token, "plan_school_report", {"xml": "<x/>", "revision": 0}).status_code == 403
     assert 'href="/designer"' in site("designer").get("/").get_data(as_text=True)
+
+
+def test_designer_checks_and_deploys_from_the_page_and_others_may_not(site):
+    designer, iao = site("designer"), site("iao")
+    data = _page_data(designer.get("/designer/plan_school_report"))
+
+    def post(client, action, body, token=data["csrf_token"]):
+        return client.post(f"/designer/plan_school_report/{action}", data=json.dumps(body),
+                           content_type="application/json", headers={"X-CSRFToken": token} if token else {})
+
+    broken = data["xml"].replace("<bpmn:script>", "<bpmn:script>x = (\n", 1)  # a script that does not compile
+    checked = post(designer, "check", {"xml": broken})
+    assert checked.status_code == 200 and checked.json["valid"] is False and checked.json["problems"]
+    assert "нельзя развернуть" in checked.json["message"]
+    refused = post(designer, "deploy", {"xml": broken, "comment": "сломано"})
+    assert refused.status_code == 422 and refused.json["problems"] == checked.json["problems"]
+    renamed = data["xml"].replace('name="', 'name="Изменено: ', 1)
+    assert post(designer, "check", {"xml": renamed}).json == {
+        "valid": True, "problems": [], "message": "Ошибок нет: схему можно развернуть."}
+    deployed = post(designer, "deploy", {"xml": renamed, "comment": "новое название"})
+    assert deployed.status_code == 201 and deployed.json["message"] == f"Развёрнута как версия {deployed.json['version']}."
+    page = designer.get(deployed.json["versions_url"].split("#")[0]).get_data(as_text=True)
+    assert "новое название" in page
+    assert post(designer, "deploy", {"xml": renamed}).status_code == 200  # the same content: that version
+    assert post(designer, "deploy", {"xml": renamed}, token=None).status_code == 400  # no CSRF token
+    token = csrf(iao.get("/"))  # her own session's token: she is refused for who she is, not for a bad token
+    for action in ("check", "deploy"):
+        assert post(iao, action, {"xml": renamed}, token=token).status_code == 403

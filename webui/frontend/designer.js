@@ -131,6 +131,44 @@ function start() {
     setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   }
 
+  // Check and deploy: the server's deploy checks on the diagram as it is now; its problems listed under the bar.
+  const report = document.getElementById("designer-report");
+  function show(answer) {
+    document.getElementById("designer-report-message").textContent = answer.message || data.messages.failed;
+    const list = document.getElementById("designer-problems");
+    list.replaceChildren(...(answer.problems || []).map((text) => {
+      const item = document.createElement("li");
+      item.textContent = text;
+      return item;
+    }));
+    report.hidden = false;
+    report.className = answer.problems && answer.problems.length ? "flash error" : "flash success";
+  }
+  async function post(url, body) {
+    const { xml } = await modeler.saveXML({ format: true });
+    const response = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": data.csrf_token },
+      body: JSON.stringify({ xml, ...body })
+    });
+    return response.json().catch(() => ({ message: data.messages.failed }));
+  }
+  document.getElementById("designer-check").addEventListener("click", async () => {
+    show(await post(data.check_url, {}).catch(() => ({ message: data.messages.failed })));
+  });
+  document.getElementById("designer-deploy").addEventListener("click", async () => {
+    const comment = document.getElementById("designer-comment").value;
+    const answer = await post(data.deploy_url, { comment }).catch(() => ({ message: data.messages.failed }));
+    show(answer);
+    if (answer.version) {
+      const link = document.createElement("a");
+      link.href = answer.versions_url;
+      link.textContent = data.messages.versions;
+      document.getElementById("designer-report-message").append(" ", link);
+      dirty = false;
+    }
+  });
+
   saveButton.addEventListener("click", () => save(false));
   downloadButton.addEventListener("click", download);
   modeler.on("commandStack.changed", () => { dirty = true; say(data.messages.unsaved); });
