@@ -66,6 +66,7 @@ class InstanceListPage:
     query: InstanceQuery
     conditions: list[Condition] = field(default_factory=list)  # the business-variable conditions applied
     problems: list[str] = field(default_factory=list)          # the parts of `where` not understood, in words
+    unknown: list[str] = field(default_factory=list)  # when nothing is found: the variables no instance has
 
     @property
     def pages(self) -> int:
@@ -86,9 +87,8 @@ def instance_list(user: User, query: InstanceQuery | None = None) -> InstanceLis
     query = query or InstanceQuery()
     where, conditions, problems = _where(user, query)
     total = 0 if where is None else db.session.scalar(select(func.count()).select_from(ProcessInstance).where(*where))
-    if not total:
-        problems = problems + unknown_variables(conditions)
-    page = InstanceListPage([], total, query, conditions, problems)
+    page = InstanceListPage([], total, query, conditions, problems,
+                            unknown_variables(conditions) if not total else [])
     query.page = min(query.page, page.pages)
     if total:
         page.rows = _rows(where, query, query.per_page, (query.page - 1) * query.per_page)

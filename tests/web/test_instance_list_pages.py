@@ -67,6 +67,10 @@ def test_the_list_filters_sorts_and_pages_on_the_server(site, city):
     assert "Не удалось разобрать условие «late_days 3»" in unread
     assert sorted(row_ids(broken)) == sorted(city["error"])
 
+    typo = iao.get("/instances?where=fixdays+>+5").get_data(as_text=True)  # read and applied: named, not "left out"
+    assert "нет переменной «fixdays»" in typo and "Это условие не применено" not in typo
+    assert "Ничего не найдено по этому фильтру" in typo
+
     nothing = iao.get("/instances?status=error&unit=school-17&where=late_days+<+0")
     assert row_ids(nothing) == [] and "Ничего не найдено по этому фильтру" in nothing.get_data(as_text=True)
 
