@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, store
@@ -21,6 +21,7 @@ from ..db import db
 from ..directory.naming import people_names
 from ..errors import ConflictError, InvalidData, NotFound
 from ..models import DeployedProcess, DeploymentFile, DesignDraft
+from .versions import definitions
 
 
 @dataclass
@@ -49,17 +50,12 @@ class DesignRow:
 
 def design_list() -> list[DesignRow]:
     """Every deployed process and collaboration (its latest version), with the draft of each."""
-    latest = (select(DeployedProcess.bpmn_id, func.max(DeployedProcess.deployment_id).label("deployment_id"))
-              .group_by(DeployedProcess.bpmn_id).subquery())
-    processes = db.session.scalars(select(DeployedProcess).join(
-        latest, (DeployedProcess.bpmn_id == latest.c.bpmn_id)
-        & (DeployedProcess.deployment_id == latest.c.deployment_id))).all()
     drafts = {d.bpmn_id: d for d in db.session.scalars(select(DesignDraft))}
     names = people_names(d.saved_by for d in drafts.values())
     rows = []
-    for process in processes:
-        draft = drafts.get(process.bpmn_id)
-        rows.append(DesignRow(process.bpmn_id, process.name, process.kind, process.deployment_id,
+    for process in definitions():  # each process's latest version
+        draft = drafts.get(process["bpmn_id"])
+        rows.append(DesignRow(process["bpmn_id"], process["name"], process["kind"], process["latest_version"],
                               names.get(draft.saved_by) if draft else None, draft.saved_at if draft else None))
     return sorted(rows, key=lambda row: ((row.name or row.bpmn_id).casefold(), row.bpmn_id))
 

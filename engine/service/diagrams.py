@@ -19,6 +19,7 @@ from ..errors import NotFound
 from ..bpmn.spec_cache import bundle_for
 from ..models import DeployedProcess, Deployment, DeploymentFile, HumanTask, ProcessInstance, User
 from ..models.instance import InstanceStatus
+from .design_drafts import defines
 
 
 @dataclass(frozen=True)
@@ -140,9 +141,8 @@ def element_names(deployment_id: int, bpmn_id: str) -> dict[str, str]:
 def diagram_xml(process: DeployedProcess) -> str:
     """The file of the deployment that defines the process (a deployment holds several)."""
     files = db.session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == process.deployment_id))
-    pattern = re.compile(r"<(?:\w+:)?process\b[^>]*\bid=[\"']" + re.escape(process.bpmn_id) + r"[\"']")
     for file in files:
-        if pattern.search(file.content):
+        if defines(file.content, process.bpmn_id):
             return drawable(file.content)
     raise NotFound(_l("The diagram of %(id)s is not among its deployment's files."), id=process.bpmn_id)
 
