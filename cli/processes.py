@@ -5,7 +5,7 @@ import click
 
 import engine
 from . import gia
-from .output import emit, guarded, json_option, parse_json
+from .output import emit, fail, guarded, json_option, parse_json
 from .people import ensure_unit_named
 
 
@@ -16,14 +16,18 @@ from .people import ensure_unit_named
 @json_option
 @guarded
 def deploy_command(files, login, comment, as_json):
-    """Deploy BPMN FILES together as one version (call activities resolve across them)."""
+    """Deploy BPMN FILES together as one version (call activities resolve across them). Refused files store
+    nothing: each problem is printed with its file, element and line (with --json also as fields, in `found`)."""
     contents = []
     for name in files:
         path = Path(name)
         if not path.is_file():
             raise click.BadParameter(f"{name}: no such file")
         contents.append((path.name, path.read_bytes()))
-    result = engine.deploy(contents, actor=login, comment=comment)
+    try:
+        result = engine.deploy(contents, actor=login, comment=comment)
+    except engine.InvalidDefinition as exc:  # with --json, each problem's place too (file, element, line...)
+        fail(exc.problems(), as_json, found=[p.as_dict() for p in exc.found])
     emit({"process_ids": result.process_ids, "collaborations": result.collaborations, "version": result.version},
          as_json, f"version {result.version}: processes {', '.join(result.process_ids) or '—'}; "
                   f"collaborations {', '.join(result.collaborations) or '—'}")

@@ -59,11 +59,14 @@ class NothingWaiting(EngineError):
 
 
 class InvalidDefinition(EngineError):
-    """A deployment was refused; `errors` lists each problem with its file, element and line."""
+    """A deployment was refused. `problems()` gives each problem's text (file, element, line: message); `found`
+    the located problems themselves (engine.bpmn.problems.Problem) where the refusal came from a BPMN check, for
+    the modeller's markers; a refusal of another source (the plan's catalogue) gives texts only."""
 
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        super().__init__(_l("The BPMN was refused: %(details)s"), details="; ".join(errors))
+    def __init__(self, errors: list):
+        self.found = [e for e in errors if not isinstance(e, str) and hasattr(e, "as_dict")]
+        self.errors = [str(e) for e in errors]
+        super().__init__(_l("The BPMN was refused: %(details)s"), details="; ".join(self.errors))
 
     def problems(self) -> list[str]:
         return list(self.errors)

@@ -1,11 +1,14 @@
 """Turning uploaded BPMN files into executable specs, refusing anything unsafe or broken with a precise reason.
 
-Files of one deployment are parsed together so that call activities resolve across them. Every problem is
-reported with the file, the element id and the line, and nothing is stored unless all files pass.
+Files of one deployment are parsed together so that call activities resolve across them. Every problem is a
+`Problem` with the file, the element (id and type), the line and, for code, the line inside it; nothing is
+stored unless all files pass. What SpiffWorkflow cannot parse is found before it sees the files (checks.py), what
+it still says is put in our words (library_texts.py).
 """
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -13,10 +16,12 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from ..sandbox import compile_errors
+from . import checks
 from .expressions import code_of
+from .library_texts import code_message, parser_message, schema_message, split_compile_errors, xml_syntax_detail
 from .messages import adopt
+from .problems import BPMN_NS, Problem, at
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # No entity expansion, no network, no DTD: XXE and entity bombs are refused before SpiffWorkflow sees the file.
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
@@ -38,9 +43,12 @@ class ParsedBundle:
         return self.startables.get(bpmn_id)
 
 
-def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int) -> tuple[ParsedBundle, list[str]]:
-    """Parse and check `files` (name, content). Returns the bundle and the problems found (empty when valid)."""
-    errors: list[str] = []
+def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int,
+                 known: checks.Known | None = None) -> tuple[ParsedBundle, list[Problem]]:
+    """Parse and check `files` (name, content). Returns the bundle and the problems found (empty when valid).
+    With `known` (a new deployment) the deploy rules and the references to forms and roles are checked too;
+    without, a deployed version is read again as it was accepted."""
+    errors: list[Problem] = []
     trees = {}
     for name, content in files:
         tree, problem = _read_xml(name, content, max_bytes)
@@ -51,41 +59,48 @@ def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int) -> tuple[Parsed
     if errors:
         return ParsedBundle(), errors
 
-    renamed = _rename_reserved_ids(trees)
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    errors.extend(checks.structure(trees, lambda tag: parser._get_parser_class(tag)[0] is not None))
+    if errors:  # the library would stumble on these and say something else
+        return ParsedBundle(), errors
+    # A deploy rule broken does not keep the library from parsing: both are reported together.
+    rules = checks.for_deploy(trees, known) if known is not None else []
+    renamed = _rename_reserved_ids(trees)
     for name, tree in trees.items():
         try:
             parser.add_bpmn_xml(tree, filename=name)
         except ValidationException as exc:
-            errors.append(_validation_message(exc, name))
+            errors.append(_validation_problem(exc, name, trees, renamed))
         except RecursionError:
-            errors.append(f"{name}: the diagram is nested or chained too deeply to be parsed")
+            errors.append(Problem(_l("the diagram is nested or chained too deeply to be parsed"), name))
     if errors:
-        return ParsedBundle(), errors
+        return ParsedBundle(), rules + errors
 
     bundle = ParsedBundle()
     executable = [pid for pid in parser.get_process_ids() if parser.get_process_parser(pid).process_executable]
     if not executable:
-        errors.append("no executable process found (set isExecutable=\"true\" on the process)")
+        errors.append(Problem(_l("no executable process found (set isExecutable=\"true\" on the process)")))
     errors.extend(_unresolved_calls(parser, trees, executable))
     if errors:
-        return ParsedBundle(), errors
+        return ParsedBundle(), rules + errors
     for pid in executable:
         process_parser = parser.get_process_parser(pid)
         spec_pair = _specs(lambda pid=pid: (parser.get_spec(pid), parser.get_subprocess_specs(pid)),
-                           process_parser.filename, errors)
+                           process_parser.filename, errors, trees, renamed)
         if spec_pair:
             bundle.startables[pid] = Startable(pid, process_parser.get_name(), "process", *spec_pair)
     for cid in getattr(parser, "collaborations", {}):
-        spec_pair = _specs(lambda cid=cid: parser.get_collaboration(cid), None, errors)
+        spec_pair = _specs(lambda cid=cid: parser.get_collaboration(cid), None, errors, trees, renamed)
         if spec_pair:
             bundle.startables[cid] = Startable(cid, _collaboration_name(trees, cid), "collaboration", *spec_pair)
     if errors:
-        return ParsedBundle(), errors
+        return ParsedBundle(), rules + errors
     _restore_reserved_ids(bundle, renamed)
     _quote_iso_timers(bundle)
 
-    errors.extend(_check_code(bundle, trees, renamed))
+    # a script refused for its language (or for being elsewhere) is not compiled as Python as well
+    refused_scripts = {p.element for p in rules if p.element_type == "scriptTask"}
+    errors = rules + _check_code(bundle, trees, renamed, refused_scripts)
     for startable in bundle.startables.values():
         for spec in [startable.spec, *startable.subprocess_specs.values()]:
             if spec is not None:
@@ -181,54 +196,86 @@ def _prepare(spec) -> None:
 
 def _read_xml(name, content, max_bytes):
     if len(content) > max_bytes:
-        return None, f"{name}: the file is larger than {max_bytes // 1024} KB"
+        return None, Problem(_l("the file is larger than %(size)s KB", size=max_bytes // 1024), name)
     try:
         content.decode("utf-8")
     except UnicodeDecodeError:
-        return None, f"{name}: not a UTF-8 text file (BPMN files are XML in UTF-8)"
+        return None, Problem(_l("not a UTF-8 text file (BPMN files are XML in UTF-8)"), name)
     try:
         tree = etree.fromstring(content, parser=_XML_PARSER).getroottree()
     except etree.XMLSyntaxError as exc:
-        return None, f"{name}: not well-formed XML: {exc}"
+        line = exc.lineno or None
+        # lxml ends its text with ", line 5, column 16 (<string>, line 5)": the line is the Problem's own
+        detail = re.sub(r",?\s*line \d+, column \d+\s*(\(<string>, line \d+\))?$", "",
+                        " ".join(str(exc).split())).strip()
+        return None, Problem(_l("not well-formed XML: %(detail)s", detail=xml_syntax_detail(detail)), name,
+                             line=line)
     except ValueError as exc:
-        return None, f"{name}: not XML: {exc}"
+        return None, Problem(_l("not XML: %(detail)s", detail=str(exc)), name)
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        return None, f"{name}: a DOCTYPE or entity declaration is not allowed in BPMN"
+        return None, Problem(_l("a DOCTYPE or entity declaration is not allowed in BPMN"), name)
     root = tree.getroot()
     if root.tag != f"{{{BPMN_NS}}}definitions":
-        return None, f"{name}: not a BPMN 2.0 file (the root element is {root.tag!r}, expected bpmn:definitions)"
+        return None, Problem(_l("not a BPMN 2.0 file (the root element is %(tag)s, expected bpmn:definitions)",
+                                tag=repr(root.tag)), name)
     return root, None
 
 
-def _validation_message(exc: ValidationException, default_file: str) -> str:
+def _validation_problem(exc: ValidationException, default_file: str, trees, renamed=None) -> Problem:
+    """A ValidationException of SpiffWorkflow (or of the XSD check it runs) as a Problem at its element, named by
+    the id the designer gave it (not the one _rename_reserved_ids gave it for the parser)."""
+    problem = _library_problem(exc, default_file, trees)
+    if problem.element in (renamed or {}):
+        return replace(problem, element=renamed[problem.element])
+    return problem
+
+
+def _library_problem(exc: ValidationException, default_file: str, trees) -> Problem:
     where = exc.file_name or default_file
     if isinstance(exc.__context__, RecursionError):  # the library wraps it as "RecursionError(...)"
-        return f"{where}: {_TOO_DEEP}"
-    parts = [where]
-    if getattr(exc, "id", None):
-        parts.append(f"element {exc.id!r}")
-    if getattr(exc, "line_number", None):
-        parts.append(f"line {exc.line_number}")
-    message = str(getattr(exc, "error_msg", None) or exc).split("\n")[0]
-    return f"{', '.join(parts)}: {message}"
+        return Problem(_TOO_DEEP, where)
+    text = str(exc.args[0]) if exc.args else str(exc)
+    line = getattr(exc, "line_number", None) or None
+    element = getattr(exc, "id", None) or None
+    node = _node(trees.get(where), element, line)
+    # libxml2's schema errors start with the element they are about; SpiffWorkflow's are sentences
+    from_schema = not element and text.startswith(("Element '", "No matching global"))
+    message = schema_message(text) if from_schema else parser_message(text)
+    if node is not None:
+        return at(node, where, message)
+    tag = (getattr(exc, "tag", "") or "").split(":")[-1] or None
+    return Problem(message, where, element, tag, line if isinstance(line, int) else None)
 
 
-def _specs(get, filename, errors):
-    try:
-        return get()
-    except ValidationException as exc:
-        errors.append(_validation_message(exc, filename or "bundle"))
-    except RecursionError:
-        errors.append(f"{filename or 'bundle'}: {_TOO_DEEP}")
-    except KeyError as exc:
-        errors.append(f"{filename or 'bundle'}: reference to an unknown element {exc}")
+def _node(root, element, line):
+    """The element a library error is about: by its id, else the first element that starts on `line`."""
+    if root is None:
+        return None
+    if element:
+        found = root.xpath("//*[@id=$id]", id=element)
+        return found[0] if found else None
+    if isinstance(line, int):
+        return next((n for n in root.iter() if isinstance(n.tag, str) and n.sourceline == line), None)
     return None
 
 
-_TOO_DEEP = "the process is chained too deeply to be parsed (split long chains into subprocesses)"
+def _specs(get, filename, errors, trees, renamed):
+    try:
+        return get()
+    except ValidationException as exc:
+        errors.append(_validation_problem(exc, filename, trees, renamed))
+    except RecursionError:
+        errors.append(Problem(_TOO_DEEP, filename))
+    except KeyError as exc:
+        errors.append(Problem(_l("reference to an unknown element «%(ref)s»", ref=str(exc.args[0]) if exc.args
+                                 else ""), filename))
+    return None
 
 
-def _unresolved_calls(parser, trees, executable) -> list[str]:
+_TOO_DEEP = _l("the process is chained too deeply to be parsed (split long chains into subprocesses)")
+
+
+def _unresolved_calls(parser, trees, executable) -> list[Problem]:
     """Call activities of the executable processes (and of the processes they call) whose calledElement is not a
     process of this deployment. The library reports these without the call activity; we name it and its line."""
     known = set(parser.process_parsers)
@@ -243,12 +290,13 @@ def _unresolved_calls(parser, trees, executable) -> list[str]:
         name, node = processes[pid]
         for call in node.iter(f"{{{BPMN_NS}}}callActivity"):
             target = call.get("calledElement")
-            where = f"{name}, element {call.get('id')!r}, line {call.sourceline}"
             if not target:
-                errors.append(f"{where}: the call activity does not name the process to call (calledElement)")
+                errors.append(at(call, name, _l("the call activity does not name the process to call "
+                                                "(calledElement)")))
             elif target not in known:
-                errors.append(f"{where}: the called process {target!r} is not in the files deployed together "
-                              f"(processes found: {', '.join(sorted(processes)) or 'none'})")
+                errors.append(at(call, name, _l("the called process «%(target)s» is not in the files deployed "
+                                                "together (processes found: %(found)s)", target=target,
+                                                found=", ".join(sorted(processes)) or "—")))
             else:
                 todo.append(target)
     return errors
@@ -262,7 +310,16 @@ def _collaboration_name(trees, cid) -> str:
     return cid
 
 
-def _check_code(bundle: ParsedBundle, trees, renamed) -> list[str]:
+# What each kind of code is, in a designer's words (engine.bpmn.expressions names them).
+_CODE_KINDS = {
+    "script": _l("script"), "prescript": _l("script before the task (preScript)"),
+    "postscript": _l("script after the task (postScript)"), "condition": _l("condition"),
+    "cardinality": _l("number of instances (loopCardinality)"), "maximum": _l("maximum number of loops"),
+    "event expression": _l("event expression"), "correlation": _l("correlation expression"),
+}
+
+
+def _check_code(bundle: ParsedBundle, trees, renamed, refused_scripts=frozenset()) -> list[Problem]:
     errors, seen = [], set()
     for startable in bundle.startables.values():
         for spec in [startable.spec, *startable.subprocess_specs.values()]:
@@ -270,19 +327,48 @@ def _check_code(bundle: ParsedBundle, trees, renamed) -> list[str]:
                 continue
             for code in code_of(spec):
                 key = (code.bpmn_id, code.what, code.source)
-                if key in seen:
+                if key in seen or (code.what == "script" and code.bpmn_id in refused_scripts):
                     continue
                 seen.add(key)
-                for problem in compile_errors(code.source, code.mode):
-                    errors.append(f"{_locate(trees, code.bpmn_id, renamed, spec.file)}: {code.what}: {problem}")
+                for text in split_compile_errors(compile_errors(code.source, code.mode)):
+                    errors.append(_code_problem(trees, code, text, renamed, spec.file))
     return errors
 
 
-def _locate(trees, bpmn_id, renamed=None, filename=None) -> str:
+def _code_problem(trees, code, text, renamed, filename) -> Problem:
+    code_line, detail = code_message(text)
+    what = (_CODE_KINDS.get(code.what) or
+            (_l("property %(name)s", name=code.what.split(" ", 1)[1]) if code.what.startswith("property ")
+             else code.what))
+    name, node = _element(trees, code.bpmn_id, renamed, filename)
+    if node is not None and code.what == "condition":
+        flow = _condition_flow(node, code.source)  # a gateway's condition sits on one of its flows
+        if flow is not None:
+            node, what = flow, _l("condition of the flow from «%(source)s»", source=code.bpmn_id)
+    message = _l("%(what)s: %(detail)s", what=what, detail=detail)
+    if node is None:
+        return Problem(message, name, code.bpmn_id, code_line=code_line)
+    return at(node, name, message, code_line)
+
+
+def _element(trees, bpmn_id, renamed=None, filename=None):
     ids = [bpmn_id, *(new for new, old in (renamed or {}).items() if old == bpmn_id)]
     # Element ids are unique within a file only: look in the file that defines the process first.
     for name, root in sorted(trees.items(), key=lambda item: item[0] != filename):
         found = [node for i in ids for node in root.xpath("//*[@id=$id]", id=i)]
         if found:
-            return f"{name}, element {bpmn_id!r}, line {found[0].sourceline}"
-    return f"element {bpmn_id!r}"
+            return name, found[0]
+    return filename, None
+
+
+def _condition_flow(node, source):
+    """The sequence flow leaving `node` whose condition is `source`, if one is."""
+    if node.getparent() is None:
+        return None
+    for flow in node.getparent().iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        if flow.get("sourceRef") != node.get("id"):
+            continue
+        for condition in flow.iter(f"{{{BPMN_NS}}}conditionExpression"):
+            if (condition.text or "").strip() == source.strip():
+                return flow
+    return None

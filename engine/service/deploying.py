@@ -7,13 +7,16 @@ from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import select
 
-from .. import audit, clock
+import forms
+from .. import audit, clock, roles
+from ..bpmn.checks import Known
 from ..bpmn.parsing import parse_bundle
+from ..bpmn.problems import Problem
 from ..projection import kind_of
 from ..bpmn.spec_cache import remember
 from ..db import db
 from ..errors import InvalidData, InvalidDefinition
-from ..models import DeployedProcess, Deployment, DeploymentFile
+from ..models import DeployedProcess, Deployment, DeploymentFile, Membership
 from ..store import transaction
 
 
@@ -35,13 +38,23 @@ def bundle_hash(files: list[tuple[str, bytes]]) -> str:
 MAX_COMMENT = 2000  # characters of a version's comment: a paragraph, not a changelog file
 
 
-def checked_bundle(files: list[tuple[str, bytes]]):
+def checked_bundle(files: list[tuple[str, bytes]]) -> tuple[object, list[Problem]]:
     """Parse and check `files` as deploy does: (the bundle, the problems found; empty when it may be deployed).
     engine.service.versions.validate answers with the same problems without storing anything."""
     if not files:
-        return None, ["no files given"]
-    bundle, errors = parse_bundle(files, current_app.config["MAX_BPMN_BYTES"])
-    return bundle, errors
+        return None, [Problem(_l("no files given"))]
+    known = Known(frozenset(forms.registry_keys()), _is_role)
+    return parse_bundle(files, current_app.config["MAX_BPMN_BYTES"], known)
+
+
+def _is_role(name: str) -> bool:
+    """A role of the catalogue (by code or title), or one someone holds: the directory also keeps roles beyond the
+    catalogue (`user create --role`, a third-party diagram's lane), and a role held is no typo."""
+    code = roles.canonical(name)
+    if code is None:
+        return False
+    return code in roles.catalogue() or db.session.scalar(
+        select(Membership.id).where(Membership.role == code).limit(1)) is not None
 
 
 def deploy(files: list[tuple[str, bytes]], actor: str | None = None, comment: str | None = None) -> DeployResult:

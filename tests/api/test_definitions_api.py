@@ -103,11 +103,13 @@ def test_validate_stores_nothing_and_names_the_processes(api):
     response = upload(api, "/definitions/validate", "designer", [("api_p.bpmn", waiting()),
                                                                   ("api_q.bpmn", waiting("api_q"))])
     assert response.status_code == 200
-    assert response.get_json() == {"valid": True, "problems": [], "processes": ["api_p", "api_q"],
+    assert response.get_json() == {"valid": True, "problems": [], "found": [], "processes": ["api_p", "api_q"],
                                    "collaborations": []}
     assert deployments() == before
     assert upload(api, "/definitions/validate", "designer", []).get_json() == {
-        "valid": False, "problems": ["no files given"], "processes": [], "collaborations": []}
+        "valid": False, "problems": ["не передано ни одного файла"], "processes": [], "collaborations": [],
+        "found": [{"text": "не передано ни одного файла", "message": "не передано ни одного файла", "file": None,
+                   "element": None, "element_type": None, "line": None, "code_line": None}]}
 
 
 # --- the hostile corpus of tests/engine/test_bad_bpmn.py, through the API --------------------------------------
@@ -145,7 +147,10 @@ def test_hostile_files_are_refused_as_the_cli_refuses_them(api, secret, kind):  
 
     checked = upload(api, "/definitions/validate", "designer", [("bad.bpmn", content)])
     assert checked.status_code == 200
-    assert checked.get_json() == {"valid": False, "problems": expected, "processes": [], "collaborations": []}
+    assert checked.get_json() == {"valid": False, "problems": expected, "processes": [], "collaborations": [],
+                                  "found": [p.as_dict() for p in cli.value.found]}
+    assert [p["text"] for p in checked.get_json()["found"]] == expected
+    assert all(p["file"] == "bad.bpmn" for p in checked.get_json()["found"])
 
     refused = upload(api, "/definitions", "designer", [("bad.bpmn", content)], comment="попытка")
     assert refused.status_code == 422, refused.get_data(as_text=True)[:500]
@@ -183,4 +188,4 @@ def test_a_part_with_an_unreadable_name_is_not_a_server_error(api):
     response = api.client.post("/api/v1/definitions/validate", data=body,
                                headers={"Authorization": f"Bearer {token}",
                                         "Content-Type": "multipart/form-data; boundary=b"})
-    assert response.status_code == 200 and response.get_json()["problems"] == ["no files given"]
+    assert response.status_code == 200 and response.get_json()["problems"] == ["не передано ни одного файла"]

@@ -196,7 +196,10 @@ def test_deploy_compiles_role_expression_and_checks(app, deploy_xml):
                      '</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>')
         with pytest.raises(engine.InvalidDefinition) as refusal:
             deploy_xml(bad)
-        assert "element 'n1'" in refusal.value.message and f"property {name}" in refusal.value.message
+        [problem] = refusal.value.found
+        assert (problem.element, problem.element_type, problem.line) == ("n1", "userTask", 5)
+        assert problem.message == f"свойство {name}: синтаксическая ошибка в «lead_role +»: неверный синтаксис"
+        assert str(problem) in refusal.value.message
 
 
 # --- plan_year_activity --------------------------------------------------------------------------------------------

@@ -98,8 +98,10 @@ def test_a_script_that_imports_is_refused_at_deploy(app, marker, script, line):
                      '</bpmn:scriptTask>')
     with pytest.raises(engine.InvalidDefinition) as info:
         deploy(content)
-    [problem] = info.value.problems()
-    assert problem.startswith(f"test.bpmn, element 'n1', line 5: script: Line {line}: import statements are not")
+    [problem] = info.value.found
+    assert str(problem) == ("test.bpmn, задача-скрипт «n1», строка 5: скрипт: import запрещён: math, datetime, date "
+                            f"и timedelta доступны без импорта (строка {line} кода)")
+    assert (problem.element, problem.element_type, problem.line, problem.code_line) == ("n1", "scriptTask", 5, line)
     assert count(Deployment) == 0
     with pytest.raises(ScriptCompileError):
         runtime.script_engine().environment.execute(script.format(m=marker), {})
@@ -125,8 +127,9 @@ def test_escapes_through_dunder_names_are_refused_at_deploy(app, marker, name):
     with pytest.raises(engine.InvalidDefinition) as info:
         deploy(content)
     problems = info.value.problems()
-    assert all(p.startswith("test.bpmn, element 'n1', line 5: script: Line ") for p in problems)
-    assert any("starts with \"_\"" in p or "is a restricted name" in p for p in problems)
+    assert all(p.startswith("test.bpmn, задача-скрипт «n1», строка 5: скрипт") for p in problems), problems
+    assert all(p.code_line for p in info.value.found)
+    assert any("начинающиеся с _, в песочнице закрыты" in p or "в песочнице закрыт" in p for p in problems)
     assert count(Deployment) == 0
     # Code that reached the engine some other way (a deployment stored by an older version) is refused again
     # when it would run.
@@ -152,9 +155,9 @@ def test_escape_attempts_in_conditions_timers_and_properties_are_refused_at_depl
     with pytest.raises(engine.InvalidDefinition) as info:
         deploy(content)
     problems = info.value.problems()
-    for prefix in ("test.bpmn, element 'gw', line 5: condition: Line 1:",
-                   "test.bpmn, element 'wait', line 6: event expression: Line 1:",
-                   "test.bpmn, element 'work', line 7: property title: Line 1:"):
+    for prefix in ("test.bpmn, поток управления «f1», строка 10: условие потока из «gw»: атрибут «__class__»",
+                   "test.bpmn, промежуточное событие-ожидание «wait», строка 6: выражение события: имя «__import__»",
+                   "test.bpmn, пользовательская задача «work», строка 7: свойство title: атрибут «__class__»"):
         assert any(p.startswith(prefix) for p in problems), (prefix, problems)
     assert count(Deployment) == 0
 

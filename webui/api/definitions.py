@@ -60,10 +60,25 @@ class Version(ma.Schema):
     instances = ma.fields.Integer(required=True, metadata={"description": "All its instances."})
 
 
+class FoundProblem(ma.Schema):
+    text = ma.fields.String(required=True, metadata={"description": "As in `problems`: where, then what."})
+    message = ma.fields.String(required=True, metadata={"description": "What is wrong, without the place."})
+    file = ma.fields.String(allow_none=True, required=True)
+    element = ma.fields.String(allow_none=True, required=True, metadata={"description": "The element's id."})
+    element_type = ma.fields.String(allow_none=True, required=True,
+                                    metadata={"description": "Its BPMN type, e.g. scriptTask, sequenceFlow."})
+    line = ma.fields.Integer(allow_none=True, required=True, metadata={"description": "Line of the file."})
+    code_line = ma.fields.Integer(allow_none=True, required=True,
+                                  metadata={"description": "Line inside the element's script or expression."})
+
+
 class ValidationAnswer(ma.Schema):
     valid = ma.fields.Boolean(required=True)
     problems = ma.fields.List(ma.fields.String(), required=True,
-                              metadata={"description": "Each problem with its file, element and line."})
+                              metadata={"description": "Each problem with its file, element and line, in the "
+                                                       "language of the request."})
+    found = ma.fields.List(ma.fields.Nested(FoundProblem), required=True,
+                           metadata={"description": "The same problems, each with its place as fields."})
     processes = ma.fields.List(ma.fields.String(), required=True)
     collaborations = ma.fields.List(ma.fields.String(), required=True)
 
@@ -125,13 +140,13 @@ def version_file(version, filename):
 def validate():
     """Check BPMN files as a deployment would, storing nothing
 
-    The answer lists every problem a deployment would be refused for (the same texts), or the processes it
-    would deploy.
+    The answer lists every problem a deployment would be refused for (the same texts), each also in `found`
+    with its file, element id and type, line and line of code; or the processes it would deploy.
     """
     _designer("validate process definitions")
     checked = engine.validate(_uploaded())
-    return {"valid": checked.valid, "problems": checked.problems, "processes": checked.processes,
-            "collaborations": checked.collaborations}
+    return {"valid": checked.valid, "problems": checked.texts(), "found": [p.as_dict() for p in checked.problems],
+            "processes": checked.processes, "collaborations": checked.collaborations}
 
 
 @blp.route("/definitions", methods=["POST"])
