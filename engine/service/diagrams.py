@@ -17,9 +17,9 @@ from ..access.rules import instance_filter, visible_units
 from ..db import db
 from ..errors import NotFound
 from ..bpmn.spec_cache import bundle_for
-from ..models import DeployedProcess, Deployment, DeploymentFile, HumanTask, ProcessInstance, User
+from ..models import DeployedProcess, Deployment, HumanTask, ProcessInstance, User
 from ..models.instance import InstanceStatus
-from .design_drafts import defines
+from .versions import version_files
 
 
 @dataclass(frozen=True)
@@ -140,11 +140,10 @@ def element_names(deployment_id: int, bpmn_id: str) -> dict[str, str]:
 
 def diagram_xml(process: DeployedProcess) -> str:
     """The file of the deployment that defines the process (a deployment holds several)."""
-    files = db.session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == process.deployment_id))
-    for file in files:
-        if defines(file.content, process.bpmn_id):
-            return drawable(file.content)
-    raise NotFound(_l("The diagram of %(id)s is not among its deployment's files."), id=process.bpmn_id)
+    found = version_files(process.bpmn_id, process.deployment_id)
+    if found.defining is None:
+        raise NotFound(_l("The diagram of %(id)s is not among its deployment's files."), id=process.bpmn_id)
+    return drawable(found.files[found.defining][1])
 
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

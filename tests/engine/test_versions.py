@@ -130,8 +130,9 @@ def test_validate_answers_as_deploy_would_and_stores_nothing(org, tmp_path):
         checked = engine.validate(files)
         with pytest.raises(engine.InvalidDefinition) as refused:
             engine.deploy(files, actor="designer")
-        assert not checked.valid and checked.problems == refused.value.problems()
-        assert "TOP-SECRET" not in " ".join(checked.problems)
+        assert not checked.valid and checked.texts() == refused.value.problems()
+        assert [p.as_dict() for p in checked.problems] == [p.as_dict() for p in refused.value.found]
+        assert "TOP-SECRET" not in " ".join(checked.texts())
     good = engine.validate([("p.bpmn", waiting("p")), ("q.bpmn", waiting("q"))])
     assert good.valid and good.problems == [] and good.processes == ["p", "q"]
     assert stored() == before
@@ -156,3 +157,47 @@ def test_cli_deploy_takes_a_comment_and_keeps_its_output(org, app, tmp_path):
     assert out == {"process_ids": ["p"], "collaborations": [], "version": out["version"]}
     [version] = engine.process_versions("p")
     assert version["comment"] == "Из командной строки" and version["deployed_by"]["login"] == "designer"
+
+
+def test_each_version_names_the_file_that_defines_the_process_among_its_others(three_versions):
+    first, second, _third = three_versions
+    by = {v["version"]: v for v in engine.process_versions("p")}
+    assert (by[first]["file"], by[first]["other_files"]) == ("p.bpmn", ["q.bpmn"])
+    assert (by[second]["file"], by[second]["other_files"]) == ("p.bpmn", [])
+    assert {v["version"]: v["file"] for v in engine.process_versions("q")} == {first: "q.bpmn"}
+
+
+def test_a_file_that_only_mentions_the_id_is_not_taken_for_the_one_defining_it(org):
+    mentions = linear('<bpmn:callActivity id="n1" calledElement="p_x"/>', process_id="caller")
+    version = engine.deploy([("caller.bpmn", mentions), ("p_x.bpmn", waiting("p_x"))], actor="designer").version
+    [row] = engine.process_versions("p_x")
+    assert (row["file"], row["other_files"]) == ("p_x.bpmn", ["caller.bpmn"])
+    found = engine.version_files("p_x", version)
+    assert found.files[found.defining][0] == "p_x.bpmn" and found.xml == waiting("p_x").decode()
+
+
+def test_version_files_gives_the_latest_or_the_asked_version_and_refuses_one_without_the_process(three_versions):
+    first, second, third = three_versions
+    assert engine.version_files("p").version == third
+    assert "Work again" in engine.version_files("p", second).xml
+    assert [name for name, _xml in engine.version_files("p", first).files] == ["p.bpmn", "q.bpmn"]
+    assert engine.version_numbers("p") == [third, second, first] and engine.version_numbers("nothing") == []
+    with pytest.raises(engine.NotFound):
+        engine.version_files("q", second)  # version 2 holds p only
+    with pytest.raises(engine.NotFound):
+        engine.version_files("nothing")
+
+
+def test_cli_deploy_refusal_lists_each_problem_with_its_place(org, app, tmp_path):
+    path = tmp_path / "bad.bpmn"
+    path.write_bytes(linear('<bpmn:scriptTask id="n1"><bpmn:script>a = 1\nb = (</bpmn:script></bpmn:scriptTask>'))
+    result = app.test_cli_runner().invoke(args=["gia", "deploy", str(path), "--json"])
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    message = "скрипт: синтаксическая ошибка в «b = (»: скобка ( не закрыта"
+    text = f"bad.bpmn, задача-скрипт «n1», строка 5: {message} (строка 2 кода)"
+    assert out["errors"] == [text]
+    assert out["found"] == [{"text": text, "message": message, "file": "bad.bpmn",
+                             "element": "n1", "element_type": "scriptTask", "line": 5, "code_line": 2}]
+    plain = app.test_cli_runner().invoke(args=["gia", "deploy", str(path)])
+    assert plain.exit_code == 1 and plain.stderr == f"error: {text}\n"
