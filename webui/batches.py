@@ -2,10 +2,13 @@
 parameters, a confirmation; then the job runs on a worker and its page follows it (batch.js polls the JSON) up to
 the report of what was done and what was refused and why, also as Excel. Operators and administrators only (403,
 audited, for anyone else)."""
+import re
+
 from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 import engine
 from engine import clock
@@ -29,6 +32,8 @@ def batch_choices():
 
 
 PARAM_FIELDS = ("assignee", "days", "due")  # what reassign and move_due take (engine.service.batch_actions)
+# migrate's {"version": N}, posted as `to_version`: `version` is the instance list's filter (the instances' own).
+RENAMED_PARAMS = {"to_version": "version"}
 
 
 def _selection():
@@ -42,7 +47,21 @@ def _selection():
 
 
 def _params() -> dict:
-    return {name: request.form[name].strip() for name in PARAM_FIELDS if request.form.get(name, "").strip()}
+    params = {name: request.form[name].strip() for name in PARAM_FIELDS if request.form.get(name, "").strip()}
+    params.update({name: request.form[field].strip() for field, name in RENAMED_PARAMS.items()
+                   if request.form.get(field, "").strip()})
+    return params
+
+
+_ELEMENT_ID = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
+
+
+@bp.app_template_filter("element_ids_as_code")
+def element_ids_as_code(text: str | None) -> Markup:
+    """A refusal's text with the element ids it names (fill_report) set as <code>: a person reads the words, the
+    designer finds the element by its id."""
+    escaped = str(escape(text or ""))
+    return Markup(_ELEMENT_ID.sub(lambda m: f"<code>{m.group(0)}</code>", escaped))
 
 
 def _preview_page(preview, query, reason="", status=200):
@@ -70,8 +89,11 @@ def create():
         job_id = engine.create_batch(current_user, action, _params(), reason, ids, query)
     except EngineError as exc:
         flash_error(exc)
-        found = engine.preview_batch(current_user, action if action in engine.BATCH_ACTIONS else "retry", ids,
-                                     _params())
+        try:
+            found = engine.preview_batch(current_user, action if action in engine.BATCH_ACTIONS else "retry", ids,
+                                         _params())
+        except EngineError:  # the parameters themselves are wrong (migrate's version): nothing to preview
+            return redirect(url_for("batches.index"))
         return _preview_page(found, query, reason, 422)
     return redirect(url_for("batches.show", job_id=job_id))
 

@@ -44,7 +44,10 @@ def activity(bpmn_id):
     page = activity_page(bpmn_id, current_user, problems_only=bool(request.args.get("problems")))
     # The versions (who deployed what, the city's instances on each) are the department's, as the plan is.
     versions = engine.process_versions(bpmn_id) if _department(held) else None
-    return render_template("activity.html", page=page, launch=launch, now=clock.now(), versions=versions)
+    # Moving the running instances of an older version to a newer one is an operator's batch (webui.batches).
+    migrate = versions is not None and may_repair(current_user, held)
+    return render_template("activity.html", page=page, launch=launch, now=clock.now(), versions=versions,
+                           migrate=migrate)
 
 
 def _department(held) -> bool:

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 BATCH_ACTIONS = tuple(batch_actions.ACTIONS)
 SAMPLE = 20
+# Instances a preview checks one by one: migrate's check restores and moves each in memory, 2–8 ms (bench/
+# migration.py), so that a preview of a city's instances answers within seconds; the run checks every one.
+CHECKED = 500
 _CHUNK = 500  # ids per IN (...) list
 CONFLICT_TRIES = 3
 
@@ -48,6 +51,7 @@ class Row:
     outcome: str | None = None
     message: str | None = None
     at: datetime | None = None
+    can: bool | None = None  # the preview's verdict, for an action that checks each instance (None: it does not)
 
 
 @dataclass
@@ -58,7 +62,9 @@ class BatchPreview:
     instance_ids: list[int]
     total: int
     sample: list[Row]
-    refused: list[tuple[str, int]]  # (why, how many) expected to be refused, from the status column
+    refused: list[tuple[str, int]]  # (why, how many) expected to be refused: by status, then by the check
+    checked: int | None = None  # how many were checked one by one (the action's check); None: from status alone
+    checkable: int | None = None  # how many are in a status the action allows (the ones its check could check)
 
     @property
     def expected(self) -> int:
@@ -86,9 +92,12 @@ def _guard(user, what: str) -> None:
 
 def preview_batch(user, action: str, instance_ids, params: dict | None = None) -> BatchPreview:
     """What `action` would do to `instance_ids`: how many exist, the first SAMPLE of them, and how many are
-    expected to be refused and why (from their status alone: the run decides)."""
+    expected to be refused and why: from their status alone, and for an action with a `check` (migrate) from the
+    check of each of the first CHECKED instances in an allowed status, each sample row with its verdict. The run
+    decides."""
     _guard(user, "batch preview")
     spec = batch_actions.action(action)
+    params = batch_actions.checked_params(spec.name, params) if spec.check else dict(params or {})
     ids = _existing(instance_ids)
     by_status: dict[str, int] = {}
     for chunk in _chunks(ids):
@@ -97,7 +106,32 @@ def preview_batch(user, action: str, instance_ids, params: dict | None = None) -
             by_status[status] = by_status.get(status, 0) + count
     not_allowed = sum(n for status, n in by_status.items() if status not in spec.allowed)
     refused = [(str(spec.why_not), not_allowed)] if not_allowed else []
-    return BatchPreview(action, str(spec.title), dict(params or {}), ids, len(ids), _rows(ids[:SAMPLE]), refused)
+    sample = _rows(ids[:SAMPLE])
+    if spec.check is None:
+        return BatchPreview(action, str(spec.title), params, ids, len(ids), sample, refused)
+    verdicts, checkable = _verdicts(spec, params, ids)
+    reasons: dict[str, int] = {}
+    for why in verdicts.values():
+        if why is not None:
+            reasons[why] = reasons.get(why, 0) + 1
+    for row in sample:
+        if row.instance_id in verdicts:
+            row.message = verdicts[row.instance_id]
+            row.can = row.message is None
+        elif row.status not in spec.allowed:
+            row.message, row.can = str(spec.why_not), False
+    refused += sorted(reasons.items(), key=lambda kv: -kv[1])
+    return BatchPreview(action, str(spec.title), params, ids, len(ids), sample, refused, len(verdicts), checkable)
+
+
+def _verdicts(spec, params: dict, ids: list[int]) -> tuple[dict[int, str | None], int]:
+    """({instance id: why the action would refuse it, or None} for the first CHECKED of `ids` whose status allows
+    the action (the sample's among them, being the first), how many have such a status): reads only."""
+    allowed: list[int] = []
+    for chunk in _chunks(ids):
+        allowed += db.session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.id.in_(chunk), ProcessInstance.status.in_(spec.allowed))).all()
+    return {i: spec.check(i, params) for i in sorted(allowed)[:CHECKED]}, len(allowed)
 
 
 def create_batch(user, action: str, params: dict | None, reason: str, instance_ids, query: dict | None = None) -> int:

@@ -13,7 +13,7 @@ from ..access.rules import offered_to
 from ..db import db
 from ..directory.people import user_by_login
 from ..errors import EngineError, NotFound
-from ..models import HumanTask
+from ..models import Deployment, HumanTask
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
 from .. import actions
@@ -29,13 +29,16 @@ class BatchAction:
     """`allowed`: the statuses it can act in; `why_not`: the reason shown in the preview for the others;
     `refusal`: the message an item gets for one (with %(id)s and %(status)s); `act(instance_id, job)` acts on one
     instance inside the caller's transaction, raises an EngineError to refuse, and may return a note for the
-    item (what it could not do beside what it did)."""
+    item (what it could not do beside what it did). `check(instance_id, params)`, where the status alone does not
+    tell, says why one instance would be refused (None: it would be done): the preview gives each instance its
+    verdict from it."""
     name: str
     title: object
     allowed: tuple
     why_not: object
     refusal: object
     act: Callable
+    check: Callable | None = None
 
 
 def _verb(verb):
@@ -94,6 +97,18 @@ def _move_due(instance_id: int, job) -> str | None:
     return "; ".join(problems) or None
 
 
+def _migrate(instance_id: int, job) -> None:
+    """Move the instance to the version `version` (engine.service.migration): refused, with the reason, when its
+    token sits on an element the version removed or changed."""
+    from .migration import migrate
+    migrate(instance_id, job.params["version"], job.created_by, job.reason)
+
+
+def _migration_check(instance_id: int, params: dict) -> str | None:
+    from .migration import migration_check
+    return migration_check(instance_id, params["version"])
+
+
 def _has_repair() -> bool:
     try:
         from . import repair
@@ -115,6 +130,9 @@ _ACTIONS = [
                 _l("Instance %(id)s has no open task."), _reassign),
     BatchAction("move_due", _l("Move due dates"), _WITH_OPEN_TASKS, _l("no open tasks"),
                 _l("Instance %(id)s has no open task."), _move_due),
+    BatchAction("migrate", _l("Move to another version"), InstanceStatus.ACTIVE, _l("not running"),
+                _l("Instance %(id)s is %(status)s: only a running instance moves to another version."), _migrate,
+                check=_migration_check),
 ]
 ACTIONS = {a.name: a for a in _ACTIONS if a.name != "move_due" or _has_repair()}
 
@@ -127,8 +145,14 @@ def action(name: str) -> BatchAction:
 
 def checked_params(name: str, params: dict | None) -> dict:
     """The parameters `name` takes, checked and normalised: reassign {"assignee": login of an active user};
-    move_due {"days": ±1..365} or {"due": ISO date not in the past}; the others none."""
+    move_due {"days": ±1..365} or {"due": ISO date not in the past}; migrate {"version": a deployed version};
+    the others none."""
     params = params or {}
+    if name == "migrate":
+        version = str(params.get("version", "")).strip()
+        if not version.isdigit() or len(version) > 9 or db.session.get(Deployment, int(version)) is None:
+            raise EngineError(_l("Choose the version to move the instances to."))
+        return {"version": int(version)}
     if name == "reassign":
         login = str(params.get("assignee") or "").strip()
         try:
