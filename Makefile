@@ -45,8 +45,13 @@ $(VENDOR)/.copied: node_modules/.installed $(wildcard webui/frontend/*.js) $(wil
 	node_modules/.bin/esbuild webui/frontend/designer.js --bundle --minify --format=iife --log-level=warning \
 		--alias:min-dom=./webui/frontend/min-dom-csp.js \
 		--outfile=$(VENDOR)/designer.js
+# Two versions of a process side by side (webui/frontend/diff.js: bpmn-js viewers, bpmn-js-differ).
+	node_modules/.bin/esbuild webui/frontend/diff.js --bundle --minify --format=iife --log-level=warning \
+		--outfile=$(VENDOR)/diff.js
 	@mkdir -p $(VENDOR)/properties-panel
 	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(VENDOR)/properties-panel/
+	@mkdir -p $(VENDOR)/token-simulation  # the token simulation in the modeller (frontend/dry-run.js)
+	cp node_modules/bpmn-js-token-simulation/assets/css/bpmn-js-token-simulation.css $(VENDOR)/token-simulation/
 	@touch $@
 
 vendor: $(VENDOR)/.copied

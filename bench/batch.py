@@ -18,14 +18,14 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.engine_cycle import aligned, make_app, migrate_and_load, pg_reachable  # noqa: E402
+from bench.engine_cycle import aligned, make_app, migrate_and_load  # noqa: E402
+from bench.pg_schema import postgres_base, throwaway_schema  # noqa: E402
 
 
 def one_round(app, n: int, runners: int) -> tuple:
@@ -90,25 +90,10 @@ def main(argv=None) -> None:
         workdir = Path(tmp)
         rows += measure("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", workdir, args.n, [1])
         if not args.no_postgres:
-            import sqlalchemy as sa
-            from config import _database_url
-            base = _database_url(args.pg_url)
-            problem = pg_reachable(base)
-            if problem:
-                print(f"PostgreSQL skipped: {problem}")
-            else:
-                schema = f"gia_bench_batch_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-                admin = sa.create_engine(base)
-                with admin.begin() as conn:
-                    conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-                try:
-                    sep = "&" if "?" in base else "?"
-                    rows += measure("PostgreSQL", f"{base}{sep}options=-csearch_path%3D{schema}", workdir, args.n,
-                                    [1, 2])
-                finally:
-                    with admin.begin() as conn:
-                        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-                    admin.dispose()
+            base = postgres_base(args.pg_url)
+            if base is not None:
+                with throwaway_schema(base, "batch") as url:
+                    rows += measure("PostgreSQL", url, workdir, args.n, [1, 2])
     print(aligned(rows))
     print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
 

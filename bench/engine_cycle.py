@@ -31,7 +31,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -268,14 +267,9 @@ def pg_reachable(base: str) -> str | None:
 
 
 def run_postgres(workdir: Path, base: str, n_service, warmup):
-    import sqlalchemy as sa
-    schema = f"gia_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        sep = "&" if "?" in base else "?"
-        app = make_app(f"{base}{sep}options=-csearch_path%3D{schema}", workdir)
+    from bench.pg_schema import throwaway_schema
+    with throwaway_schema(base) as url:
+        app = make_app(url, workdir)
         with app.app_context():
             migrate_and_load(app)
             result = service_cycle("PostgreSQL", n_service, warmup)
@@ -283,10 +277,6 @@ def run_postgres(workdir: Path, base: str, n_service, warmup):
             db.session.remove()
             db.engine.dispose()
         return result
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
 
 
 # ---------------------------------------------------------------------------------------------------- main

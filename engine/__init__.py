@@ -23,7 +23,8 @@ _PROVIDERS = {
     **_names("store", "transaction"),
     # The workflow core (engine/service): the verbs, then what pages read.
     **_names("service.deploying", "DeployResult MAX_DEPLOY_COMMENT:MAX_COMMENT deploy"),
-    **_names("service.versions", "Validation definitions process_versions validate version_file"),
+    **_names("service.versions", "Validation VersionFiles definitions process_versions validate version_file "
+                                 "version_files version_numbers"),
     **_names("service.instances", "StartResult cancel detail reschedule resume retry start startable_spec suspend"),
     **_names("service.routing", "deliver drain_outbox:drain_stale outbox_backlog"),
     **_names("service.tasks", "CompleteResult claim complete get_task list_tasks sample_submission unclaim"),
@@ -36,6 +37,9 @@ _PROVIDERS = {
     **_names("service.drafts", "Draft draft_for save_draft"),
     **_names("service.design_drafts", "Design DesignRow design_list open_design save_design"),
     **_names("service.design_deploy", "check_design deploy_design"),
+    **_names("service.dry_run", "DryRunReport dry_run"),
+    **_names("service.design_catalogue", "design_catalogue"),
+    **_names("service.design_patterns", "design_patterns new_design"),
     **_names("service.repair", "MissingReason edit_data go_back move_task_due reason_of skip_task"),
     **_names("service.submitted", "submitted"),
     **_names("service.views", "activities activity_page instance_page notifications task_page"),
@@ -45,6 +49,7 @@ _PROVIDERS = {
     **_names("service.exports", "instance_table_export"),
     **_names("service.batch", "BATCH_ACTIONS BatchPreview BatchReport batch_action_title:action_title batch_report "
                               "batch_rows create_batch preview_batch recent_batches run_batch"),
+    **_names("service.migration", "MigrationRefused migrate migration_check"),
     # Concern folders have their own faces; these few are re-exported because every interface uses them.
     **_names("access", "audit_trail readable_instance readable_task record_denied visible_instances"),
     **_names("directory", "InvalidToken absences authenticate check_token colleagues create_token deactivate "
@@ -108,7 +113,9 @@ __all__ = [
     "INBOX_SORTS", "INBOX_TABS", "inbox_aside", "InboxAside", "colleagues_for", "comments", "visible_task",
     "saved_filters", "Draft", "draft_for", "outbox_backlog",
     "Design", "DesignRow", "design_list", "open_design", "save_design", "check_design", "deploy_design",
-    "definitions", "process_versions", "version_file", "validate",
+    "DryRunReport", "dry_run",
+    "design_catalogue", "design_patterns", "new_design",
+    "definitions", "process_versions", "version_file", "validate", "VersionFiles", "version_files", "version_numbers",
     "submitted", "activities", "activity_page", "instance_page", "notifications", "task_page",
     "DiagramQuery", "process_diagram", "instance_diagram", "IncidentGroup", "incident_count", "incidents",
     "InstanceQuery", "InstanceListPage", "instance_list", "instance_facets", "matching_ids", "matching_rows",
@@ -116,6 +123,7 @@ __all__ = [
     "instance_table_export",
     "BATCH_ACTIONS", "BatchPreview", "BatchReport", "batch_action_title", "batch_report", "batch_rows",
     "create_batch", "preview_batch", "recent_batches", "run_batch",
+    "MigrationRefused", "migrate", "migration_check",
     # from the concern folders
     "audit_trail", "readable_instance", "readable_task", "record_denied", "visible_instances",
     "InvalidToken", "absences", "authenticate", "check_token", "colleagues", "create_token", "deactivate",

@@ -10,7 +10,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 import engine
+from engine import clock
 from engine.access import may_design
+from engine.bpmn.problems import Problem
 from engine.errors import ConflictError, EngineError, InvalidData, NotFound
 from .access import restrict
 from .filters import ru_datetime
@@ -22,7 +24,8 @@ restrict(bp, may_design, "designer", link="is_designer")
 
 @bp.route("")
 def index():
-    return render_template("designer_list.html", rows=engine.design_list())
+    return render_template("designer_list.html", rows=engine.design_list(), patterns=engine.design_patterns(),
+                           new={}, errors={})
 
 
 @bp.route("/<bpmn_id>")
@@ -34,6 +37,8 @@ def edit(bpmn_id):
         "check_url": url_for("designer.check", bpmn_id=bpmn_id),
         "deploy_url": url_for("designer.deploy", bpmn_id=bpmn_id),
         "csrf_token": generate_csrf(),
+        "catalogue": {**engine.design_catalogue(), "now": clock.now().isoformat(),
+                      "form_url": url_for("designer.form_preview", key="__KEY__")},
         "messages": {"unsaved": _("There are unsaved changes."),
                      "failed": _("The draft was not saved: the server did not answer. Try again."),
                      "unreadable": _("The diagram could not be opened:"),
@@ -64,31 +69,36 @@ def save(bpmn_id):
 @bp.route("/<bpmn_id>/check", methods=["POST"])
 def check(bpmn_id):
     """The diagram posted as JSON {xml} checked as deploy checks it, with its version's other files: {valid,
-    problems, message}; nothing is stored."""
+    problems, message}; nothing is stored. Each problem is Problem.as_dict(): {text, message, file, element,
+    element_type, line, code_line}, for a marker on the element."""
     xml = _posted().get("xml")
     if not isinstance(xml, str) or not xml.strip():
         return jsonify(valid=False, problems=[], message=_("The diagram is empty.")), 422
     found = engine.check_design(bpmn_id, xml)
-    return jsonify(valid=found.valid, problems=found.problems,
+    return jsonify(valid=found.valid, problems=[p.as_dict() for p in found.problems],
                    message=_("No errors: the diagram can be deployed.") if found.valid
                    else _("Errors that keep the diagram from being deployed: %(count)s.", count=len(found.problems)))
 
 
 @bp.route("/<bpmn_id>/deploy", methods=["POST"])
 def deploy(bpmn_id):
-    """The diagram posted as JSON {xml, comment} deployed as the process's next version (201, or 200 when that
-    very content is deployed already); refused with its problems (422), storing nothing."""
+    """The diagram posted as JSON {xml, comment, revision} deployed as the process's next version (201, or 200 when that
+    very content is deployed already); refused with its problems (422, as check gives them), storing nothing."""
     posted = _posted()
     xml, comment = posted.get("xml"), posted.get("comment")
     if not isinstance(xml, str) or not xml.strip() or not isinstance(comment, str | None):
         return jsonify(problems=[], message=_("The diagram is empty.")), 422
     try:
-        result = engine.deploy_design(bpmn_id, xml, current_user.login, comment)
+        revision = posted.get("revision")  # the draft the page worked on: deploying supersedes it
+        if not isinstance(revision, int) or isinstance(revision, bool):
+            revision = None
+        result = engine.deploy_design(bpmn_id, xml, current_user.login, comment, revision)
     except engine.InvalidDefinition as exc:
-        return jsonify(problems=exc.problems(), message=_("The diagram was not deployed: it has errors.")), 422
+        return jsonify(problems=[p.as_dict() for p in exc.found], message=_("The diagram was not deployed: it "
+                                                                            "has errors.")), 422
     except InvalidData as exc:
-        return jsonify(problems=exc.problems(), message=_("The diagram was not deployed: %(reason)s",
-                                                          reason=" ".join(exc.problems()))), 422
+        return jsonify(problems=[Problem(text).as_dict() for text in exc.problems()],
+                       message=_("The diagram was not deployed: %(reason)s", reason=" ".join(exc.problems()))), 422
     message = (_("This diagram is deployed already as version %(version)s.", version=result.version) if result.reused
                else _("Deployed as version %(version)s.", version=result.version))
     return jsonify(version=result.version, reused=result.reused, message=message,

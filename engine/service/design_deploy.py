@@ -1,16 +1,14 @@
 """A design checked and deployed from the modeller (issue 14 §2, §4): the diagram as the designer has it, in the
 bundle of files it was deployed with (a call activity may name a process of another file), checked as deploy checks
 it, or deployed as the process's next version with the designer's comment; the draft then has done its work."""
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from .. import store
 from ..db import db
 from ..errors import NotFound
-from ..models import DeployedProcess, DeploymentFile, DesignDraft
+from ..models import DesignDraft
 from .deploying import DeployResult, deploy
-from .design_drafts import defines
-from .versions import Validation, validate
+from .versions import Validation, validate, version_files
 
 
 def check_design(bpmn_id: str, xml: str) -> Validation:
@@ -18,30 +16,29 @@ def check_design(bpmn_id: str, xml: str) -> Validation:
     return validate(design_bundle(bpmn_id, xml))
 
 
-def deploy_design(bpmn_id: str, xml: str, actor: str, comment: str | None = None) -> DeployResult:
-    """Deploy the diagram as a new version (InvalidDefinition, storing nothing, when deploy refuses it); the
-    process's draft is deleted when it holds what was deployed (a newer save keeps it)."""
+def deploy_design(bpmn_id: str, xml: str, actor: str, comment: str | None = None,
+                  revision: int | None = None) -> DeployResult:
+    """Deploy the diagram as a new version (InvalidDefinition, storing nothing, when deploy refuses it). The
+    process's draft is deleted when it holds what was deployed, or when the page deployed from it (`revision`: the
+    draft's revision the page had, its unsaved changes on top); a draft someone saved since is kept."""
     result = deploy(design_bundle(bpmn_id, xml), actor=actor, comment=comment)
+    superseded = DesignDraft.xml == xml
+    if revision is not None:
+        superseded = superseded | (DesignDraft.revision <= revision)
     with store.transaction():
-        db.session.execute(delete(DesignDraft).where(DesignDraft.bpmn_id == bpmn_id, DesignDraft.xml == xml))
+        db.session.execute(delete(DesignDraft).where(DesignDraft.bpmn_id == bpmn_id, superseded))
     return result
 
 
 def design_bundle(bpmn_id: str, xml: str) -> list[tuple[str, bytes]]:
-    """The files of the latest version holding `bpmn_id`, the one defining it replaced by `xml`."""
-    deployment_id = db.session.scalar(select(DeployedProcess.deployment_id)
-                                      .where(DeployedProcess.bpmn_id == bpmn_id)
-                                      .order_by(DeployedProcess.deployment_id.desc()).limit(1))
-    if deployment_id is None:
-        raise NotFound(_l("No deployed process or collaboration has the id %(id)s."), id=bpmn_id)
-    files = db.session.execute(select(DeploymentFile.filename, DeploymentFile.content)
-                               .where(DeploymentFile.deployment_id == deployment_id)
-                               .order_by(DeploymentFile.id)).all()
-    replaced = False
-    bundle = []
-    for name, content in files:
-        if not replaced and defines(content, bpmn_id):
-            content, replaced = xml, True
-        bundle.append((name, content.encode("utf-8")))
-    return bundle if replaced else bundle + [(f"{bpmn_id}.bpmn", xml.encode("utf-8"))]
-
+    """The files of the latest version holding `bpmn_id`, the one defining it replaced by `xml`; a new process
+    (drafted, never deployed: engine.service.design_patterns) is its file alone."""
+    try:
+        latest = version_files(bpmn_id)
+    except NotFound:
+        if db.session.scalar(select(DesignDraft.id).where(DesignDraft.bpmn_id == bpmn_id)) is None:
+            raise
+        return [(f"{bpmn_id}.bpmn", xml.encode("utf-8"))]
+    bundle = [(name, (xml if index == latest.defining else content).encode("utf-8"))
+              for index, (name, content) in enumerate(latest.files)]
+    return bundle if latest.defining is not None else bundle + [(f"{bpmn_id}.bpmn", xml.encode("utf-8"))]

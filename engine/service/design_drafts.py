@@ -6,7 +6,6 @@ revision is refused (ConflictError, saying who saved meanwhile and when) rather 
 designer's work. The XML is checked as a deployment checks it (size, well-formed, no DOCTYPE or entities, a BPMN
 root) but not parsed as a process: a draft may be unfinished.
 """
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,8 +19,8 @@ from ..bpmn.parsing import _read_xml
 from ..db import db
 from ..directory.naming import people_names
 from ..errors import ConflictError, InvalidData, NotFound
-from ..models import DeployedProcess, DeploymentFile, DesignDraft
-from .versions import definitions
+from ..models import DesignDraft
+from .versions import definitions, version_files
 
 
 @dataclass
@@ -43,7 +42,7 @@ class DesignRow:
     bpmn_id: str
     name: str | None
     kind: str
-    deployment_id: int
+    deployment_id: int | None  # None: a new process, only drafted
     draft_saved_by: str | None  # a name to show
     draft_saved_at: datetime | None
 
@@ -54,29 +53,29 @@ def design_list() -> list[DesignRow]:
     names = people_names(d.saved_by for d in drafts.values())
     rows = []
     for process in definitions():  # each process's latest version
-        draft = drafts.get(process["bpmn_id"])
+        draft = drafts.pop(process["bpmn_id"], None)
         rows.append(DesignRow(process["bpmn_id"], process["name"], process["kind"], process["latest_version"],
                               names.get(draft.saved_by) if draft else None, draft.saved_at if draft else None))
+    for draft in drafts.values():  # new processes, not deployed yet
+        rows.append(DesignRow(draft.bpmn_id, _process_name(draft.xml, draft.bpmn_id), "process", None,
+                              names.get(draft.saved_by), draft.saved_at))
     return sorted(rows, key=lambda row: ((row.name or row.bpmn_id).casefold(), row.bpmn_id))
 
 
 def open_design(bpmn_id: str) -> Design:
     """The draft of `bpmn_id`, else the XML of the latest deployed version's file that defines it (revision 0)."""
     draft = _draft(bpmn_id)
-    process = db.session.scalars(select(DeployedProcess).where(DeployedProcess.bpmn_id == bpmn_id)
-                                 .order_by(DeployedProcess.deployment_id.desc()).limit(1)).first()
-    name = process.name if process is not None else None
+    try:
+        deployed = version_files(bpmn_id)
+    except NotFound:
+        if draft is None:
+            raise
+        deployed = None
+    name = deployed.process_name if deployed is not None else None
     if draft is not None:
         return Design(bpmn_id, draft.xml, draft.revision, draft.saved_by, draft.saved_at,
                       saved_by_name=people_names([draft.saved_by]).get(draft.saved_by, draft.saved_by), name=name)
-    if process is None:
-        raise NotFound(_l("No deployed process or collaboration has the id %(id)s."), id=bpmn_id)
-    files = db.session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == process.deployment_id)
-                               .order_by(DeploymentFile.id))
-    for file in files:
-        if defines(file.content, bpmn_id):
-            return Design(bpmn_id, file.content, 0, deployment_id=process.deployment_id, name=name)
-    raise NotFound(_l("The diagram of %(id)s is not among its deployment's files."), id=bpmn_id)
+    return Design(bpmn_id, deployed.xml, 0, deployment_id=deployed.version, name=name)
 
 
 def save_design(bpmn_id: str, xml: str, actor: str, revision: int) -> Design:
@@ -105,6 +104,12 @@ def save_design(bpmn_id: str, xml: str, actor: str, revision: int) -> Design:
     return saved
 
 
+def _process_name(xml: str, bpmn_id: str) -> str | None:
+    """The name the draft gives its process (a new process has no deployed name yet)."""
+    root, _error = _read_xml(f"{bpmn_id}.bpmn", xml.encode("utf-8"), current_app.config["MAX_BPMN_BYTES"])
+    return next((e.get("name") for e in root if e.get("id") == bpmn_id), None) if root is not None else None
+
+
 def _draft(bpmn_id: str, lock: bool = False) -> DesignDraft | None:
     query = select(DesignDraft).where(DesignDraft.bpmn_id == bpmn_id)
     if lock:
@@ -131,9 +136,3 @@ def _check(bpmn_id: str, xml: str) -> None:
     if not any(element.get("id") == bpmn_id for element in root):
         raise InvalidData({"xml": [str(_l("The diagram no longer has a process or collaboration with the id "
                                           "%(id)s.", id=bpmn_id))]})
-
-
-def defines(content: str, bpmn_id: str) -> bool:
-    """Whether the BPMN text defines a process or collaboration with the id `bpmn_id`."""
-    pattern = r"<(?:\w+:)?(?:process|collaboration)\b[^>]*\bid=[\"']" + re.escape(bpmn_id) + r"[\"']"
-    return re.search(pattern, content) is not None

@@ -38,7 +38,13 @@ def test_a_design_is_checked_with_the_other_files_of_its_version_and_nothing_is_
     found = engine.check_design("caller", broken)
     with pytest.raises(engine.InvalidDefinition) as refused:
         engine.deploy([("caller.bpmn", broken.encode()), ("callee.bpmn", CALLEE)], actor="designer")
-    assert not found.valid and found.problems == refused.value.problems() and "nowhere" in found.problems[0]
+    assert not found.valid and found.texts() == refused.value.problems()
+    [problem] = found.problems
+    assert (problem.file, problem.element, problem.element_type) == ("caller.bpmn", "call", "callActivity")
+    line = CALLER[:CALLER.index(b'id="call"')].count(b"\n") + 1
+    assert problem.line == line and problem.message == (
+        "вызываемого процесса «nowhere» нет в развёртываемых вместе файлах (найдены процессы: callee, caller)")
+    assert str(problem) == f"caller.bpmn, вызов процесса «call», строка {line}: {problem.message}"
     assert versions() == 1
 
 
@@ -67,3 +73,18 @@ def test_a_design_deploy_refused_stores_nothing_and_keeps_the_draft(deployed):
     assert versions() == 1 and engine.open_design("caller").revision == 1
     with pytest.raises(engine.NotFound):
         engine.check_design("never_deployed", deployed)
+
+
+def test_deploying_from_a_draft_supersedes_it_but_not_a_draft_saved_since(deployed):
+    """The page deploys what it shows: its draft's revision with unsaved changes on top. That draft is then
+    superseded (reopening shows the deployed version, not the older draft); a draft someone saved after the page
+    opened its own is newer than what was deployed and stays."""
+    engine.save_design("caller", deployed.replace("После вызова", "Черновик 1"), "designer", 0)
+    engine.deploy_design("caller", deployed.replace("После вызова", "Итог 1"), "designer", revision=1)
+    assert engine.open_design("caller").revision == 0
+    assert "Итог 1" in engine.open_design("caller").xml
+    engine.save_design("caller", deployed.replace("После вызова", "Черновик 2"), "designer", 0)
+    engine.save_design("caller", deployed.replace("После вызова", "Черновик 3"), "admin", 1)
+    engine.deploy_design("caller", deployed.replace("После вызова", "Итог 2"), "designer", revision=1)
+    kept = engine.open_design("caller")
+    assert kept.revision == 2 and "Черновик 3" in kept.xml

@@ -40,7 +40,7 @@ def school17(site, primary_app):
             "bpmn_id": "ppe_tech_check", "token_id": token.id,
             "login": "tech17", "user_id": engine.user_by_login("tech17").id, "unit_code": "ppe-17",
             "code": "ppe-17", "unit_id": _unit_id("ppe-17"), "absence_id": _absence(), "item_id": 1,
-            "name": "checklist", "filename": "swagger-ui.css", "job_id": 1,
+            "name": "checklist", "filename": "swagger-ui.css", "job_id": 1, "key": "ppe_checklist",
             "version": engine.process_versions("ppe_tech_check")[0]["version"]}
 
 

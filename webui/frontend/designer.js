@@ -4,13 +4,16 @@
 // server (POST JSON with the revision the page opened: a stale one is refused, 409, never overwritten).
 import Modeler from "bpmn-js/lib/Modeler";
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
-import { layoutProcess } from "bpmn-auto-layout";
+import { withDrawing } from "./drawing.js";
 import spiffworkflow from "./spiffworkflow.json";
 import { translateModule } from "./translations-ru.js";
+import lintModule from "bpmn-js-bpmnlint";
+import { lintConfig } from "./lint-config.js";
+import { ProblemMarkers } from "./problem-markers.js";
+import { giaPropertiesModule } from "./spiff-properties.js";
+import { setupDryRun, tokenSimulationModule } from "./dry-run.js";
 
 const AUTOSAVE_MS = 60 * 1000;
-const BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI";
-const BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL";
 
 // SpiffWorkflow reads loopDataInputRef/loopDataOutputRef as variable names; bpmn-moddle takes them for references
 // to data items and drops them on saving when nothing has that id. A detached placeholder with the name as its id
@@ -22,42 +25,6 @@ function keepVariableReferences(event) {
       warning.element.set(warning.property, moddle.create("bpmn:DataInput", { id: warning.value }));
     }
   }
-}
-
-// The flow nodes' <incoming>/<outgoing> references, which bpmn-auto-layout follows and hand-written BPMN often leaves
-// out (SpiffWorkflow reads the flows' sourceRef/targetRef): without them every node lands in one column, unjoined.
-// Only for the layout: the file the designer saves keeps what it had (engine/service/diagrams.py `drawable` does the
-// same for the viewer).
-function withFlowReferences(xml) {
-  const doc = new DOMParser().parseFromString(xml, "application/xml");
-  const nodes = new Map();
-  for (const element of Array.from(doc.getElementsByTagName("*"))) {
-    if (element.getAttribute("id")) nodes.set(element.getAttribute("id"), element);
-  }
-  for (const flow of Array.from(doc.getElementsByTagNameNS(BPMN, "sequenceFlow"))) {
-    for (const [ref, tag] of [["sourceRef", "outgoing"], ["targetRef", "incoming"]]) {
-      const node = nodes.get(flow.getAttribute(ref));
-      if (!node || Array.from(node.children).some((c) => c.localName === tag && c.textContent === flow.id)) continue;
-      const reference = doc.createElementNS(BPMN, "bpmn:" + tag);
-      reference.textContent = flow.getAttribute("id");
-      node.appendChild(reference);
-    }
-  }
-  return new XMLSerializer().serializeToString(doc);
-}
-
-// A diagram deployed without its drawing: bpmn-auto-layout draws it, but through a moddle that knows nothing of
-// SpiffWorkflow; only its bpmndi:BPMNDiagram is taken, put into the file as it was.
-async function withDrawing(xml) {
-  if (/BPMNDiagram\b/.test(xml)) return xml;
-  const laidOut = await layoutProcess(withFlowReferences(xml));
-  const parser = new DOMParser();
-  const original = parser.parseFromString(xml, "application/xml");
-  const drawing = parser.parseFromString(laidOut, "application/xml").getElementsByTagNameNS(BPMNDI, "BPMNDiagram");
-  for (const diagram of Array.from(drawing)) {
-    original.documentElement.appendChild(original.importNode(diagram, true));
-  }
-  return new XMLSerializer().serializeToString(original);
 }
 
 // The whole diagram in view, right of the palette (which floats over the canvas's top left corner and would hide
@@ -86,12 +53,26 @@ function start() {
 
   const modeler = new Modeler({
     container: holder,
-    // The General group (name, id) open: it is what a designer changes most.
-    propertiesPanel: { parent: "#designer-properties", layout: { groups: { general: { open: true } } } },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, translateModule],
-    moddleExtensions: { spiffworkflow }
+    // Open: the General group (name, id), the task's own (form, role, due) and a timer's: what a designer changes most.
+    propertiesPanel: { parent: "#designer-properties",
+                       layout: { groups: { general: { open: true }, "gia-task": { open: true },
+                                           timer: { open: true } } } },
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, giaPropertiesModule, translateModule,
+      lintModule, tokenSimulationModule],
+    moddleExtensions: { spiffworkflow },
+    // the modelling rules run on every change; their overlays are ours (problem-markers.js), not bpmnlint's
+    linting: { bpmnlint: lintConfig, active: false },
+    giaCatalogue: data.catalogue
   });
   const moddle = modeler.get("moddle");
+  const markers = new ProblemMarkers(modeler, {
+    serverList: document.getElementById("designer-problems"),
+    rulesBox: document.getElementById("designer-rules"),
+    rulesSummary: document.getElementById("designer-rules-summary"),
+    rulesList: document.getElementById("designer-rule-problems"),
+    deployButton: document.getElementById("designer-deploy"),
+    deployReason: document.getElementById("designer-deploy-reason")
+  }, JSON.parse(document.getElementById("designer-marker-texts").textContent));
   modeler.on("import.parse.complete", (event) => { keepVariableReferences.call(moddle, event); });
 
   function say(text) { status.textContent = text; }
@@ -112,6 +93,7 @@ function start() {
         dirty = false;
         complain("");
         say(answer.message);
+        check();  // the deploy checks run on every save, autosave included
       } else {
         complain(answer.message || data.messages.failed);
       }
@@ -135,12 +117,7 @@ function start() {
   const report = document.getElementById("designer-report");
   function show(answer) {
     document.getElementById("designer-report-message").textContent = answer.message || data.messages.failed;
-    const list = document.getElementById("designer-problems");
-    list.replaceChildren(...(answer.problems || []).map((text) => {
-      const item = document.createElement("li");
-      item.textContent = text;
-      return item;
-    }));
+    markers.showServer(answer.problems);  // the list under the bar and the markers on the diagram
     report.hidden = false;
     report.className = answer.problems && answer.problems.length ? "flash error" : "flash success";
   }
@@ -153,12 +130,13 @@ function start() {
     });
     return response.json().catch(() => ({ message: data.messages.failed }));
   }
-  document.getElementById("designer-check").addEventListener("click", async () => {
+  async function check() {
     show(await post(data.check_url, {}).catch(() => ({ message: data.messages.failed })));
-  });
+  }
+  document.getElementById("designer-check").addEventListener("click", check);
   document.getElementById("designer-deploy").addEventListener("click", async () => {
     const comment = document.getElementById("designer-comment").value;
-    const answer = await post(data.deploy_url, { comment }).catch(() => ({ message: data.messages.failed }));
+    const answer = await post(data.deploy_url, { comment, revision }).catch(() => ({ message: data.messages.failed }));
     show(answer);
     if (answer.version) {
       const link = document.createElement("a");
@@ -173,6 +151,7 @@ function start() {
   downloadButton.addEventListener("click", download);
   modeler.on("commandStack.changed", () => { dirty = true; say(data.messages.unsaved); });
   setInterval(() => { if (dirty) save(true); }, AUTOSAVE_MS);
+  setupDryRun(modeler, data.csrf_token);  // the dry run and the token simulation (dry-run.js)
 
   const ready = withDrawing(data.xml).then((xml) => modeler.importXML(xml)).then(() => {
     fitBesidePalette(modeler.get("canvas"), holder);
@@ -183,7 +162,7 @@ function start() {
     holder.setAttribute("data-ready", "error");
   });
   // For the browser tests (the round trip of every process file) and the curious: the page's modeller.
-  window.giaDesigner = { modeler, ready, save, withDrawing };
+  window.giaDesigner = { modeler, ready, save, withDrawing, markers };
 }
 
 start();

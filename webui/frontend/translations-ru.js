@@ -55,7 +55,6 @@ const ru = {
   "Divide into two lanes": "Разделить на две дорожки",
   "Divide into three lanes": "Разделить на три дорожки",
   // replace menu
-  "Task": "Задача",
   "User task": "Пользовательская задача",
   "Service task": "Сервисная задача",
   "Send task": "Задача отправки",
