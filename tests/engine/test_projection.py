@@ -36,14 +36,15 @@ def timer(element: str, moment: str, *, name: str = "") -> str:
 
 def test_a_ready_task_is_offered_as_its_properties_say(app):
     task = ('<bpmn:userTask id="n1" name="Check the PPE">'
-            + props(role="ppe_tech", unit="'ppe-' + str(ppe)", due="check_due", form="ppe_check",
+            + props(role="ppe_tech", unit="'ppe-' + str(ppe)", due="check_due", form="ppe_checklist",
                     columns="{'PPE': ppe, 'rooms': rooms}", title="'Check of PPE ' + str(ppe)")
             + '</bpmn:userTask>')
     workflow, _ = running(linear(task, '<bpmn:userTask id="n2" name="Accept">' + props(role="iao_specialist")
                                  + '</bpmn:userTask>'), {"ppe": 17, "check_due": "2021-03-19", "rooms": [1, 2]})
     found = views(workflow)
     check, accept = found["n1"], found["n2"]
-    assert (check.state, check.role, check.unit_code, check.form_key) == ("READY", "ppe_tech", "ppe-17", "ppe_check")
+    assert (check.state, check.role, check.unit_code, check.form_key) == (
+        "READY", "ppe_tech", "ppe-17", "ppe_checklist")
     assert check.name == "Check of PPE 17"
     assert check.due_at == at("2021-03-19T23:59:59+03:00")  # a date is due at the end of that day, local time
     assert check.columns == {"PPE": 17, "rooms": "[1, 2]"}  # values the inbox cannot show as they are: as text

@@ -8,13 +8,12 @@ from tests.web.conftest import csrf
 from tests.web.test_designer_pages import _page_data
 
 
-def test_the_modeller_offers_the_forms_and_roles_by_title(site, app):
+def test_the_modeller_offers_the_forms_and_roles_by_title(site):
     data = _page_data(site("designer").get("/designer/plan_school_report"))
     catalogue = data["catalogue"]
-    with app.app_context():
-        assert [f["key"] for f in catalogue["forms"]] == forms.registry_keys()
-        assert {r["code"]: r["title"] for r in catalogue["roles"]} == {
-            code: role.title for code, role in roles.catalogue().items()}
+    assert [f["key"] for f in catalogue["forms"]] == forms.registry_keys()
+    assert {r["code"]: r["title"] for r in catalogue["roles"]} == {
+        code: role.title for code, role in roles.catalogue().items()}
     assert {"key": "plan_report", "title": "Отчёт по пункту плана"} in catalogue["forms"]
     assert catalogue["form_url"] == "/designer/forms/__KEY__"
     assert catalogue["now"].startswith("20")
