@@ -33,7 +33,8 @@ class Design:
     saved_at: datetime | None = None
     deployment_id: int | None = None  # the version the XML comes from, when it is not a draft
     saved_by_name: str | None = None  # the name to show for saved_by
-    name: str | None = None  # the process's name in its latest deployed version
+    name: str | None = None  # the process's name in its latest deployed version (a new one's: in its draft)
+    deployed: bool = True  # False for a new process, only drafted so far
 
 
 @dataclass
@@ -71,10 +72,11 @@ def open_design(bpmn_id: str) -> Design:
         if draft is None:
             raise
         deployed = None
-    name = deployed.process_name if deployed is not None else None
+    name = deployed.process_name if deployed is not None else _process_name(draft.xml, bpmn_id)
     if draft is not None:
         return Design(bpmn_id, draft.xml, draft.revision, draft.saved_by, draft.saved_at,
-                      saved_by_name=people_names([draft.saved_by]).get(draft.saved_by, draft.saved_by), name=name)
+                      saved_by_name=people_names([draft.saved_by]).get(draft.saved_by, draft.saved_by), name=name,
+                      deployed=deployed is not None)
     return Design(bpmn_id, deployed.xml, 0, deployment_id=deployed.version, name=name)
 
 

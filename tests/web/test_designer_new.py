@@ -19,8 +19,11 @@ def test_a_designer_creates_a_process_from_a_pattern(site):
     made = designer.post("/designer/new", data={"csrf_token": token, "bpmn_id": "school_survey",
                                                 "name": "Опрос ОУ", "pattern": "plan_dept_task"})
     assert made.status_code == 302 and made.headers["Location"].endswith("/designer/school_survey")
-    data = _page_data(designer.get("/designer/school_survey"))
+    opened = designer.get("/designer/school_survey")
+    data = _page_data(opened)
     assert data["revision"] == 1 and 'id="school_survey"' in data["xml"]
+    page = opened.get_data(as_text=True)
+    assert "<h1>Опрос ОУ: моделирование</h1>" in page and 'id="designer-diff"' not in page  # nothing to compare
     listed = designer.get("/designer").get_data(as_text=True)
     assert 'href="/designer/school_survey"' in listed and "ещё не развёрнут" in listed
     again = designer.post("/designer/new", data={"csrf_token": token, "bpmn_id": "school_survey",
