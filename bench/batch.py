@@ -15,7 +15,6 @@ round runs the job with two runners at once (threads, FOR UPDATE SKIP LOCKED sha
 import argparse
 import os
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime
@@ -24,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.engine_cycle import aligned, make_app, migrate_and_load  # noqa: E402
-from bench.pg_schema import postgres_base, throwaway_schema  # noqa: E402
+from bench.engine_cycle import make_app, migrate_and_load  # noqa: E402
+from bench.pg_schema import on_both_backends  # noqa: E402
 
 
 def one_round(app, n: int, runners: int) -> tuple:
@@ -83,20 +82,9 @@ def main(argv=None) -> None:
     parser.add_argument("--pg-url", default=os.environ.get("DATABASE_URL") or "postgresql://127.0.0.1:5432/test")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args(argv)
-    print(f"GIA Flow batch retry bench; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-          f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at start", flush=True)
-    rows = [("backend", "instances", "to error s", "batch s", "instances/s", "done", "refused")]
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        rows += measure("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", workdir, args.n, [1])
-        if not args.no_postgres:
-            base = postgres_base(args.pg_url)
-            if base is not None:
-                with throwaway_schema(base, "batch") as url:
-                    rows += measure("PostgreSQL", url, workdir, args.n, [1, 2])
-    print(aligned(rows))
-    print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
-
+    on_both_backends("batch retry bench", ("backend", "instances", "to error s", "batch s", "instances/s", "done",
+                                           "refused"),
+                     measure, args.n, args.pg_url, "batch", postgres=not args.no_postgres)
 
 if __name__ == "__main__":
     main()

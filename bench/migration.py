@@ -15,7 +15,6 @@ PostgreSQL a second round moves another N instances to a third version with two 
 import argparse
 import os
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime
@@ -24,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.engine_cycle import aligned, make_app, migrate_and_load  # noqa: E402
-from bench.pg_schema import postgres_base, throwaway_schema  # noqa: E402
+from bench.engine_cycle import make_app, migrate_and_load  # noqa: E402
+from bench.pg_schema import on_both_backends  # noqa: E402
 
 FILL, SIGN, CHECK, SEAL = ("fill", "Заполнить акт"), ("sign", "Подписать акт"), ("check", "Проверить акт"), \
     ("seal", "Заверить акт")
@@ -107,22 +106,9 @@ def main(argv=None) -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args(argv)
-    print(f"GIA Flow migration bench; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-          f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at start", flush=True)
-    rows = [("backend", "instances", "start s", "preview s", "checked/s", "can move", "batch s", "instances/s",
-             "done", "refused")]
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        if not args.no_sqlite:
-            rows += measure("SQLite", f"sqlite:///{workdir / 'bench.sqlite3'}", workdir, args.n, [1])
-        if not args.no_postgres:
-            base = postgres_base(args.pg_url)
-            if base is not None:
-                with throwaway_schema(base, "migration") as url:
-                    rows += measure("PostgreSQL", url, workdir, args.n, [1, 2])
-    print(aligned(rows))
-    print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
-
+    on_both_backends("migration bench", ("backend", "instances", "start s", "preview s", "checked/s", "can move",
+                                         "batch s", "instances/s", "done", "refused"),
+                     measure, args.n, args.pg_url, "migration", not args.no_sqlite, not args.no_postgres)
 
 if __name__ == "__main__":
     main()
