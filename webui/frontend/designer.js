@@ -139,6 +139,8 @@ function start() {
     const answer = await post(data.deploy_url, { comment, revision }).catch(() => ({ message: data.messages.failed }));
     show(answer);
     if (answer.version) {
+      revision = 0;  // the draft the page worked on is superseded by what was deployed (the server deleted it)
+      holder.dataset.revision = "0";
       const link = document.createElement("a");
       link.href = answer.versions_url;
       link.textContent = data.messages.versions;
