@@ -267,17 +267,18 @@ def failed_element(exc: Exception) -> str | None:
 
 
 def describe(exc: Exception) -> str:
-    """A one-line account of a SpiffWorkflow failure: the element, the script line, the cause."""
+    """A one-line account of a SpiffWorkflow failure: the element, the script line (in the reader's language: the
+    incidents page and the dry run show it), the cause (the library's or Python's own words)."""
     parts = []
     task = getattr(exc, "task", None)
     spec = getattr(exc, "task_spec", None) or (task.task_spec if task is not None else None)
     if isinstance(spec, str):  # some library errors name the spec instead of passing it
-        parts.append(f"element {spec!r}")
+        parts.append(str(_l("element «%(id)s»", id=spec)))
     elif spec is not None:
-        parts.append(f"element {getattr(spec, 'bpmn_id', None) or spec.name!r}")
+        parts.append(str(_l("element «%(id)s»", id=getattr(spec, "bpmn_id", None) or spec.name)))
     line = getattr(exc, "line_number", None)
     if line:
-        parts.append(f"line {line}")
+        parts.append(str(_l("line %(number)s", number=line)))
     cause = getattr(exc, "error_type", None) or ""
     message = str(getattr(exc, "message", None) or exc).strip().split("\n")[0]
     inner = exc.__cause__ or getattr(exc, "exception", None) or exc.__context__

@@ -125,4 +125,4 @@ def test_the_step_limit_stops_a_long_run_and_says_which_limit(app):
 def test_a_failing_script_is_a_process_error_that_names_the_element(app):
     with pytest.raises(engine.ProcessError) as info:
         running(linear(script("n1", "x = 1"), script("n2", "y = 1 / 0")))
-    assert "element 'n2'" in info.value.message and "ZeroDivisionError" in info.value.message
+    assert "элемент «n2»" in info.value.message and "ZeroDivisionError" in info.value.message

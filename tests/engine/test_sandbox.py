@@ -70,7 +70,7 @@ def fails_on_completion(script: str, boss, data=None) -> tuple[int, str, dict]:
     failed = instance(instance_id)
     assert failed.status == "error" and failed.error == info.value.message
     assert failed.failed_action["op"] == "complete" and failed.failed_action["task_id"] == task.id
-    assert "element 'n2'" in failed.error
+    assert "элемент «n2»" in failed.error
     assert snapshot(instance_id) == before  # the last good state: n1 still READY, no data lost or added
     assert [t.id for t in engine.list_tasks(instance_id=instance_id)] == [task.id]
     return instance_id, failed.error, before
@@ -199,7 +199,7 @@ def test_str_format_is_blocked_in_conditions_too(app, boss):
     before = snapshot(instance_id)
     with pytest.raises(engine.ProcessError) as info:
         engine.complete(task.id, boss, {"name": "x"})
-    assert "element 'gw'" in info.value.message and "format" in info.value.message.lower()
+    assert "элемент «gw»" in info.value.message and "format" in info.value.message.lower()
     assert instance(instance_id).status == "error"
     assert snapshot(instance_id) == before
 
@@ -311,7 +311,7 @@ def test_an_endless_condition_is_stopped_by_the_time_limit(app):
     with pytest.raises(engine.ProcessError) as info:
         engine.start("p", {}, actor="designer")
     failed = instance(info.value.instance_id)
-    assert failed.status == "error" and "element 'gw'" in failed.error and "ScriptTimeout" in failed.error
+    assert failed.status == "error" and "элемент «gw»" in failed.error and "ScriptTimeout" in failed.error
     assert failed.completed_at is None
 
 
@@ -343,7 +343,7 @@ def test_missing_variable_at_start_keeps_the_start_and_retry_runs_it(app):
     with pytest.raises(engine.ProcessError) as info:
         engine.start("p", {"who": "me"}, actor="designer")
     failed = instance(info.value.instance_id)
-    assert failed.status == "error" and "element 'n1'" in failed.error and "opened_on" in failed.error
+    assert failed.status == "error" and "элемент «n1»" in failed.error and "opened_on" in failed.error
     assert engine.list_tasks(instance_id=failed.id) == []
     engine.retry(failed.id, "designer", corrections={"opened_on": "2021-03-15"})
     assert instance(failed.id).status == "running"
@@ -411,7 +411,7 @@ def test_a_failing_timer_expression_marks_only_its_instance_and_the_sweep_goes_o
     clock_at("2021-03-16T10:00:00+03:00")
     tick = engine.advance_timers()
     assert [f["instance_id"] for f in tick.failed] == [broken]
-    assert "element 'n2'" in tick.failed[0]["error"] and "deadline" in tick.failed[0]["error"]
+    assert "элемент «n2»" in tick.failed[0]["error"] and "deadline" in tick.failed[0]["error"]
     assert sorted(f["instance_id"] for f in tick.fired) == healthy
     failed = instance(broken)
     assert failed.status == "error" and failed.error == tick.failed[0]["error"] and failed.next_timer_at is None

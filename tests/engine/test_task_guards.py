@@ -230,7 +230,7 @@ def test_tasks_of_an_instance_in_error_wait_for_the_retry(org):
     left, right = ready(instance_id, "left"), ready(instance_id, "right")
     with pytest.raises(engine.ProcessError) as info:
         engine.complete(left.id, org["admin"], {"note": "no amount"})
-    assert "element 'calc'" in info.value.message and "amount" in info.value.message
+    assert "элемент «calc»" in info.value.message and "amount" in info.value.message
     before = snapshot(instance_id)
     assert before["status"] == "error" and before["error"] == info.value.message
     assert {t.bpmn_id for t in engine.list_tasks(instance_id=instance_id)} == {"left", "right"}  # last good state

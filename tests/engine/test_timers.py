@@ -77,7 +77,7 @@ def test_a_failing_instance_is_marked_error_and_the_sweep_goes_on(app, clock_at,
     state = instance(broken).state
 
     tick = engine.advance_timers(at("2021-03-16T10:00:00+03:00"))
-    assert [f["instance_id"] for f in tick.failed] == [broken] and "element 'n2'" in tick.failed[0]["error"]
+    assert [f["instance_id"] for f in tick.failed] == [broken] and "элемент «n2»" in tick.failed[0]["error"]
     assert [f["instance_id"] for f in tick.fired] == [healthy]
     failed = instance(broken)
     assert (failed.status, failed.error, failed.next_timer_at) == ("error", tick.failed[0]["error"], None)
