@@ -1,9 +1,8 @@
-"""Diagram code in the sandbox: what a hostile or broken script, condition or timer expression can do.
-
-Unsafe code is refused at deploy with its element and line (test_sandbox_deploy.py); what compiles but misbehaves when it runs (an escape
-attempt, an endless loop, a missing variable, a value that cannot be stored) puts the instance in `error` with a
-message naming the element, keeps its last good state, and can be retried. An escape that worked would write the
-marker file; none may.
+"""Diagram code in the sandbox: what a hostile or broken script, condition or timer expression can do. Unsafe code is
+refused at deploy with its element and line (test_sandbox_deploy.py); what compiles but misbehaves when it runs (an
+escape attempt, an endless loop, a missing variable, a value that cannot be stored) puts the instance in `error`
+with a message naming the element, keeps its last good state, and can be retried. An escape that worked would write
+the marker file; none may.
 """
 from datetime import datetime
 
