@@ -24,8 +24,13 @@ restrict(bp, may_design, "designer", link="is_designer")
 
 @bp.route("")
 def index():
+    return listing({}, {})
+
+
+def listing(new: dict, errors: dict):
+    """The designer's list, with the new-process form as typed (empty at first) and what to correct in it."""
     return render_template("designer_list.html", rows=engine.design_list(), patterns=engine.design_patterns(),
-                           new={}, errors={})
+                           new=new, errors=errors)
 
 
 @bp.route("/<bpmn_id>")
