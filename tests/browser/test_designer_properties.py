@@ -3,6 +3,7 @@ plan_school_report shows its form chosen from forms/ (with a link to its preview
 changing the due expression, choosing another role and writing instructions end in the saved XML as the
 spiffworkflow elements the engine reads, and undo takes a change back; a timer says when it fires in Russian; a
 flow out of a gateway shows its condition."""
+import re
 import time
 
 import pytest
@@ -80,6 +81,8 @@ def test_a_designer_edits_what_the_engine_reads_in_the_panel(module_live, page):
     page.evaluate(SELECT, "report_task")
     page.evaluate(SELECT, "report_overdue")
     expect(panel.locator(".gia-timer-words")).to_contain_text("Сработает 1 февраля 2021 г. в 09:00 (МСК)")
+    page.evaluate(SELECT, "report_work")  # the panel's header names the element's type in Russian too
+    expect(panel.locator(".bio-properties-panel-header-type")).to_have_text(re.compile("свёрнутый подпроцесс", re.I))
 
 
 def test_the_form_link_opens_the_form_as_the_task_shows_it(module_live, page):

@@ -8,6 +8,11 @@ const ru = {
   "User Task": "Пользовательская задача", "Manual Task": "Ручная задача", "Script Task": "Задача-скрипт",
   "Service Task": "Сервисная задача", "Send Task": "Задача отправки", "Receive Task": "Задача получения",
   "Business Rule Task": "Задача бизнес-правила", "Sub Process": "Подпроцесс", "Call Activity": "Вызов процесса",
+  // the properties panel's header names subprocesses and flows more closely
+  "Collapsed Sub Process": "Свёрнутый подпроцесс", "Expanded Sub Process": "Развёрнутый подпроцесс",
+  "Event Sub Process": "Событийный подпроцесс", "Collapsed Ad Hoc Sub Process": "Свёрнутый ad hoc подпроцесс",
+  "Expanded Ad Hoc Sub Process": "Развёрнутый ad hoc подпроцесс", "Transaction": "Транзакция",
+  "Default Flow": "Поток по умолчанию", "Conditional Flow": "Условный поток",
   "Exclusive Gateway": "Исключающий шлюз", "Parallel Gateway": "Параллельный шлюз",
   "Inclusive Gateway": "Включающий шлюз", "Event Based Gateway": "Шлюз по событию",
   "Sequence Flow": "Поток управления", "Message Flow": "Поток сообщений", "Timer Start Event": "Таймер: начало",
