@@ -141,8 +141,16 @@ function follow(from, to) {
     const canvas = to.get("canvas");
     const twin = to.get("elementRegistry").get(element.id);
     if (twin && canvas.getRootElement() !== twin) canvas.setRootElement(twin);
-    from.get("canvas").zoom("fit-viewport");
+    fitBelowBreadcrumbs(from.get("canvas"));
   });
+}
+
+// A sub-process's plane has the breadcrumbs over its top edge: fitted a little smaller and lower, nothing of it is
+// hidden under them.
+function fitBelowBreadcrumbs(canvas) {
+  canvas.zoom("fit-viewport");
+  canvas.zoom(canvas.zoom() * 0.8, { x: 0, y: 0 });
+  canvas.scroll({ dx: 8, dy: 64 });
 }
 
 async function start() {
