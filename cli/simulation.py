@@ -18,7 +18,6 @@ from flask_babel import format_decimal, gettext as _
 from sqlalchemy import select
 
 import engine
-import forms
 from engine import clock, roles
 from engine.access import offered_users
 from engine.db import db
@@ -185,7 +184,7 @@ class YearSimulation:
             return
         data = {}
         if task.form_key:
-            definition = forms.load(task.form_key)
+            definition = engine.task_form(task)
             # rows counted from the task's data (a PPE's auditoriums) need it; restoring costs, so only then
             context = engine.detail(task.instance_id)["data"] if _counts_rows(definition) else {}
             data = sample_data(definition, random.Random(f"{self.seed}:{_stable_key(task)}:data"), today=day,

@@ -39,9 +39,11 @@ _PROVIDERS = {
     **_names("service.design_deploy", "check_design deploy_design"),
     **_names("service.dry_run", "DryRunReport dry_run"),
     **_names("service.design_catalogue", "design_catalogue"),
+    **_names("service.form_design", "FormDesign discard_form_design open_form_design preview_form save_form_design"),
     **_names("service.design_patterns", "design_patterns new_design"),
     **_names("service.repair", "MissingReason edit_data go_back move_task_due reason_of skip_task"),
     **_names("service.submitted", "submitted"),
+    **_names("service.task_forms", "task_form version_form"),
     **_names("service.views", "activities activity_page instance_page notifications task_page"),
     **_names("service.diagrams", "DiagramQuery process_diagram"),
     **_names("service.instance_diagram", "instance_diagram"),
@@ -84,18 +86,24 @@ def __dir__():
 
 def init_app(app) -> None:
     from . import clock, db
-    from .sandbox.helpers import use_calendar_source
+    from .sandbox.helpers import use_calendar_source, use_working_calendar
     for module in _STEP_SUBSCRIBERS:
         import_module(f".{module}", __name__)
     db.init_app(app)
     clock.install(app.config["GIA_TIMEZONE"])
     use_calendar_source(_calendar_in_force)
+    use_working_calendar(_special_days_in_force)
 
 
 def _calendar_in_force() -> dict:
     # The plan (engine.plan) is imported by the first script that reads the exam calendar, not by every command.
     from .plan import calendar_in_force
     return calendar_in_force()
+
+
+def _special_days_in_force() -> dict:
+    from .plan.working_days import special_days
+    return special_days()
 
 
 __all__ = [
@@ -115,8 +123,9 @@ __all__ = [
     "Design", "DesignRow", "design_list", "open_design", "save_design", "check_design", "deploy_design",
     "DryRunReport", "dry_run",
     "design_catalogue", "design_patterns", "new_design",
+    "FormDesign", "discard_form_design", "open_form_design", "preview_form", "save_form_design",
     "definitions", "process_versions", "version_file", "validate", "VersionFiles", "version_files", "version_numbers",
-    "submitted", "activities", "activity_page", "instance_page", "notifications", "task_page",
+    "submitted", "task_form", "version_form", "activities", "activity_page", "instance_page", "notifications", "task_page",
     "DiagramQuery", "process_diagram", "instance_diagram", "IncidentGroup", "incident_count", "incidents",
     "InstanceQuery", "InstanceListPage", "instance_list", "instance_facets", "matching_ids", "matching_rows",
     "INSTANCE_FILTERS",

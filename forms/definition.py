@@ -1,17 +1,12 @@
-"""Reading and checking form definition files."""
-import json
+"""What a form is: its fields, their types and rules, as read from a definition file (forms.reading)."""
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 FIELD_TYPES = {"string", "text", "email", "integer", "decimal", "date", "boolean", "choice", "multichoice",
                "file", "group", "rows", "units"}
-_DEFAULT_DIR = Path(__file__).resolve().parent / "definitions"
-_directory = [_DEFAULT_DIR]
 
 
 class FormDefinitionError(Exception):
-    pass
+    """A definition that cannot be a form; the text (Russian in the app) names the file and the field."""
 
 
 @dataclass(frozen=True)
@@ -51,75 +46,3 @@ class FormDefinition:
 
     def field_named(self, name: str) -> FieldDef | None:
         return next((f for f in self.fields if f.name == name), None)
-
-
-def use_directory(path) -> None:
-    """Point the registry at another folder (the app does this from its FORMS_DIR setting)."""
-    _directory[0] = Path(path)
-    load.cache_clear()
-
-
-def registry_keys() -> list[str]:
-    return sorted(p.stem for p in _directory[0].glob("*.json"))
-
-
-@lru_cache(maxsize=None)
-def load(key: str) -> FormDefinition:
-    if not key or "/" in key or "\\" in key or key.startswith("."):
-        raise FormDefinitionError(f"invalid form key {key!r}")
-    path = _directory[0] / f"{key}.json"
-    if not path.is_file():
-        raise FormDefinitionError(f"form {key!r} is not defined (no {path.name} in {_directory[0]})")
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise FormDefinitionError(f"{path.name}: not valid JSON: {exc}") from exc
-    return parse(raw, path.name)
-
-
-def parse(raw: dict, source: str = "form") -> FormDefinition:
-    if not isinstance(raw, dict) or not isinstance(raw.get("fields"), list):
-        raise FormDefinitionError(f"{source}: a form needs a list of fields")
-    templates = raw.get("templates", {})
-    fields = tuple(_field(f, templates, source) for f in raw["fields"])
-    _unique([f.name for f in fields], source)
-    known = {k: raw[k] for k in ("variable", "description", "submit_label") if k in raw}
-    return FormDefinition(key=raw.get("key") or Path(source).stem, title=raw.get("title", ""), fields=fields, **known)
-
-
-def _field(raw, templates, source) -> FieldDef:
-    if not isinstance(raw, dict) or not raw.get("name") or not raw.get("type"):
-        raise FormDefinitionError(f"{source}: every field needs a name and a type: {raw!r}")
-    name, kind = raw["name"], raw["type"]
-    if kind not in FIELD_TYPES:
-        raise FormDefinitionError(f"{source}: field {name!r} has unknown type {kind!r}")
-    if not name.isidentifier() or name.startswith("_"):
-        raise FormDefinitionError(f"{source}: field name {name!r} must be an identifier not starting with _")
-    sub = raw.get("fields", ())
-    if isinstance(sub, str):
-        if sub not in templates:
-            raise FormDefinitionError(f"{source}: field {name!r} uses unknown template {sub!r}")
-        sub = templates[sub]
-    if kind in ("group", "rows") and not sub:
-        raise FormDefinitionError(f"{source}: {kind} field {name!r} needs fields")
-    if kind in ("choice", "multichoice") and not raw.get("choices"):
-        raise FormDefinitionError(f"{source}: field {name!r} needs choices")
-    sub_fields = tuple(_field(f, templates, source) for f in sub)
-    _unique([f.name for f in sub_fields], source)
-    choices = tuple((str(c[0]), str(c[1])) for c in raw.get("choices", ()))
-    known = {k: raw[k] for k in ("help", "min", "max", "min_length", "max_length", "default",
-                                 "rows_from", "row_label", "unit_kind", "readonly", "add_rows", "capture") if k in raw}
-    for rule in ("required_if", "only_if"):
-        condition = raw.get(rule)
-        if condition is not None:
-            if not isinstance(condition, dict) or "field" not in condition:
-                raise FormDefinitionError(f"{source}: field {name!r}: {rule} needs a field")
-            known[rule] = (condition["field"], condition.get("equals"))
-    return FieldDef(name=name, type=kind, label=raw.get("label", name), required=bool(raw.get("required")),
-                    choices=choices, fields=sub_fields, accept=tuple(raw.get("accept", ())), **known)
-
-
-def _unique(names, source):
-    dupes = {n for n in names if names.count(n) > 1}
-    if dupes:
-        raise FormDefinitionError(f"{source}: duplicate field names {sorted(dupes)}")

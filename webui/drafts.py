@@ -24,7 +24,7 @@ def save(task_id):
     user's draft. CSRF: the X-CSRFToken header, or the form's own csrf_token field (navigator.sendBeacon)."""
     try:
         task = engine.readable_task(task_id, current_user)
-        definition = forms.load(task.form_key) if task.form_key else None
+        definition = engine.task_form(task)
         data = posted_draft(definition, request.form) if definition is not None else {}
         draft = engine.save_draft(task.id, current_user, data)
     except EngineError as exc:

@@ -67,8 +67,9 @@ def version_file(bpmn_id, version, filename):
 
 def _launch_definition(bpmn_id, held):
     """The start form's definition, if the process has one and the user may start it by hand."""
-    key = launch_form(current_user, startable_spec(bpmn_id).spec, held)
-    return forms.load(key) if key is not None else None
+    startable = startable_spec(bpmn_id)
+    key = launch_form(current_user, startable.spec, held)
+    return startable.form(key) if key is not None else None
 
 
 def _unit_choices(definition, form, held):

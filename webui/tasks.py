@@ -27,7 +27,7 @@ def _seen(task_id):
 @login_required
 def show(task_id):
     page = task_page(task_id, current_user)  # 404 for a task she may not see, as _seen answers
-    definition = forms.load(page.task.form_key) if page.task.form_key else None
+    definition = engine.task_form(page.task)
     form, errors = None, {}
     if request.method == "POST":
         if not page.may_act:

@@ -29,9 +29,15 @@ PYTHON_FORMATS = frozenset(("", "python", "python3", "text/python", "text/x-pyth
 
 @dataclass(frozen=True)
 class Known:
-    """What a new version's extensions may refer to: the forms of forms/definitions and a test for a role."""
+    """What a new version's extensions may refer to: the forms of forms/definitions and of the version itself, a
+    test for a role, and the form each of the version's forms replaces (code_checks.removed_fields_read)."""
     forms: frozenset
     is_role: Callable[[str], bool]
+    former_form: Callable | None = None
+    bundle_forms: frozenset = frozenset()
+
+    def has_form(self, key: str) -> bool:
+        return key in self.forms or key in self.bundle_forms
 
 
 def _bpmn(root, local):
@@ -170,7 +176,7 @@ def _references(name, root, known: Known) -> list[Problem]:
     for prop in root.iter(f"{{{SPIFF_NS}}}property"):
         key, value = prop.get("name"), (prop.get("value") or "").strip()
         owner = _property_owner(prop)
-        if key == "form" and value not in known.forms:
+        if key == "form" and not known.has_form(value):
             problems.append(at(owner, name, _l("the form «%(form)s» is not among the forms (forms/definitions): "
                                                "choose one that exists", form=value)))
         elif key == "role" and not known.is_role(value):

@@ -15,10 +15,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from ..sandbox import compile_errors
 from . import checks
-from .expressions import code_of
-from .library_texts import code_message, parser_message, schema_message, split_compile_errors, xml_syntax_detail
+from .bundle_forms import form_file_parts, form_in, read_forms
+from .code_checks import check_code, removed_fields_read
+from .library_texts import parser_message, schema_message, xml_syntax_detail
 from .messages import adopt
 from .problems import BPMN_NS, Problem, at
 
@@ -33,11 +33,17 @@ class Startable:
     kind: str  # "process" or "collaboration"
     spec: object
     subprocess_specs: dict
+    forms: dict = field(default_factory=dict)  # the forms deployed with it (bundle_forms), by key
+
+    def form(self, key: str):
+        """The form `key` as this version has it (bundle_forms.form_in)."""
+        return form_in(self.forms, key)
 
 
 @dataclass
 class ParsedBundle:
     startables: dict[str, Startable] = field(default_factory=dict)
+    forms: dict = field(default_factory=dict)  # {key: FormDefinition} of the forms deployed with the processes
 
     def get(self, bpmn_id: str) -> Startable | None:
         return self.startables.get(bpmn_id)
@@ -48,9 +54,11 @@ def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int,
     """Parse and check `files` (name, content). Returns the bundle and the problems found (empty when valid).
     With `known` (a new deployment) the deploy rules and the references to forms and roles are checked too;
     without, a deployed version is read again as it was accepted."""
-    errors: list[Problem] = []
+    bundle_forms, errors = read_forms(files, max_bytes)
     trees = {}
     for name, content in files:
+        if form_file_parts(name) is not None:
+            continue
         tree, problem = _read_xml(name, content, max_bytes)
         if problem:
             errors.append(problem)
@@ -64,6 +72,8 @@ def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int,
     if errors:  # the library would stumble on these and say something else
         return ParsedBundle(), errors
     # A deploy rule broken does not keep the library from parsing: both are reported together.
+    if known is not None:
+        known = replace(known, bundle_forms=frozenset(bundle_forms))
     rules = checks.for_deploy(trees, known) if known is not None else []
     renamed = _rename_reserved_ids(trees)
     for name, tree in trees.items():
@@ -76,7 +86,7 @@ def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int,
     if errors:
         return ParsedBundle(), rules + errors
 
-    bundle = ParsedBundle()
+    bundle = ParsedBundle(forms=bundle_forms)
     executable = [pid for pid in parser.get_process_ids() if parser.get_process_parser(pid).process_executable]
     if not executable:
         errors.append(Problem(_l("no executable process found (set isExecutable=\"true\" on the process)")))
@@ -88,11 +98,12 @@ def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int,
         spec_pair = _specs(lambda pid=pid: (parser.get_spec(pid), parser.get_subprocess_specs(pid)),
                            process_parser.filename, errors, trees, renamed)
         if spec_pair:
-            bundle.startables[pid] = Startable(pid, process_parser.get_name(), "process", *spec_pair)
+            bundle.startables[pid] = Startable(pid, process_parser.get_name(), "process", *spec_pair, bundle_forms)
     for cid in getattr(parser, "collaborations", {}):
         spec_pair = _specs(lambda cid=cid: parser.get_collaboration(cid), None, errors, trees, renamed)
         if spec_pair:
-            bundle.startables[cid] = Startable(cid, _collaboration_name(trees, cid), "collaboration", *spec_pair)
+            bundle.startables[cid] = Startable(cid, _collaboration_name(trees, cid), "collaboration", *spec_pair,
+                                               bundle_forms)
     if errors:
         return ParsedBundle(), rules + errors
     _restore_reserved_ids(bundle, renamed)
@@ -100,7 +111,9 @@ def parse_bundle(files: list[tuple[str, bytes]], max_bytes: int,
 
     # a script refused for its language (or for being elsewhere) is not compiled as Python as well
     refused_scripts = {p.element for p in rules if p.element_type == "scriptTask"}
-    errors = rules + _check_code(bundle, trees, renamed, refused_scripts)
+    errors = rules + check_code(bundle, trees, renamed, refused_scripts)
+    if known is not None and known.former_form is not None:
+        errors += removed_fields_read(bundle, trees, renamed, known.former_form)
     for startable in bundle.startables.values():
         for spec in [startable.spec, *startable.subprocess_specs.values()]:
             if spec is not None:
@@ -308,67 +321,3 @@ def _collaboration_name(trees, cid) -> str:
             if node.get("id") == cid:
                 return node.get("name") or cid
     return cid
-
-
-# What each kind of code is, in a designer's words (engine.bpmn.expressions names them).
-_CODE_KINDS = {
-    "script": _l("script"), "prescript": _l("script before the task (preScript)"),
-    "postscript": _l("script after the task (postScript)"), "condition": _l("condition"),
-    "cardinality": _l("number of instances (loopCardinality)"), "maximum": _l("maximum number of loops"),
-    "event expression": _l("event expression"), "correlation": _l("correlation expression"),
-}
-
-
-def _check_code(bundle: ParsedBundle, trees, renamed, refused_scripts=frozenset()) -> list[Problem]:
-    errors, seen = [], set()
-    for startable in bundle.startables.values():
-        for spec in [startable.spec, *startable.subprocess_specs.values()]:
-            if spec is None:
-                continue
-            for code in code_of(spec):
-                key = (code.bpmn_id, code.what, code.source)
-                if key in seen or (code.what == "script" and code.bpmn_id in refused_scripts):
-                    continue
-                seen.add(key)
-                for text in split_compile_errors(compile_errors(code.source, code.mode)):
-                    errors.append(_code_problem(trees, code, text, renamed, spec.file))
-    return errors
-
-
-def _code_problem(trees, code, text, renamed, filename) -> Problem:
-    code_line, detail = code_message(text)
-    what = (_CODE_KINDS.get(code.what) or
-            (_l("property %(name)s", name=code.what.split(" ", 1)[1]) if code.what.startswith("property ")
-             else code.what))
-    name, node = _element(trees, code.bpmn_id, renamed, filename)
-    if node is not None and code.what == "condition":
-        flow = _condition_flow(node, code.source)  # a gateway's condition sits on one of its flows
-        if flow is not None:
-            node, what = flow, _l("condition of the flow from «%(source)s»", source=code.bpmn_id)
-    message = _l("%(what)s: %(detail)s", what=what, detail=detail)
-    if node is None:
-        return Problem(message, name, code.bpmn_id, code_line=code_line)
-    return at(node, name, message, code_line)
-
-
-def _element(trees, bpmn_id, renamed=None, filename=None):
-    ids = [bpmn_id, *(new for new, old in (renamed or {}).items() if old == bpmn_id)]
-    # Element ids are unique within a file only: look in the file that defines the process first.
-    for name, root in sorted(trees.items(), key=lambda item: item[0] != filename):
-        found = [node for i in ids for node in root.xpath("//*[@id=$id]", id=i)]
-        if found:
-            return name, found[0]
-    return filename, None
-
-
-def _condition_flow(node, source):
-    """The sequence flow leaving `node` whose condition is `source`, if one is."""
-    if node.getparent() is None:
-        return None
-    for flow in node.getparent().iter(f"{{{BPMN_NS}}}sequenceFlow"):
-        if flow.get("sourceRef") != node.get("id"):
-            continue
-        for condition in flow.iter(f"{{{BPMN_NS}}}conditionExpression"):
-            if (condition.text or "").strip() == source.strip():
-                return flow
-    return None

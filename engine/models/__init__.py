@@ -13,12 +13,12 @@ from .draft import TaskDraft
 from .submission import TaskSubmission
 from .message_outbox import MessageOutbox
 from .batch import BatchItem, BatchJob
-from .design import DesignDraft
+from .design import DesignDraft, DesignFormDraft
 
 __all__ = [
     "Deployment", "DeploymentFile", "DeployedProcess", "ProcessInstance", "InstanceWait", "HumanTask",
     "Unit", "User", "Membership", "AuditEvent", "Notification", "Attachment", "EngineSetting", "Absence",
     "ApiToken", "EmailOutbox", "LoginAttempt", "LoginThrottle", "SavedFilter", "TaskComment", "TaskSnooze", "Plan",
     "PlanItem",
-    "TaskDraft", "TaskSubmission", "MessageOutbox", "BatchJob", "BatchItem", "DesignDraft",
+    "TaskDraft", "TaskSubmission", "MessageOutbox", "BatchJob", "BatchItem", "DesignDraft", "DesignFormDraft",
 ]

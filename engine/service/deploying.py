@@ -13,7 +13,7 @@ from ..bpmn.checks import Known
 from ..bpmn.parsing import parse_bundle
 from ..bpmn.problems import Problem
 from ..projection import kind_of
-from ..bpmn.spec_cache import remember
+from ..bpmn.spec_cache import bundle_for, remember
 from ..db import db
 from ..errors import InvalidData, InvalidDefinition
 from ..models import DeployedProcess, Deployment, DeploymentFile, Membership
@@ -43,8 +43,24 @@ def checked_bundle(files: list[tuple[str, bytes]]) -> tuple[object, list[Problem
     engine.service.versions.validate answers with the same problems without storing anything."""
     if not files:
         return None, [Problem(_l("no files given"))]
-    known = Known(frozenset(forms.registry_keys()), _is_role)
+    known = Known(frozenset(forms.registry_keys()), _is_role, _former_form)
     return parse_bundle(files, current_app.config["MAX_BPMN_BYTES"], known)
+
+
+def _former_form(key: str, bpmn_ids: list[str]):
+    """Form `key` as the processes `bpmn_ids` use it until now: the latest version of one of them that was deployed
+    with that form, else the catalogue's; None for a form new to them all."""
+    for bpmn_id in bpmn_ids:
+        deployment_id = latest_deployment_id(bpmn_id)
+        if deployment_id is not None:
+            deployment = db.session.get(Deployment, deployment_id)
+            found = bundle_for(deployment, current_app.config["MAX_BPMN_BYTES"]).forms.get(key)
+            if found is not None:
+                return found
+    try:
+        return forms.load(key)
+    except forms.FormDefinitionError:
+        return None
 
 
 def _is_role(name: str) -> bool:

@@ -9,7 +9,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import forms
 from flask_babel import lazy_gettext as _l
 from forms.drafts import draft_of
 from forms.fields import UNSTORABLE, storable
@@ -23,6 +22,7 @@ from ..db import db, is_postgres
 from ..errors import InvalidData, TaskNotReady
 from ..models import HumanTask, ProcessInstance, TaskDraft, User
 from ..models.human_task import TaskStatus
+from .task_forms import task_form
 
 MAX_DRAFT_BYTES = 256 * 1024  # far above any form of the plan; a bound on what one person can park here
 
@@ -44,7 +44,7 @@ def save_draft(task_id: str, user: User, data: dict) -> Draft:
                           "someone else."))
     if not task.form_key:
         raise InvalidData({"data": [str(_l("This task has no form to keep a draft of."))]})
-    clean = draft_of(forms.load(task.form_key), data)
+    clean = draft_of(task_form(task), data)
     _check_storable(clean)
     with store.transaction():
         task = _lock_open(task)

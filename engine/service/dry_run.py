@@ -91,7 +91,7 @@ def dry_run(bpmn_id: str, xml: str, runs: int | None = None, time_limit: float |
     report.reached = {e: report.reached[e] for e in [*nodes, *flows] if e in report.reached}
     report.unreached = [e for e in nodes if e not in report.reached]
     _check_fixed_roles(runner)
-    report.issues = (runner.issues + missing_forms(runner.specs())
+    report.issues = (runner.issues + missing_forms(runner.specs(), startable)
                      + [unreached_issue(e, kinds.get(e)) for e in report.unreached]
                      + silent_timers(runner.specs(), report.reached))
     report.seconds = time.monotonic() - started
@@ -279,7 +279,7 @@ class _Runner:
         task = workflow.get_task_from_id(UUID(view.id))
         if view.form_key:
             try:
-                definition = forms.load(view.form_key)
+                definition = self.startable.form(view.form_key)
             except forms.FormDefinitionError:
                 definition = None  # reported by _static_issues; completed without data
             if definition is not None:

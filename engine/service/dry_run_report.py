@@ -59,15 +59,15 @@ class DryRunReport:
                 "elements": self.elements}
 
 
-def missing_forms(specs) -> list[Issue]:
-    """Tasks naming a form that forms/definitions does not have, reached by a run or not."""
+def missing_forms(specs, startable) -> list[Issue]:
+    """Tasks naming a form that neither forms/definitions nor the version has, reached by a run or not."""
     found = []
     for spec in specs:
         form = task_properties(spec).get("form") if getattr(spec, "bpmn_id", None) else None
         if not form:
             continue
         try:
-            forms.load(form)
+            startable.form(form)
         except forms.FormDefinitionError:
             found.append(Issue("missing_form", spec.bpmn_id, str(_l(
                 "Task %(task)s names the form «%(form)s», which forms/definitions does not have.",

@@ -86,7 +86,7 @@ def start_form_sample(startable, data: dict, today, units) -> dict:
         if not key:
             continue
         try:
-            definition = forms.load(key)
+            definition = startable.form(key)
         except forms.FormDefinitionError:
             return {}
         sample = sample_data(definition, random.Random(f"start:{key}"), today=today, context=data,

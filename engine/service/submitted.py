@@ -10,7 +10,6 @@ engine.actions.Complete put it: under the form's variable, or at the top level),
 record of the completion."""
 from dataclasses import dataclass, field
 
-import forms
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -21,6 +20,7 @@ from ..models import AuditEvent, HumanTask, ProcessInstance, User
 from ..models.human_task import TaskStatus
 from ..directory.naming import unit_names
 from .history import handed_in_data
+from .task_forms import task_form
 
 
 @dataclass
@@ -55,7 +55,7 @@ def handed_in(task: HumanTask, spiff_task) -> list[Item]:
     not again by a caller that has restored it already: the task page)."""
     if task.state != TaskStatus.COMPLETED or not task.form_key:
         return []
-    definition = forms.load(task.form_key)
+    definition = task_form(task)
     data = _submission(task, spiff_task, definition)
     if not data:
         return []

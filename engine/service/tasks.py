@@ -22,6 +22,7 @@ from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
 from ..runtime import script_engine
 from .execution import execute
+from .task_forms import task_form
 
 
 @dataclass
@@ -119,7 +120,7 @@ def complete(task_id: str, user: User, data: dict | None = None, *, validated: b
         _deny(user, row, "complete")
     variable, clean = None, data
     if row.form_key:
-        definition = forms.load(row.form_key)
+        definition = task_form(row)
         try:  # a copy either way: the caller's data is left as it was given
             clean = copy.deepcopy(data) if validated else forms.validate_json(definition, data)
         except forms.FormValidationError as exc:

@@ -3,7 +3,7 @@ for an optional one; a date typed wrong still says «Неверное значе
 from werkzeug.datastructures import MultiDict
 
 import forms
-from forms.definition import parse
+from forms import parse
 from tests.engine.a1 import checklist, only, start_check
 from tests.web.conftest import csrf, posted
 

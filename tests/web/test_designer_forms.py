@@ -14,7 +14,7 @@ def test_the_modeller_offers_the_forms_and_roles_by_title(site):
     assert [f["key"] for f in catalogue["forms"]] == forms.registry_keys()
     assert {r["code"]: r["title"] for r in catalogue["roles"]} == {
         code: role.title for code, role in roles.catalogue().items()}
-    assert {"key": "plan_report", "title": "Отчёт по пункту плана"} in catalogue["forms"]
+    assert {"key": "plan_report", "title": "Отчёт по пункту плана", "own": False} in catalogue["forms"]
     assert catalogue["form_url"] == "/designer/forms/__KEY__"
     assert catalogue["now"].startswith("20")
 

@@ -41,10 +41,11 @@ def start(args, bpmn_id):
     """
     user = api_user()
     held = memberships(user)
-    key = launch_form(user, engine.startable_spec(bpmn_id).spec, held)  # 404 for an unknown process
+    startable = engine.startable_spec(bpmn_id)  # 404 for an unknown process
+    key = launch_form(user, startable.spec, held)
     if key is None:
         refuse(user, f"start {bpmn_id}", message=_("You may not start this process."))
-    definition = forms.load(key)
+    definition = startable.form(key)
     unit = args.get("unit")
     unit_field = next((f for f in definition.fields if f.type == "units"), None)
     _check_unit(user, bpmn_id, unit_field, unit, held)

@@ -46,7 +46,7 @@ def get_task(task_id):
     user = api_user()
     page = task_page(task_id, user)  # 404 for a task the caller may not see (engine.readable_task)
     task = page.task
-    definition = forms.load(task.form_key) if task.form_key else None
+    definition = engine.task_form(task)
     return {"task": task, "instance": page.instance, "may_act": page.may_act,
             "form": definition_json(definition, page.data) if definition else None,
             "initial": initial_json(definition, page.data) if definition else {},
