@@ -16,14 +16,16 @@ from .people import ensure_unit_named
 @json_option
 @guarded
 def deploy_command(files, login, comment, as_json):
-    """Deploy BPMN FILES together as one version (call activities resolve across them). Refused files store
+    """Deploy BPMN FILES together as one version (call activities resolve across them), with the form definitions
+    among them (KEY.json: the form KEY, used by this version's tasks before the catalogue's). Refused files store
     nothing: each problem is printed with its file, element and line (with --json also as fields, in `found`)."""
     contents = []
     for name in files:
         path = Path(name)
         if not path.is_file():
             raise click.BadParameter(f"{name}: no such file")
-        contents.append((path.name, path.read_bytes()))
+        stored = engine.form_file(path.stem) if path.suffix.lower() == ".json" else path.name
+        contents.append((stored, path.read_bytes()))
     try:
         result = engine.deploy(contents, actor=login, comment=comment)
     except engine.InvalidDefinition as exc:  # with --json, each problem's place too (file, element, line...)

@@ -326,3 +326,21 @@ def test_error_end_event_and_non_interrupting_escalation_on_a_subprocess(gia):
     # Task_pay was listed as WAITING (ahead on the normal path) until the error took the other path.
     assert {t["bpmn_id"]: t["state"] for t in fraud_tasks} == {
         "Task_check": "COMPLETED", "Task_pay": "CANCELLED", "Task_investigate": "READY"}
+
+
+def test_a_diagram_deployed_with_its_own_form_checks_completions_by_it_and_a_form_losing_a_read_field_is_refused(gia):
+    """leave_request names the form leave_form, which no catalogue has: deployed with it (a .json beside the
+    .bpmn), the task checks what is sent by it and the gateway reads the stored value; a new version whose form
+    drops the field the gateway reads is refused, naming the flow."""
+    assert gia.deploy("leave_request.bpmn", "leave_form.json")["process_ids"] == ["leave_request"]
+    instance = gia.start("leave_request")
+    [request] = gia.tasks(instance=instance)
+    assert request["form"] == "leave_form"
+    refused = gia.fails("complete", request["id"], "--user", "admin", data={"days": 0})
+    assert any("days" in line for line in refused)
+    [approve] = gia.complete(request, data={"days": 14, "reason": "отпуск"})["next_tasks"]
+    assert approve["bpmn_id"] == "Task_approve"
+    assert gia.show(instance)["data"]["leave"] == {"days": 14, "reason": "отпуск"}
+
+    errors = gia.fails("deploy", DIAGRAMS / "leave_request.bpmn", DIAGRAMS / "v2" / "leave_form.json")
+    assert len(errors) == 1 and "Flow_long" in errors[0] and "«days»" in errors[0], errors
