@@ -24,8 +24,7 @@ def deploy_command(files, login, comment, as_json):
         path = Path(name)
         if not path.is_file():
             raise click.BadParameter(f"{name}: no such file")
-        stored = engine.form_file(path.stem) if path.suffix.lower() == ".json" else path.name
-        contents.append((stored, path.read_bytes()))
+        contents.append((engine.deployed_name(path.name), path.read_bytes()))
     try:
         result = engine.deploy(contents, actor=login, comment=comment)
     except engine.InvalidDefinition as exc:  # with --json, each problem's place too (file, element, line...)

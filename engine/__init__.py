@@ -23,7 +23,7 @@ _PROVIDERS = {
     **_names("store", "transaction"),
     # The workflow core (engine/service): the verbs, then what pages read.
     **_names("service.deploying", "DeployResult MAX_DEPLOY_COMMENT:MAX_COMMENT deploy"),
-    **_names("bpmn.bundle_forms", "form_file"),
+    **_names("bpmn.bundle_forms", "deployed_name"),
     **_names("service.versions", "Validation VersionFiles definitions process_versions validate version_file "
                                  "version_files version_numbers"),
     **_names("service.instances", "StartResult cancel detail reschedule resume retry start startable_spec suspend"),
@@ -116,7 +116,7 @@ __all__ = [
     "reschedule", "suspend", "resume", "deliver", "reassign", "snooze", "comment", "save_draft", "save_filter",
     "delete_filter", "drain_outbox",
     "edit_data", "skip_task", "go_back", "move_task_due", "reason_of", "MissingReason",
-    "DeployResult", "MAX_DEPLOY_COMMENT", "form_file", "Validation", "StartResult", "CompleteResult", "TickResult",
+    "DeployResult", "MAX_DEPLOY_COMMENT", "deployed_name", "Validation", "StartResult", "CompleteResult", "TickResult",
     # reading
     "detail", "startable_spec", "sample_submission", "inbox", "inbox_counts", "InboxQuery", "InboxPage",
     "INBOX_SORTS", "INBOX_TABS", "inbox_aside", "InboxAside", "colleagues_for", "comments", "visible_task",

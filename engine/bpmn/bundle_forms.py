@@ -15,6 +15,12 @@ def form_file(key: str) -> str:
     return f"{FOLDER}{key}{SUFFIX}"
 
 
+def deployed_name(filename: str) -> str:
+    """The name an uploaded file is deployed under: KEY.json is the form KEY (form_file), the rest keep theirs."""
+    stem, dot, suffix = filename.rpartition(".")
+    return form_file(stem) if dot and suffix.lower() == "json" else filename
+
+
 def form_file_parts(name: str) -> str | None:
     """The form key of a deployment file named as form_file names it; None for any other file (BPMN)."""
     if name.startswith(FOLDER) and name.endswith(SUFFIX):

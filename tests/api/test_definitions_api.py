@@ -189,3 +189,29 @@ def test_a_part_with_an_unreadable_name_is_not_a_server_error(api):
                                headers={"Authorization": f"Bearer {token}",
                                         "Content-Type": "multipart/form-data; boundary=b"})
     assert response.status_code == 200 and response.get_json()["problems"] == ["не передано ни одного файла"]
+
+
+def test_a_form_uploaded_with_the_diagram_is_deployed_with_it_and_read_back(api):
+    """A .json part is the form of that key, deployed with the version (as `flask gia deploy` takes it); a part
+    that is not a form is refused with the reason and nothing is stored."""
+    diagram = linear('<bpmn:userTask id="n1" name="Work"><bpmn:extensionElements><spiffworkflow:properties>'
+                     '<spiffworkflow:property name="form" value="api_form"/></spiffworkflow:properties>'
+                     '</bpmn:extensionElements></bpmn:userTask>', process_id="api_f")
+    form = ('{"key": "api_form", "title": "Анкета", "fields": [{"name": "answer", "type": "integer", '
+            '"label": "Ответ", "required": true}]}').encode()
+    before = deployments()
+    refused = upload(api, "/definitions", "designer",
+                     [("api_f.bpmn", diagram), ("api_form.json", b'{"fields": 3}')])
+    assert refused.status_code == 422 and deployments() == before
+    assert refused.get_json()["error"]["fields"] == {
+        "file": ["forms/api_form.json: у формы должен быть список полей (fields)"]}
+    created = upload(api, "/definitions", "designer", [("api_f.bpmn", diagram), ("api_form.json", form)])
+    assert created.status_code == 201, created.get_json()
+    version = created.get_json()["version"]
+    [row] = api.get("/definitions/api_f/versions", "designer").get_json()
+    assert row["files"] == ["api_f.bpmn", "forms/api_form.json"]
+    read = api.get(f"/versions/{version}/files/forms/api_form.json", "iao")
+    assert read.status_code == 200 and read.mimetype == "application/json" and read.data == form
+    instance = engine.start("api_f", {}, actor="iao").instance_id
+    [task] = engine.list_tasks(instance_id=instance)
+    assert [f.name for f in engine.task_form(task).fields] == ["answer"]

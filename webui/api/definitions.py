@@ -30,7 +30,8 @@ _UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"},
                             "description": "One or more .bpmn files, deployed together (call activities resolve "
-                                           "across them)."},
+                                           "across them), and the form definitions their tasks use (KEY.json: "
+                                           "the form KEY, used by this version before the catalogue's)."},
                    "comment": {"type": "string", "maxLength": MAX_COMMENT,
                                "description": "What changed in this version (deploy only)."}}}}}}
 MAX_FILES = 50  # a bundle is a process and the few it calls; more parts are a mistake or an attack
@@ -119,16 +120,19 @@ def list_versions(bpmn_id):
     return engine.process_versions(bpmn_id)
 
 
-@blp.route("/versions/<int:version>/files/<filename>", parameters=[
+@blp.route("/versions/<int:version>/files/<path:filename>", parameters=[
     {"in": "path", "name": "version", "required": True, "schema": {"type": "integer", "minimum": 0}},
     {"in": "path", "name": "filename", "required": True, "schema": {"type": "string"}}])
-@blp.response(200, description="The file's BPMN XML as it was deployed.", content_type="application/xml")
+@blp.response(200, description="The file as it was deployed: BPMN XML, or a form's JSON (forms/KEY.json).",
+              content_type="application/xml")
 @blp.alt_response(403, schema=schemas.Error, description="Only the department's staff read the files.")
 @blp.alt_response(404, schema=schemas.Error, description="The version has no such file.")
 def version_file(version, filename):
     """One file of a version, as deployed"""
     _reader()
-    return Response(engine.version_file(version, filename), mimetype="application/xml")
+    json_file = filename.lower().endswith(".json")
+    return Response(engine.version_file(version, filename),
+                    mimetype="application/json" if json_file else "application/xml")
 
 
 @blp.route("/definitions/validate", methods=["POST"])
@@ -199,7 +203,7 @@ def _uploaded() -> list[tuple[str, bytes]]:
         if name in names:
             raise _invalid(_("Two files are named %(name)s.", name=name))
         names.add(name)
-        files.append((name, part.stream.read(limit + 1)))
+        files.append((engine.deployed_name(name), part.stream.read(limit + 1)))
     return files
 
 
