@@ -31,6 +31,7 @@ class Side:
     title: str
     xml: str | None  # None: there is no draft
     name: str | None = None  # the process's name in this version
+    forms: dict | None = None  # {key: JSON} of the forms deployed with it (engine.bpmn.bundle_forms)
 
 
 @bp.route("/<bpmn_id>/diff")
@@ -41,11 +42,13 @@ def diff(bpmn_id):
     to_key = request.args.get("to") or str(versions[0])
     from_key = request.args.get("from") or _before(to_key, versions)
     old, new = _side(bpmn_id, from_key, versions), _side(bpmn_id, to_key, versions)
-    identical = old.xml is not None and new.xml is not None and old.xml == new.xml
+    form_changes = engine.form_changes(old.forms or {}, new.forms or {})
+    identical = old.xml is not None and new.xml is not None and old.xml == new.xml and not form_changes
     data = {"old": {"xml": old.xml}, "new": {"xml": new.xml}, "words": _words()}
     name = new.name or old.name
     return render_template("designer_diff.html", bpmn_id=bpmn_id, name=name, old=old, new=new,
-                           identical=identical, versions=versions, data=data,
+                           identical=identical, versions=versions, data=data, form_changes=form_changes,
+                           form_change_words=_words()["changes"],
                            missing_draft=old.xml is None or new.xml is None,
                            edit_url=url_for("designer.edit", bpmn_id=bpmn_id),
                            versions_url=url_for("monitor.activity", bpmn_id=bpmn_id) + "#versions")
@@ -63,14 +66,19 @@ def _before(key: str, versions: list[int]) -> str:
 def _side(bpmn_id: str, key: str, versions: list[int]) -> Side:
     if key == DRAFT:
         design = engine.open_design(bpmn_id)
-        if not design.revision:  # no draft: the modeller shows the latest version
-            return Side(DRAFT, _("Draft"), None)
+        drafted = engine.drafted_forms(bpmn_id, versions[0])
+        if not design.revision:  # no draft of the diagram: the modeller shows the latest version
+            if drafted == engine.version_forms(bpmn_id, versions[0]):
+                return Side(DRAFT, _("Draft"), None)
+            return Side(DRAFT, _("Draft"), design.xml, design.name, drafted)  # drafts of its forms only
         return Side(DRAFT, _("Draft of %(when)s, saved by %(who)s", when=ru_datetime(design.saved_at),
-                             who=design.saved_by_name), design.xml, design.name)
+                             who=design.saved_by_name), design.xml, design.name,
+                    drafted)
     if not key.isdigit() or int(key) not in versions:
         abort(404)
     files = engine.version_files(bpmn_id, int(key))
-    return Side(key, _("Version %(version)s", version=key), files.xml, files.process_name)
+    return Side(key, _("Version %(version)s", version=key), files.xml, files.process_name,
+                engine.version_forms(bpmn_id, int(key)))
 
 
 def _words() -> dict:

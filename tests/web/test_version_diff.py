@@ -73,3 +73,26 @@ def test_without_from_a_version_is_compared_with_the_one_before_it(site):
     assert "plan_evidence" in older["new"]["xml"] and "plan_evidence" not in older["old"]["xml"]
     oldest = designer.get(f"/designer/{PROCESS}/diff?to={first}").get_data(as_text=True)
     assert 'id="diff-same-files"' in oldest and third > second
+
+
+def test_the_forms_deployed_with_a_version_are_compared_under_the_diagrams(site):
+    """A form drafted for the process shows against the latest version (the draft side), then between the two
+    versions once deployed: the field added, with the form's title; the diagram itself unchanged."""
+    import copy
+
+    import forms
+    latest = engine.process_versions(PROCESS)[0]["version"]
+    definition = copy.deepcopy(forms.load_raw("plan_report"))
+    definition["fields"].append({"name": "comment", "type": "text", "label": "Комментарий"})
+    definition["fields"][0]["required"] = False
+    engine.save_form_design(PROCESS, "plan_report", definition, "designer", 0)
+    drafted = site("designer").get(f"/designer/{PROCESS}/diff?from={latest}&to=draft").get_data(as_text=True)
+    rows = re.findall(r'<tr class="diff-(\w+)"><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>'
+                      r'<td>(.*?)</td><td>(.*?)</td></tr>', drafted)
+    assert rows == [("changed", "Отчёт по пункту плана", "Что сделано (summary)", "изменён", "Обязательное", "да",
+                     "нет"),
+                    ("added", "Отчёт по пункту плана", "Комментарий (comment)", "добавлен", "", "", "")]
+    second = engine.deploy_design(PROCESS, engine.open_design(PROCESS).xml, "designer").version
+    deployed = site("designer").get(f"/designer/{PROCESS}/diff?from={latest}&to={second}").get_data(as_text=True)
+    assert 'id="diff-form-changes"' in deployed and "Комментарий (comment)" in deployed
+    assert 'id="diff-same-files"' not in deployed  # the same diagram, another form: a change
