@@ -48,6 +48,9 @@ $(VENDOR)/.copied: node_modules/.installed $(wildcard webui/frontend/*.js) $(wil
 # Two versions of a process side by side (webui/frontend/diff.js: bpmn-js viewers, bpmn-js-differ).
 	node_modules/.bin/esbuild webui/frontend/diff.js --bundle --minify --format=iife --log-level=warning \
 		--outfile=$(VENDOR)/diff.js
+# The form editor (webui/frontend/form-editor.js): fields edited in place, the server's preview beside them.
+	node_modules/.bin/esbuild webui/frontend/form-editor.js --bundle --minify --format=iife --log-level=warning \
+		--outfile=$(VENDOR)/form-editor.js
 	@mkdir -p $(VENDOR)/properties-panel
 	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(VENDOR)/properties-panel/
 	@mkdir -p $(VENDOR)/token-simulation  # the token simulation in the modeller (frontend/dry-run.js)

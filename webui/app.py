@@ -69,6 +69,7 @@ def _add_web(app):
     from .designer import bp as designer_bp
     from . import designer_forms, designer_new  # noqa: F401  (their routes are on the designer blueprint)
     from . import designer_dryrun  # noqa: F401  (its route is on the designer blueprint)
+    from . import designer_form_editor  # noqa: F401  (its routes are on the designer blueprint)
     app.register_blueprint(designer_bp)
     from .designer_diff import bp as designer_diff_bp
     app.register_blueprint(designer_diff_bp)

@@ -58,7 +58,7 @@ def edit(bpmn_id):
 def save(bpmn_id):
     """The modeller's draft, as JSON {xml, revision}; CSRF in the X-CSRFToken header. 409 when someone saved
     since `revision`, with the message to show."""
-    posted = _posted()
+    posted = posted_json()
     revision = posted.get("revision")
     if not isinstance(revision, int) or isinstance(revision, bool):
         return jsonify(message=_("The draft was not saved: the page sent no revision.")), 400
@@ -77,7 +77,7 @@ def check(bpmn_id):
     """The diagram posted as JSON {xml} checked as deploy checks it, with its version's other files: {valid,
     problems, message}; nothing is stored. Each problem is Problem.as_dict(): {text, message, file, element,
     element_type, line, code_line}, for a marker on the element."""
-    xml = _posted().get("xml")
+    xml = posted_json().get("xml")
     if not isinstance(xml, str) or not xml.strip():
         return jsonify(valid=False, problems=[], message=_("The diagram is empty.")), 422
     found = engine.check_design(bpmn_id, xml)
@@ -90,7 +90,7 @@ def check(bpmn_id):
 def deploy(bpmn_id):
     """The diagram posted as JSON {xml, comment, revision} deployed as the process's next version (201, or 200 when that
     very content is deployed already); refused with its problems (422, as check gives them), storing nothing."""
-    posted = _posted()
+    posted = posted_json()
     xml, comment = posted.get("xml"), posted.get("comment")
     if not isinstance(xml, str) or not xml.strip() or not isinstance(comment, str | None):
         return jsonify(problems=[], message=_("The diagram is empty.")), 422
@@ -112,7 +112,8 @@ def deploy(bpmn_id):
         200 if result.reused else 201
 
 
-def _posted() -> dict:
+def posted_json() -> dict:
+    """The JSON object a page posted ({} for anything else)."""
     posted = request.get_json(silent=True)
     return posted if isinstance(posted, dict) else {}
 

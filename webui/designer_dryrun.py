@@ -5,7 +5,7 @@ from flask import jsonify
 from flask_babel import gettext as _
 
 import engine
-from .designer import _posted, bp
+from .designer import bp, posted_json
 
 
 def issue_kinds() -> dict:
@@ -19,7 +19,7 @@ def issue_kinds() -> dict:
 def dry_run(bpmn_id):
     """{runs, reached {id: runs}, unreached, issues [{kind, element, message}], start_data, message, kinds};
     422 with the problems when deploy would refuse the diagram (it is not run then)."""
-    xml = _posted().get("xml")
+    xml = posted_json().get("xml")
     if not isinstance(xml, str) or not xml.strip():
         return jsonify(problems=[], issues=[], message=_("The diagram is empty.")), 422
     report = engine.dry_run(bpmn_id, xml)

@@ -11,6 +11,7 @@ import lintModule from "bpmn-js-bpmnlint";
 import { lintConfig } from "./lint-config.js";
 import { ProblemMarkers } from "./problem-markers.js";
 import { giaPropertiesModule } from "./spiff-properties.js";
+import { correlationPropertiesModule } from "./correlation-properties.js";
 import { setupDryRun, tokenSimulationModule } from "./dry-run.js";
 
 const AUTOSAVE_MS = 60 * 1000;
@@ -53,11 +54,13 @@ function start() {
 
   const modeler = new Modeler({
     container: holder,
-    // Open: the General group (name, id), the task's own (form, role, due) and a timer's: what a designer changes most.
+    // Open: the General group (name, id), the task's own (form, role, due), a timer's and a message's correlation:
+    // what a designer changes most.
     propertiesPanel: { parent: "#designer-properties",
                        layout: { groups: { general: { open: true }, "gia-task": { open: true },
-                                           timer: { open: true } } } },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, giaPropertiesModule, translateModule,
+                                           timer: { open: true }, "gia-correlation": { open: true } } } },
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, giaPropertiesModule,
+      correlationPropertiesModule, translateModule,
       lintModule, tokenSimulationModule],
     moddleExtensions: { spiffworkflow },
     // the modelling rules run on every change; their overlays are ours (problem-markers.js), not bpmnlint's

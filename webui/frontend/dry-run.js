@@ -2,10 +2,12 @@
 // «Пробный прогон» posts the diagram as it is now to the server (webui/designer_dryrun.py), which runs it several
 // times in memory; the elements the runs reached are coloured (marker gia-reached), those never reached marked
 // (gia-unreached), and the report is listed under the bar: each finding a button that selects its element.
-// «Симуляция токенов» switches bpmn-js-token-simulation's mode (its own English toggle is hidden by designer.css).
+// «Симуляция токенов» switches bpmn-js-token-simulation's mode (its own toggle is hidden by designer.css); its
+// words are Russian through token-simulation-ru.js.
 import TokenSimulationModule from "bpmn-js-token-simulation";
+import { tokenSimulationRussianModule } from "./token-simulation-ru.js";
 
-export const tokenSimulationModule = TokenSimulationModule;
+export const tokenSimulationModule = { __depends__: [TokenSimulationModule, tokenSimulationRussianModule] };
 
 const REACHED = "gia-reached";
 const UNREACHED = "gia-unreached";

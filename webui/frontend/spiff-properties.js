@@ -6,6 +6,7 @@
 // Every change is one command on the modeller's stack (undo works) and writes exactly the elements our
 // moddle extension (spiffworkflow.json) reads back.
 import { h } from "@bpmn-io/properties-panel/preact";
+import { useState } from "@bpmn-io/properties-panel/preact/hooks";
 import {
   SelectEntry, TextAreaEntry, isSelectEntryEdited, isTextAreaEntryEdited
 } from "@bpmn-io/properties-panel";
@@ -54,11 +55,11 @@ function ensureExtension(element, bo, type, attrs, bpmnFactory) {
   return [found, commands];
 }
 
-function update(element, moddleElement, properties) {
+export function update(element, moddleElement, properties) {
   return { cmd: "element.updateModdleProperties", context: { element, moddleElement, properties } };
 }
 
-function run(commandStack, commands) {
+export function run(commandStack, commands) {
   if (commands.length) commandStack.execute("properties-panel.multi-command-executor", commands);
 }
 
@@ -148,6 +149,42 @@ function TimerWords({ element }) {
            h("p", { role: "status" }, words.text));
 }
 
+// The form editor from the task (a new tab: the diagram stays as it is): «Изменить форму» for the task's form; for a
+// user task with no form yet, a new form's key, chosen for the task at once so that the diagram names it.
+function FormDesign({ element, id, editPage }) {
+  const current = propertyOf(element, "form")?.value || "";
+  if (current) {
+    return h("div", { class: "bio-properties-panel-entry", "data-entry-id": id },
+      h("a", { href: editPage(current), target: "_blank", rel: "noopener" }, "Изменить форму"));
+  }
+  return is(element, "bpmn:UserTask") ? h(NewForm, { element, id, editPage }) : null;
+}
+
+function NewForm({ element, id, editPage }) {
+  const tools = services();
+  const [key, setKey] = useState("");
+  const [problem, setProblem] = useState("");
+  const create = () => {
+    const wanted = key.trim();
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(wanted)) {
+      setProblem("Ключ — латинские буквы, цифры и _, начиная с буквы (например, plan_report).");
+      return;
+    }
+    setProblem("");
+    setProperty(element, "form", wanted, tools);
+    window.open(editPage(wanted), "_blank", "noopener");
+  };
+  return h("div", { class: "bio-properties-panel-entry", "data-entry-id": id },
+    h("label", { class: "bio-properties-panel-label", for: `bio-properties-panel-${id}` }, "Ключ новой формы"),
+    h("input", { id: `bio-properties-panel-${id}`, class: "bio-properties-panel-input", type: "text", value: key,
+                 spellcheck: false, "aria-invalid": problem ? "true" : "false",
+                 onInput: (event) => setKey(event.target.value),
+                 onKeyDown: (event) => { if (event.key === "Enter") { event.preventDefault(); create(); } } }),
+    h("button", { type: "button", class: "gia-new-form", onClick: create }, "Создать форму"),
+    problem ? h("p", { class: "bio-properties-panel-error", role: "alert" }, problem)
+      : h("p", { class: "bio-properties-panel-description" }, "Откроется редактор форм; форма будет выбрана для задачи."));
+}
+
 function entry(id, component, props, isEdited) {
   return { id, component: (p) => h(component, { ...p, ...props, id }), isEdited };
 }
@@ -156,12 +193,14 @@ function humanTaskEntries(element, catalogue) {
   const forms = (catalogue.forms || []).map((form) => ({ value: form.key, label: `${form.title} (${form.key})` }));
   const roles = (catalogue.roles || []).map((role) => ({ value: role.code, label: role.title }));
   const formPage = (key) => (catalogue.form_url || "").replace("__KEY__", encodeURIComponent(key));
+  const editPage = (key) => (catalogue.form_edit_url || "").replace("__KEY__", encodeURIComponent(key));
   return [
     entry("gia-form", CatalogueSelect, { name: "form", label: "Форма", choices: forms,
       describe: (current, known) => (!current ? "Без формы задача только подтверждается." : !known
         ? "Такой формы нет в forms/: развёртывание будет отклонено."
         : h("a", { href: formPage(current), target: "_blank", rel: "noopener" }, "Открыть форму")) },
       isSelectEntryEdited),
+    ...(catalogue.form_edit_url ? [entry("gia-form-design", FormDesign, { editPage }, () => false)] : []),
     entry("gia-role", CatalogueSelect, { name: "role", label: "Роль исполнителя", choices: roles,
       describe: (current) => (current ? "" : "Не задана: роль берётся из дорожки (lane) или из выражения ниже.") },
       isSelectEntryEdited),

@@ -137,7 +137,24 @@ const ru = {
   "Inputs": "Входы",
   "Outputs": "Выходы",
   "Called element": "Вызываемый процесс",
-  "Implementation": "Реализация"
+  "Implementation": "Реализация",
+  // the token simulation (token-simulation-ru.js passes its words through here): toggle, palette, log, pads
+  "Token Simulation": "Симуляция токенов",
+  "Simulation Log": "Журнал симуляции", "No Entries": "Записей пока нет", "Close": "Закрыть",
+  "Toggle Simulation Log": "Показать или скрыть журнал симуляции",
+  "Reset Simulation": "Сбросить симуляцию", "Play/Pause Simulation": "Запустить или приостановить симуляцию",
+  "Pause Simulation": "Симуляция приостановлена", "Play Simulation": "Симуляция идёт",
+  "Set animation speed = {speed}": "Скорость анимации: {speed}",
+  "Slow": "медленно", "Normal": "обычно", "Fast": "быстро",
+  "Trigger Event": "Запустить событие", "Set Sequence Flow": "Выбрать этот поток",
+  "Add pause point": "Поставить точку остановки", "Remove pause point": "Убрать точку остановки",
+  "Focus process instance {id}": "Показать только экземпляр {id}",
+  "Found unsupported elements": "В схеме есть элементы, которые симуляция не поддерживает",
+  "Not supported": "Не поддерживается", "Finished": "Завершено",
+  "Process started": "Процесс запущен", "Process finished": "Процесс завершён",
+  "Process canceled": "Процесс прерван", "SubProcess": "Подпроцесс",
+  "{name} started": "{name}: запущен", "{name} finished": "{name}: завершён", "{name} canceled": "{name}: прерван",
+  "Intermediate Event": "Промежуточное событие", "Boundary Event": "Граничное событие"
 };
 
 /** bpmn-js's translate service: the Russian words when known, else the English template. */
