@@ -4,18 +4,19 @@ item's units, and the Excel reports people would otherwise copy by hand (coverag
 Only department staff (and administrators) see the plan: it spans every school and PPE. Its landing page, /plan,
 is the plan at a glance (webui/matrix.py's page with the city summary); the list of items is /plan/list."""
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField
-from wtforms.validators import DataRequired, Optional
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from engine import clock
 from engine.access import is_admin, is_city_staff, memberships
 from engine.errors import EngineError, InvalidData, NotFound
-from engine.plan import (item_by_id, item_page, late_submissions, overview, plan_for, set_calendar_date,
-                         set_item_window, years)
+from engine.plan import (item_by_id, item_page, late_submissions, overview, plan_for, remove_special_day,
+                         set_calendar_date, set_item_window, set_special_day, special_days_between, years)
 from . import exports, matrix
 from .access import restrict
 from .errors import flash_error
@@ -135,5 +136,60 @@ def calendar():
                 return redirect(url_for("plan.calendar"))
         else:
             status = 422
+    return _calendar_page(plan, form, SpecialDayForm(formdata=None), status)
+
+
+class SpecialDayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date."))])
+    kind = SelectField(_l("The day is"), choices=[SelectChoice("off", _l("a day off")),
+                                                  SelectChoice("working", _l("a working day"))])
+    note = StringField(_l("Note"),
+                       validators=[Length(max=500, message=_l("The note may have at most 500 characters."))])
+
+
+class RemoveDayForm(FlaskForm):
+    day = DateField(validators=[DataRequired()])
+
+
+@bp.route("/calendar/days", methods=["POST"])
+def special_day():
+    """A day of the production calendar marked a day off or a working day (an entry for that day is replaced):
+    later working-day counts follow it, deadlines computed before stay."""
+    plan = plan_for(request.args.get("year"))
+    form = SpecialDayForm()
+    if form.validate():
+        try:
+            saved = set_special_day(form.day.data, form.kind.data == "working", form.note.data,
+                                    actor=current_user.login)
+        except InvalidData as exc:
+            form.day.errors = [m for msgs in exc.field_errors.values() for m in msgs]
+        else:
+            flash(_("Saved: %(date)s is now %(kind)s.", date=clock.ru_date(saved.day),
+                    kind=_("a working day") if saved.working else _("a day off")), "success")
+            return redirect(url_for("plan.calendar", year=plan.year))
+    return _calendar_page(plan, CalendarForm(formdata=None), form, 422)
+
+
+@bp.route("/calendar/days/remove", methods=["POST"])
+def special_day_remove():
+    """A day's entry removed from the production calendar: the day follows the week again."""
+    plan = plan_for(request.args.get("year"))
+    form = RemoveDayForm()
+    if form.validate():
+        try:
+            remove_special_day(form.day.data, actor=current_user.login)
+        except EngineError as exc:
+            flash_error(exc)
+        else:
+            flash(_("Removed: %(date)s follows the week again.", date=clock.ru_date(form.day.data)), "success")
+    return redirect(url_for("plan.calendar", year=plan.year))
+
+
+def _calendar_page(plan, form: CalendarForm, day_form: SpecialDayForm, status: int):
+    """The exam calendar and, below it, the production calendar of the calendar years the school year spans."""
     entries = [(key, value) for key, value in plan.calendar.items() if not key.startswith("_") and key != "school_year"]
-    return render_template("plan_calendar.html", plan=plan, entries=entries, form=form), status
+    first = plan.school_year_starts.replace(month=1, day=1)
+    last = plan.school_year_ends.replace(month=12, day=31)
+    days = [(d, format_date(d.day, "EEEE")) for d in special_days_between(first, last)]
+    return render_template("plan_calendar.html", plan=plan, entries=entries, form=form, days=days,
+                           day_form=day_form, first=first, last=last), status

@@ -14,6 +14,7 @@ from .submission import TaskSubmission
 from .message_outbox import MessageOutbox
 from .batch import BatchItem, BatchJob
 from .design import DesignDraft, DesignFormDraft
+from .production_calendar import ProductionCalendarDay
 
 __all__ = [
     "Deployment", "DeploymentFile", "DeployedProcess", "ProcessInstance", "InstanceWait", "HumanTask",
@@ -21,4 +22,5 @@ __all__ = [
     "ApiToken", "EmailOutbox", "LoginAttempt", "LoginThrottle", "SavedFilter", "TaskComment", "TaskSnooze", "Plan",
     "PlanItem",
     "TaskDraft", "TaskSubmission", "MessageOutbox", "BatchJob", "BatchItem", "DesignDraft", "DesignFormDraft",
+    "ProductionCalendarDay",
 ]

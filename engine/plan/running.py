@@ -22,6 +22,7 @@ from ..service.views import instance_table
 from .catalogue import Catalogue, PlanEntry
 from .executors import HEAD_OF
 from .windows import Window
+from .working_days import seed as seed_production_calendar
 
 PLAN_ACTOR = "plan"  # who the audit trail names as starting the items
 SCOPE_KINDS = {"schools": "school", "ppe": "ppe"}
@@ -52,6 +53,7 @@ def open_plan(catalogue: Catalogue, actor: str | None = None, source_sha: str | 
         session.add(plan)
         session.flush()
         session.add_all(_item_row(plan.id, seq, entry) for seq, entry in enumerate(catalogue.entries, 1))
+        seed_production_calendar(session)  # the working days the items' deadlines are counted in
         audit.record("plan_open", actor, summary={"year": catalogue.year, "items": len(catalogue.entries),
                                                   "anomalies": len(catalogue.anomalies)})
     return plan

@@ -46,12 +46,28 @@ def add_days(value, days: int) -> str:
     return (_as_date(value) + timedelta(days=int(days))).isoformat()
 
 
+def _no_special_days() -> dict:
+    return {}
+
+
+_working_calendar = [_no_special_days]
+
+
+def use_working_calendar(source) -> None:
+    """Where add_working_days reads the production calendar: a function returning {date: is a working day} for the
+    days that break the Monday–Friday rule (the engine gives engine.plan.working_days.special_days)."""
+    _working_calendar[0] = source or _no_special_days
+
+
 def add_working_days(value, days: int) -> str:
-    """Counts Monday to Friday only (public holidays are not known to the system)."""
+    """The day `days` working days after `value` (before it when negative), by the production calendar: holidays,
+    transferred days off and decree non-working days are skipped, a Saturday made a working day counts. With 0,
+    `value` itself, working day or not."""
+    special = _working_calendar[0]()  # read once: the loop below asks about each day
     current, step, left = _as_date(value), (1 if days >= 0 else -1), abs(int(days))
     while left:
         current += timedelta(days=step)
-        if current.weekday() < 5:
+        if special.get(current, current.weekday() < 5):
             left -= 1
     return current.isoformat()
 
