@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ..errors import InvalidDefinition
 from .executors import HEAD_OF, parse_executors
 from .source import SourceRow, read_plan
-from .windows import Anomaly, DeadlineError, Window, parse_deadline, school_year_of
+from .windows import Anomaly, Deadline, DeadlineError, Window, parse_deadline, school_year_of
 
 __all__ = ["Anomaly", "Catalogue", "PlanEntry", "Window", "load", "load_default", "PROCESSES", "SCOPES"]
 
@@ -39,7 +39,8 @@ _SCOPES_OF = {
 }
 _CHOICES = {("plan_dept_task", "evidence"): ("required", "optional"),
             ("plan_year_activity", "checkins"): ("monthly", "quarterly")}
-_ITEM_KEYS = {"process", "scope", "params", "lead"}
+_ITEM_KEYS = {"process", "scope", "params", "lead", "window"}
+_WINDOW_KEYS = {"starts", "ends", "why"}
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = ROOT / "processes" / "plan"
@@ -205,6 +206,8 @@ def _entry(row: SourceRow, assignment, school_year: Window, dates: dict, errors:
     process, scope, params = assignment.get("process"), assignment.get("scope"), assignment.get("params", {})
     _check_assignment(row.number, assignment, errors)
     lead = _lead_role(row.number, assignment, roles, errors)
+    if deadline is not None and "window" in assignment:
+        deadline = _set_by_hand(row, deadline, assignment["window"], school_year, errors)
     if len(errors) > found:
         return None
     return PlanEntry(
@@ -244,6 +247,38 @@ def _check_assignment(number: str, assignment: dict, errors: list) -> None:
             isinstance(orders, list) and orders and all(isinstance(t, str) and t.strip() for t in orders)):
         errors.append(_l("Item %(number)s: params.orders of plan_order must be a list of order titles.",
                          number=number))
+
+
+def _set_by_hand(row: SourceRow, deadline: Deadline, window, school_year: Window, errors: list) -> Deadline:
+    """The item's window as items.json sets it where the law reads the text otherwise (3.26: «январь», but
+    applications are taken until 1 February inclusive): one window from "starts" and "ends" (each defaults to the
+    text's), flagged with its "why" so the department sees it differs from what it wrote."""
+    if deadline.calendar_keys:
+        # A calendar move reads the text again (dates.set_calendar_date) and would undo the window silently.
+        errors.append(_l("Item %(number)s: «%(text)s» takes its dates from the calendar (%(keys)s); set the date "
+                         "there, not as a window in items.json.", number=row.number, text=row.deadline_text,
+                         keys=", ".join(deadline.calendar_keys)))
+        return deadline
+    try:
+        if not (isinstance(window, dict) and set(window) <= _WINDOW_KEYS and {"starts", "ends"} & set(window)
+                and isinstance(window.get("why"), str) and window["why"].strip()):
+            raise ValueError
+        starts = date.fromisoformat(window["starts"]) if "starts" in window else deadline.windows[0].starts
+        ends = date.fromisoformat(window["ends"]) if "ends" in window else deadline.windows[-1].ends
+    except (TypeError, ValueError):
+        errors.append(_l("Item %(number)s: \"window\" in items.json must hold \"why\" (the reason) and \"starts\" "
+                         "and/or \"ends\" as YYYY-MM-DD; found «%(value)s».", number=row.number,
+                         value=json.dumps(window, ensure_ascii=False)))
+        return deadline
+    fixed = Window(starts, ends)
+    if not (school_year.starts <= starts <= ends <= school_year.ends):
+        errors.append(_l("Item %(number)s: the window %(window)s set in items.json must start before it ends and "
+                         "lie in the school year %(school_year)s.", number=row.number,
+                         window=f"{starts:%d.%m.%Y}–{ends:%d.%m.%Y}", school_year=str(school_year)))
+        return deadline
+    return Deadline((fixed,), (), deadline.anomalies + (Anomaly("window_adjusted", _l(
+        "Item %(number)s: «%(text)s» is taken as %(window)s: %(why)s", number=row.number, text=row.deadline_text,
+        window=str(fixed), why=window["why"].strip())),))
 
 
 def _lead_role(number: str, assignment: dict, roles: tuple[str, ...], errors: list) -> str | None:

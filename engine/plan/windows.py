@@ -8,7 +8,7 @@ plan) is corrected and flagged as an anomaly for a person to confirm, never sile
 import calendar as month_days
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
@@ -79,13 +79,13 @@ def parse_deadline(number: str, text: str, school_year: Window,
     to None while it has no date. Raises DeadlineError when the text says nothing we can read."""
     phrase = text.strip().rstrip(".").strip()
     if _MOCK_EXAMS.fullmatch(phrase):
-        # The department runs these all year; МОН РД's schedule only says which days, so the school year is the
-        # window and the calendar key tells the process where the days will be.
-        return Deadline((school_year,), ("mock_exams",), ())
+        # «В течение года» only says the days fall in the school year; МОН РД's schedule says which, so the item
+        # waits for them in the calendar (flagged until then), as a «separate schedule» does (issue 15 §2).
+        return _from_calendar(number, text, ("mock_exams",), calendar)
     if _WHOLE_YEAR.fullmatch(phrase):
         return Deadline((school_year,), (), ())
     if (found := _GIA_PERIOD.fullmatch(phrase)) and int(found.group(1)) == school_year.ends.year:
-        return _from_calendar(number, text, ("gia_period",), calendar)
+        return _ready_before(number, text, "gia_period", calendar, school_year)
     if _ROSOBRNADZOR.fullmatch(phrase):
         return _from_calendar(number, text, ("essay", "interview"), calendar)
     if _SEPARATE_SCHEDULE.fullmatch(phrase):
@@ -108,6 +108,20 @@ def _from_calendar(number, text, keys, calendar) -> Deadline:
     if anomalies:
         windows = []  # half a set of dates would start the item on a wrong deadline
     return Deadline(tuple(windows), tuple(keys), tuple(anomalies))
+
+
+def _ready_before(number, text, key, calendar, school_year: Window) -> Deadline:
+    """Arrangements «в период проведения ГИА» (police, medics, power at the PPE) serve the exam days, so they must
+    be in place on the first of them: due on the eve of the calendar period, started a month ahead."""
+    deadline = _from_calendar(number, text, (key,), calendar)
+    windows = tuple(Window(max(_month_before(w.starts), school_year.starts), w.starts - timedelta(days=1))
+                    for w in deadline.windows)
+    return Deadline(windows, deadline.calendar_keys, deadline.anomalies)
+
+
+def _month_before(day: date) -> date:
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return date(year, month, min(day.day, month_days.monthrange(year, month)[1]))
 
 
 def _from_dates(number: str, text: str, school_year: Window) -> Deadline:

@@ -15,6 +15,10 @@ SOURCE, ITEMS, CALENDAR = (DEFAULT_DIR / "gia-plan-2020-2021.md", DEFAULT_DIR / 
                            DEFAULT_DIR / "calendar-2020-2021.json")
 
 
+# «По отдельному графику» and «согласно графику от МОН РД»: no dates until the calendar gives them.
+WAITING = ("3.45", "5.4", "5.5")
+
+
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
     return load_default()
@@ -45,9 +49,9 @@ def test_the_default_catalogue(catalogue):
         catalogue.entry("6.1")
 
 
-def test_every_item_has_a_window_inside_the_school_year_but_the_one_waiting_for_the_calendar(catalogue):
+def test_every_item_has_a_window_inside_the_school_year_but_those_waiting_for_the_calendar(catalogue):
     for entry in catalogue.entries:
-        if entry.number == "3.45":
+        if entry.number in WAITING:
             continue
         assert entry.windows, entry.number
         assert entry.starts <= entry.due, entry.number
@@ -65,12 +69,14 @@ def test_every_item_has_a_window_inside_the_school_year_but_the_one_waiting_for_
     ("3.10", [("2021-02-01", "2021-03-31")]),
     ("3.16", [("2020-11-01", "2021-03-31")]),
     ("3.28", [("2020-09-01", "2020-12-30")]),
-    ("3.37", [("2021-05-24", "2021-07-17")]),
+    ("3.26", [("2020-12-01", "2021-02-01")]),  # applications are taken until 1 February inclusive
+    ("3.37", [("2021-04-24", "2021-05-23")]),  # in place before the first exam day (24 May)
+    ("3.38", [("2021-04-24", "2021-05-23")]),
+    ("3.39", [("2021-04-24", "2021-05-23")]),
     ("3.51", [("2021-06-01", "2021-07-31")]),
     ("4.10", [("2021-01-22", "2021-01-26")]),
     ("4.11", [("2021-02-22", "2021-02-26")]),
     ("5.2", [("2020-12-02", "2020-12-02"), ("2021-02-10", "2021-02-10")]),
-    ("5.4", [("2020-09-01", "2021-08-31")]),
     # the anomalies, corrected
     ("1.5", [("2020-09-01", "2021-02-28")]),
     ("2.1", [("2020-09-01", "2021-03-31")]),
@@ -99,7 +105,10 @@ def test_the_anomalies_are_exactly_the_slips_in_the_source(catalogue):
         ("3.15", "year_outside_school_year"),
         ("3.24", "several_windows"),
         ("3.24", "year_outside_school_year"),
+        ("3.26", "window_adjusted"),
         ("3.45", "calendar_date_missing"),
+        ("5.4", "calendar_date_missing"),
+        ("5.5", "calendar_date_missing"),
     ]
     for number, anomaly in catalogue.anomalies:
         assert number in str(anomaly.message)
@@ -126,6 +135,35 @@ def test_3_45_waits_for_the_calendar_and_takes_its_date_once_given():
     dated = load(SOURCE, ITEMS, calendar).entry("3.45")
     assert dated.windows == (Window(date(2021, 2, 1), date(2021, 3, 15)),)
     assert dated.anomalies == ()
+
+
+def test_mock_exams_wait_for_the_ministrys_schedule_and_take_it_once_given():
+    for number in ("5.4", "5.5"):
+        waiting = load(SOURCE, ITEMS, calendar_data()).entry(number)
+        assert waiting.windows == () and waiting.due is None, number
+        assert [a.code for a in waiting.anomalies] == ["calendar_date_missing"]
+    calendar = calendar_data()
+    calendar["mock_exams"] = {"title": "Апробации ЕГЭ", "starts": "2021-03-15", "ends": "2021-04-16"}
+    dated = load(SOURCE, ITEMS, calendar)
+    for number in ("5.4", "5.5"):
+        assert dated.entry(number).windows == (Window(date(2021, 3, 15), date(2021, 4, 16)),)
+        assert dated.entry(number).anomalies == ()
+
+
+def test_3_26_ends_on_1_february_and_says_why(catalogue):
+    entry = catalogue.entry("3.26")
+    assert entry.deadline_text == "Декабрь 2020 г. – январь 2021г."
+    assert entry.due == date(2021, 2, 1)
+    [note] = entry.anomalies
+    assert note.code == "window_adjusted"
+    assert "01.12.2020–01.02.2021" in str(note.message) and "1 февраля включительно" in str(note.message)
+
+
+def test_ege_basic_maths_is_not_in_the_2021_calendar():
+    calendar = calendar_data()
+    assert "ege_math_base" not in calendar
+    assert calendar["ege_math_profile"]["date"] == "2021-06-07"
+    assert any("basic mathematics was not held in 2021" in line for line in calendar["_comment"])
 
 
 def test_a_date_moved_in_the_calendar_moves_the_item():
@@ -264,6 +302,32 @@ def test_refuses_wrong_items_json(tmp_path):
     assert named == ["1.2", "1.5", "2.3", "3.3", "3.22", "4.1", "4.2", "9.9"], problems
     assert "plan_magic" in problems[0] and "city" in problems[1] and "weekly" in problems[2]
     assert "janitor" in problems[5] and "proces" in problems[6]
+
+
+@pytest.mark.parametrize("window, says", [
+    ({"ends": "2021-02-01"}, "why"),                                   # a window set by hand gives its reason
+    ({"ends": "1 февраля", "why": "Порядок"}, "1 февраля"),            # not an ISO date
+    ({"ends": "2021-09-01", "why": "Порядок"}, "01.09.2021"),          # outside the school year
+    ({"starts": "2021-02-02", "ends": "2021-02-01", "why": "Порядок"}, "02.02.2021"),  # ends before it starts
+    ({"ends": "2021-02-01", "why": "Порядок", "days": 3}, "days"),     # an unknown key
+])
+def test_refuses_a_window_set_by_hand_that_cannot_be_used(tmp_path, window, says):
+    source, items, calendar = copy_files(tmp_path)
+    data = items_data()
+    data["3.25"]["window"] = window
+    items.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    [problem] = refusal(source, items, calendar)
+    assert "3.25" in problem and says in problem, problem
+
+
+def test_refuses_a_window_set_by_hand_on_an_item_that_reads_the_calendar(tmp_path):
+    """A calendar move reads the item's text again, which would silently undo a window set in items.json."""
+    source, items, calendar = copy_files(tmp_path)
+    data = items_data()
+    data["3.37"]["window"] = {"ends": "2021-05-20", "why": "Порядок"}
+    items.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    [problem] = refusal(source, items, calendar)
+    assert "3.37" in problem and "gia_period" in problem, problem
 
 
 def test_a_department_item_with_only_schools_as_executors_needs_a_lead(tmp_path):

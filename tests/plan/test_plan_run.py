@@ -210,6 +210,25 @@ def test_a_date_given_in_the_calendar_moves_the_items_that_follow_it(opened, clo
         assert instance.next_timer_at == datetime.fromisoformat("2021-02-14T09:00:00+03:00")  # 3 days before
 
 
+def test_moving_the_exam_period_moves_the_arrangements_to_its_new_eve(opened):
+    assert (item("3.37").starts, item("3.37").due) == (date(2021, 4, 24), date(2021, 5, 23))
+    result = plan_dates.set_calendar_date(opened, "gia_period", date(2021, 6, 1), date(2021, 7, 17), actor="iao")
+    assert result["moved"] == ["3.37", "3.38", "3.39"]
+    for number in ("3.37", "3.38", "3.39"):
+        assert (item(number).starts, item(number).due) == (date(2021, 5, 1), date(2021, 5, 31))
+
+
+def test_mock_exams_wait_until_the_ministry_gives_their_dates(opened):
+    for number in ("5.4", "5.5"):
+        assert item(number).starts is None
+        assert [a["code"] for a in item(number).anomalies] == ["calendar_date_missing"]
+    result = plan_dates.set_calendar_date(opened, "mock_exams", date(2021, 3, 15), date(2021, 4, 16), actor="iao")
+    assert result["moved"] == ["5.4", "5.5"]
+    for number in ("5.4", "5.5"):
+        assert (item(number).starts, item(number).due, item(number).anomalies) == (date(2021, 3, 15),
+                                                                                  date(2021, 4, 16), [])
+
+
 def test_a_calendar_date_in_the_past_or_outside_the_year_is_refused_and_nothing_changes(opened, clock_at):
     from engine.errors import InvalidData, NotFound
     clock_at("2020-11-24T09:30:00+03:00")

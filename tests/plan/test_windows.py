@@ -61,17 +61,29 @@ def test_genitive_and_nominative_month_names_mean_the_same_month():
     assert windows("Марта 2021г.") == windows("Март 2021г") == [(date(2021, 3, 1), date(2021, 3, 31))]
 
 
-def test_mock_exams_run_all_year_and_point_at_the_calendar():
+def test_mock_exams_wait_for_the_schedule_of_the_ministry_like_a_separate_schedule():
+    """«согласно графику от МОН РД»: the days are МОН РД's; until the calendar has them the item waits, flagged."""
     deadline = parse_deadline("5.4", "В течение года (согласно графику от МОН РД)", SCHOOL_YEAR, CALENDAR)
-    assert deadline.windows == (SCHOOL_YEAR,)
+    assert deadline.windows == ()
     assert deadline.calendar_keys == ("mock_exams",)
-    assert deadline.anomalies == ()
+    assert [a.code for a in deadline.anomalies] == ["calendar_date_missing"]
+    assert "5.4" in str(deadline.anomalies[0].message)
+    dated = dict(CALENDAR, mock_exams=Window(date(2021, 3, 15), date(2021, 4, 16)))
+    deadline = parse_deadline("5.5", "В течение года (согласно графику от МОН РД)", SCHOOL_YEAR, dated)
+    assert deadline.windows == (Window(date(2021, 3, 15), date(2021, 4, 16)),) and deadline.anomalies == ()
 
 
-def test_the_exam_period_comes_from_the_calendar():
+def test_arrangements_for_the_exam_period_are_due_the_day_before_the_first_exam():
+    """«В период проведения ГИА» (police, medics, power at the PPE): in place before the first exam day, so due on
+    its eve, and started a month ahead."""
     deadline = parse_deadline("3.37", "В период проведения ГИА-2021", SCHOOL_YEAR, CALENDAR)
-    assert deadline.windows == (Window(date(2021, 5, 24), date(2021, 7, 17)),)
+    assert deadline.windows == (Window(date(2021, 4, 24), date(2021, 5, 23)),)
     assert deadline.calendar_keys == ("gia_period",)
+    assert deadline.anomalies == ()
+    moved = dict(CALENDAR, gia_period=Window(date(2021, 6, 1), date(2021, 7, 17)))
+    assert windows("В период проведения ГИА-2021", moved) == [(date(2021, 5, 1), date(2021, 5, 31))]
+    waiting = parse_deadline("3.38", "В период проведения ГИА-2021", SCHOOL_YEAR, dict(CALENDAR, gia_period=None))
+    assert waiting.windows == () and [a.code for a in waiting.anomalies] == ["calendar_date_missing"]
 
 
 def test_rosobrnadzor_schedule_is_the_essay_and_the_interview_one_day_each():
