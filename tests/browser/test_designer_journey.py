@@ -1,7 +1,8 @@
 """The designer's journey of issue 14 ("Tests"), then the operator's: a designer opens plan_school_report in the
 modeller, adds a second reminder timer to the report task, saves and sees the marker of its broken expression with
-the Russian message, fixes it, runs the dry run (the new timer is reached), deploys with a comment and sees the
-added timer on the diff against the running version. The schools' reports already running cannot take a timer on
+the Russian message, fixes it, adds a field to the report's form in the form editor, runs the dry run (the new timer
+is reached), deploys with a comment and sees the added timer and field on the diff against the running version; a
+school head's report on the new version asks for the field. The schools' reports already running cannot take a timer on
 the task they wait at: the operator's preview says so, per instance. After a second change (the step after the
 report renamed), the instances started on the timer's version move, and the report says which did."""
 import re
@@ -11,8 +12,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine.db import db
-from engine.models import ProcessInstance
+from engine.models import HumanTask, ProcessInstance
 from tests.browser.test_a1_journey import sign_in
+from tests.browser.test_designer_properties import SELECT
 from tests.browser.test_designer_roundtrip import open_designer
 from tests.engine.plan_patterns import start_pattern
 
@@ -63,6 +65,33 @@ def versions_of(app, ids) -> dict:
     return found
 
 
+def report_task_of(app, instance_id: int) -> str:
+    with app.app_context():
+        found = db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
+                                                             HumanTask.bpmn_id == "report_task"))
+        db.session.remove()
+    return found
+
+
+def add_comment_field(page, base):
+    """«Изменить форму» from the report task opens the form editor in a new tab: a text field «Комментарий»."""
+    page.evaluate(SELECT, "report_task")
+    with page.context.expect_page() as opened:
+        page.locator("[data-entry-id=gia-form-design] a").click()
+    editor = opened.value
+    expect(editor.locator("#form-editor-status[data-ready=true]")).to_be_attached()
+    editor.get_by_role("button", name="Добавить поле").click()
+    added = editor.locator(".form-editor-field[data-path='4']")
+    added.get_by_label("Подпись").fill("Комментарий")
+    added.get_by_label("Имя (идентификатор)").fill("comment")
+    added.get_by_label("Тип", exact=True).select_option(label="Текст")
+    expect(editor.locator("#form-editor-preview").get_by_label("Комментарий")).to_be_visible()
+    editor.get_by_role("button", name="Сохранить форму").click()
+    expect(editor.locator("#form-editor-status")).to_contain_text("Сохранено")
+    expect(editor.locator("#form-editor-problems")).to_be_hidden()
+    editor.close()
+
+
 def deploy(page, comment: str) -> int:
     page.fill("#designer-comment", comment)
     page.click("#designer-deploy")
@@ -93,6 +122,7 @@ def test_a_designer_changes_the_school_report_and_an_operator_moves_what_can_mov
     expect(page.locator("#designer-report-message")).to_contain_text("Ошибок нет", timeout=15_000)
     expect(page.locator("#designer-deploy")).to_be_enabled()
 
+    add_comment_field(page, base)
     page.get_by_role("button", name="Пробный прогон").click()
     expect(page.locator("#dry-run-report")).to_be_visible(timeout=30_000)
     expect(page.locator(".djs-element[data-element-id=report_reminder_2]")).to_have_class(
@@ -110,8 +140,17 @@ def test_a_designer_changes_the_school_report_and_an_operator_moves_what_can_mov
     page.locator("#diff-new .bjs-drilldown").click()
     expect(page.locator("#diff-new .djs-element[data-element-id=report_reminder_2]")).to_have_class(
         has_class("diff-added"))
+    expect(page.locator("#diff-form-changes tr.diff-added")).to_contain_text("Комментарий (comment)")
 
     on_timer_version = start_reports(app, 1)
+    head = browser.new_page()
+    sign_in(head, base, "head17")
+    head.goto(f"{base}/tasks/{report_task_of(app, on_timer_version[0])}")
+    expect(head.get_by_label("Комментарий", exact=True)).to_be_visible()  # the new version's form
+    head.goto(f"{base}/tasks/{report_task_of(app, running[0])}")
+    expect(head.get_by_label("Что сделано")).to_be_visible()
+    expect(head.get_by_label("Комментарий", exact=True)).to_have_count(0)  # a running report keeps its version's form
+    head.close()
     open_designer(page, base, "plan_school_report")
     page.evaluate(RENAME_RECORD)
     renamed_version = deploy(page, "Шаг после отчёта назван точнее")
