@@ -42,6 +42,8 @@ def test_a_designer_opens_the_form_of_a_process_with_its_fields_and_their_types_
     assert {t["value"]: t["label"] for t in data["types"]}["multichoice"] == "Выбор нескольких"
     assert len(data["types"]) == 13
     assert 'href="/designer/plan_school_report"' in body and "Добавить поле" in body and "Предпросмотр" in body
+    assert "<h1>Форма «Отчёт по пункту плана»</h1>" in body
+    assert 'id="form-editor-back">План ГИА: отчёт ОУ по пункту плана</a>' in body  # the process by its name
     assert _discard_hidden(page)  # nothing to discard before a draft is saved
     assert site("admin").get(EDIT).status_code == 200
     assert site("designer").get("/designer/no_such_process/forms/plan_report/edit").status_code == 404
