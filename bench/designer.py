@@ -1,7 +1,8 @@
 """The designer's server side as a benchmark (issue 14): on a fresh SQLite file, for the largest file of processes/
 and for the whole bundle (every file, as `make run` deploys them): engine.validate (the deploy checks, nothing
 stored), engine.deploy of a changed copy (a new version each time), and engine.check_design of the largest process
-as the modeller's «Проверить» asks it (its version's other files with it). p50/p95 ms over `--reps` runs; it
+as the modeller's «Проверить» asks it (its version's other files with it); the form editor's preview and draft save
+(which checks what the change would break in the process). p50/p95 ms over `--reps` runs; it
 asserts nothing.
 
     .venv/bin/python bench/designer.py            # ~1 min
@@ -46,10 +47,17 @@ def main(argv=None) -> None:
         app = make_app(f"sqlite:///{Path(tmp) / 'designer.db'}", Path(tmp))
         with app.app_context():
             import engine
+            import forms
             migrate_and_load(app)
             engine.deploy(bundle, actor="designer")
             text = largest.read_text("utf-8")
             own = re.search(r'<bpmn:process\b[^>]*\bid="([^"]+)"', text)[1]
+
+            report_form = forms.load_raw("plan_report")
+
+            def with_field(rep: int) -> dict:  # the form editor's draft: one more field each time
+                return {**report_form, "fields": [*report_form["fields"],
+                                                  {"name": f"note_{rep}", "type": "text", "label": "Примечание"}]}
 
             def changed(rep: int) -> bytes:  # a comment makes each copy a new version, not the one deployed
                 return (text + f"\n<!-- bench {rep} -->\n").encode("utf-8")
@@ -61,6 +69,11 @@ def main(argv=None) -> None:
                  lambda rep: engine.deploy([(n, changed(rep) if n == largest.name else c) for n, c in bundle],
                                            actor="designer", comment="bench")),
                 (f"check_design {own}", lambda rep: engine.check_design(own, changed(rep).decode())),
+                ("preview_form plan_report (the form editor's preview, parse only)",
+                 lambda rep: engine.preview_form(with_field(rep))),
+                ("save_form_design plan_report of plan_school_report (with what it would break)",
+                 lambda rep: engine.save_form_design("plan_school_report", "plan_report", with_field(rep),
+                                                     "designer", rep)),
             ]:
                 p50, p95 = timed(call, args.reps)
                 rows.append((label, f"{p50:.1f}", f"{p95:.1f}"))

@@ -118,11 +118,12 @@ def _problems(bpmn_id: str, xml: str, key: str, definition: dict) -> list:
     what it is refused for with the form as the process has it now (the diagram's own problems are the modeller's)."""
     name = form_file(key)
     files = [(n, c) for n, c in design_bundle(bpmn_id, xml) if n != name]
+    found = validate(files + [(name, form_file_content(definition))]).problems
+    if not found:  # the usual answer, from one check
+        return []
     deployed = _deployed(bpmn_id, key)
-    without = files + ([(name, form_file_content(deployed))] if deployed is not None else [])
-    with_change = files + [(name, form_file_content(definition))]
-    before = {str(p) for p in validate(without).problems}
-    return [p for p in validate(with_change).problems if str(p) not in before]
+    before = {str(p) for p in validate(files + ([(name, form_file_content(deployed))] if deployed else [])).problems}
+    return [p for p in found if str(p) not in before]
 
 
 def _deployed(bpmn_id: str, key: str) -> dict | None:
