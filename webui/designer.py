@@ -15,6 +15,7 @@ from engine.access import may_design
 from engine.bpmn.problems import Problem
 from engine.errors import ConflictError, EngineError, InvalidData, NotFound
 from .access import restrict
+from .designer_words import modeller_words
 from .filters import ru_datetime
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
@@ -49,6 +50,7 @@ def edit(bpmn_id):
                      "failed": _("The draft was not saved: the server did not answer. Try again."),
                      "unreadable": _("The diagram could not be opened:"),
                      "versions": _("Versions of the process")},
+        "words": modeller_words(),
     }
     return render_template("designer_edit.html", design=design, data=data,
                            saved_by=_saved_by(design) if design.revision else None)

@@ -1,9 +1,10 @@
-// The «Корреляция» group of the properties panel (issue 14 §1): for a message event, send or receive task, the
+// The Correlation group of the properties panel (issue 14 §1): for a message event, send or receive task, the
 // correlation properties whose retrieval expression names the element's message. Our engine
 // (engine/bpmn/messages.py) reads exactly `bpmn:correlationProperty` (id, name) among the definitions' root
 // elements, each with a `bpmn:correlationPropertyRetrievalExpression messageRef=…` holding a `bpmn:formalExpression`
 // (bpmn-moddle's messagePath, written under that tag) evaluated on the message's payload. The property's id is the
-// name its values go by between diagrams and on the command line, so a new property asks for it.
+// name its values go by between diagrams and on the command line, so a new property asks for it. The words are the
+// server's (words.js: webui/designer_words.py, through Flask-Babel).
 // Every change is one command (undo takes it back whole) and touches nothing but these elements.
 import { h } from "@bpmn-io/properties-panel/preact";
 import { useState } from "@bpmn-io/properties-panel/preact/hooks";
@@ -11,11 +12,8 @@ import { SelectEntry, TextAreaEntry, TextFieldEntry, isTextAreaEntryEdited } fro
 import { useService } from "bpmn-js-properties-panel";
 import { getBusinessObject, is, isAny } from "bpmn-js/lib/util/ModelUtil";
 import { run, update } from "./spiff-properties.js";
+import { word } from "./words.js";
 
-const HELP = "По значению этого выражения в сообщении процесс находит свой экземпляр: например, ППЭ. Экземпляр, " +
-  "который отправил или принял сообщение со значением, дальше принимает только сообщения с тем же значением. " +
-  "Выражение (Python) вычисляется над данными сообщения; схема на другой стороне должна знать свойство с тем же кодом.";
-const NO_MESSAGE = "Сначала выберите сообщение (группа «Сообщение»): корреляция задаётся для него.";
 const CODE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function definitionsOf(bo) {
@@ -102,11 +100,10 @@ function Help({ text }) {
 
 function ExpressionField({ element, id, property, message }) {
   const services = tools();
-  const label = `Выражение для «${property.get("name") || property.id}»`;
+  const label = word("correlation.expression", { name: property.get("name") || property.id });
   return h(TextAreaEntry, { element, id, label, rows: 1, monospace: true, autoResize: true,
-    debounce: services.debounce, description: `Код свойства: ${property.id}`,
-    validate: (value) => (value.trim() ? null
-      : "Нужно выражение; чтобы убрать сообщение из свойства, нажмите кнопку ниже."),
+    debounce: services.debounce, description: word("correlation.code_of", { code: property.id }),
+    validate: (value) => (value.trim() ? null : word("correlation.expression_required")),
     getValue: () => expressionOf(retrievalOf(property, message)),
     setValue: (value, error) => {
       const retrieval = retrievalOf(property, message);
@@ -116,8 +113,8 @@ function ExpressionField({ element, id, property, message }) {
 
 function NameField({ element, id, property }) {
   const services = tools();
-  return h(TextFieldEntry, { element, id, label: `Название свойства «${property.id}»`, debounce: services.debounce,
-    description: "Общее для всех сообщений этого свойства.",
+  return h(TextFieldEntry, { element, id, label: word("correlation.name_of", { code: property.id }),
+    debounce: services.debounce, description: word("correlation.name_help"),
     getValue: () => property.get("name") || "",
     setValue: (value) => run(services.commandStack, [update(element, property, { name: value || undefined })]) });
 }
@@ -128,19 +125,18 @@ function RemoveButton({ element, id, property, message }) {
   return h("div", { class: "bio-properties-panel-entry", "data-entry-id": id },
     h("button", { type: "button", class: "gia-correlation-remove",
                   onClick: () => removeMessage(element, property, retrievalOf(property, message), services) },
-      `Убрать сообщение из «${property.get("name") || property.id}»`),
-    last ? h("p", { class: "bio-properties-panel-description" },
-             "Других сообщений у свойства нет: оно будет удалено из схемы.") : null);
+      word("correlation.remove", { name: property.get("name") || property.id })),
+    last ? h("p", { class: "bio-properties-panel-description" }, word("correlation.remove_last")) : null);
 }
 
 function AddExisting({ element, id, others, message }) {
   const services = tools();
-  const options = [{ value: "", label: "— выберите свойство —" },
+  const options = [{ value: "", label: word("correlation.choose") },
     ...others.map((property) => ({ value: property.id,
                                    label: `${property.get("name") || property.id} (${property.id})` }))];
-  return h(SelectEntry, { element, id, label: "Добавить к свойству корреляции", getOptions: () => options,
+  return h(SelectEntry, { element, id, label: word("correlation.add"), getOptions: () => options,
     getValue: () => "",
-    description: "Выражение берётся у других сообщений этого свойства; его можно изменить.",
+    description: word("correlation.add_help"),
     setValue: (value) => {
       const property = others.find((p) => p.id === value);
       if (!property) return;
@@ -175,8 +171,8 @@ function CreateProperty({ element, id, message }) {
   const definitions = definitionsOf(getBusinessObject(element));
   function create() {
     const clean = code.trim();
-    const problem = !CODE.test(clean) ? "Код: латинские буквы, цифры и _, не с цифры (например, ppe)."
-      : taken(clean, definitions, ids) ? `Код ${clean} уже занят в этой схеме.` : "";
+    const problem = !CODE.test(clean) ? word("correlation.bad_code")
+      : taken(clean, definitions, ids) ? word("correlation.code_taken", { code: clean }) : "";
     setError(problem);
     if (problem) return;
     createProperty(element, definitions, message, { id: clean, name: name.trim(), body: body.trim() || clean },
@@ -184,14 +180,14 @@ function CreateProperty({ element, id, message }) {
     setCode(""); setName(""); setBody("");
   }
   return h("fieldset", { class: "gia-correlation-new", "data-entry-id": id },
-    h("legend", null, "Новое свойство корреляции"),
-    h(Input, { id: `${id}-code`, label: "Код свойства", value: code, onInput: setCode,
-               hint: "Тот же код в схеме на другой стороне; им значение задаётся и в командной строке." }),
-    h(Input, { id: `${id}-name`, label: "Название нового свойства", value: name, onInput: setName }),
-    h(Input, { id: `${id}-expression`, label: "Выражение нового свойства", value: body, onInput: setBody,
-               hint: "Без выражения — поле данных сообщения с именем кода." }),
+    h("legend", null, word("correlation.new")),
+    h(Input, { id: `${id}-code`, label: word("correlation.code"), value: code, onInput: setCode,
+               hint: word("correlation.code_help") }),
+    h(Input, { id: `${id}-name`, label: word("correlation.new_name"), value: name, onInput: setName }),
+    h(Input, { id: `${id}-expression`, label: word("correlation.new_expression"), value: body, onInput: setBody,
+               hint: word("correlation.new_expression_help") }),
     error ? h("p", { class: "bio-properties-panel-error", role: "alert" }, error) : null,
-    h("button", { type: "button", onClick: create }, "Создать свойство"));
+    h("button", { type: "button", onClick: create }, word("correlation.create")));
 }
 
 function entry(id, component, props, isEdited) {
@@ -200,11 +196,11 @@ function entry(id, component, props, isEdited) {
 
 function correlationEntries(element) {
   const message = messageOf(element);
-  if (!message) return [entry("gia-correlation-help", Help, { text: NO_MESSAGE })];
+  if (!message) return [entry("gia-correlation-help", Help, { text: word("correlation.no_message") })];
   const all = correlationProperties(definitionsOf(getBusinessObject(element)));
   const linked = all.filter((property) => retrievalOf(property, message));
   const others = all.filter((property) => !linked.includes(property));
-  const entries = [entry("gia-correlation-help", Help, { text: HELP })];
+  const entries = [entry("gia-correlation-help", Help, { text: word("correlation.help") })];
   for (const property of linked) {
     const prefix = `gia-correlation-${property.id}`;
     entries.push(entry(`${prefix}-name`, NameField, { property }),
@@ -230,7 +226,7 @@ class CorrelationPropertiesProvider {
   getGroups(element) {
     return (groups) => {
       if (!hasMessage(element)) return groups;
-      const group = { id: "gia-correlation", label: "Корреляция", entries: correlationEntries(element) };
+      const group = { id: "gia-correlation", label: word("correlation.group"), entries: correlationEntries(element) };
       const after = groups.findIndex((g) => g.id === "gia-message");
       groups.splice(after < 0 ? groups.length : after + 1, 0, group);
       return groups;

@@ -13,6 +13,7 @@ import { ProblemMarkers } from "./problem-markers.js";
 import { giaPropertiesModule } from "./spiff-properties.js";
 import { correlationPropertiesModule } from "./correlation-properties.js";
 import { setupDryRun, tokenSimulationModule } from "./dry-run.js";
+import { setWords } from "./words.js";
 
 const AUTOSAVE_MS = 60 * 1000;
 
@@ -44,6 +45,7 @@ function start() {
   const dataNode = document.getElementById("designer-data");
   if (!holder || !dataNode) return;
   const data = JSON.parse(dataNode.textContent);
+  setWords(data.words);  // our modules' words (the panel's groups, the timer, the rules) before they render
   const status = document.getElementById("designer-status");
   const problem = document.getElementById("designer-problem");
   const saveButton = document.getElementById("designer-save");

@@ -1,9 +1,9 @@
 // The dry run and the token simulation on the modeller page (issue 14 §3; templates/designer_edit.html).
-// «Пробный прогон» posts the diagram as it is now to the server (webui/designer_dryrun.py), which runs it several
+// The Dry run button posts the diagram as it is now to the server (webui/designer_dryrun.py), which runs it several
 // times in memory; the elements the runs reached are coloured (marker gia-reached), those never reached marked
 // (gia-unreached), and the report is listed under the bar: each finding a button that selects its element.
-// «Симуляция токенов» switches bpmn-js-token-simulation's mode (its own toggle is hidden by designer.css); its
-// words are Russian through token-simulation-ru.js.
+// The Token simulation button switches bpmn-js-token-simulation's mode (its own toggle is hidden by designer.css);
+// its words are translated through token-simulation-ru.js.
 import TokenSimulationModule from "bpmn-js-token-simulation";
 import { tokenSimulationRussianModule } from "./token-simulation-ru.js";
 

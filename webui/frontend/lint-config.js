@@ -27,7 +27,7 @@ import singleEventDefinition from "bpmnlint/rules/single-event-definition";
 import startEventRequired from "bpmnlint/rules/start-event-required";
 import subProcessBlankStartEvent from "bpmnlint/rules/sub-process-blank-start-event";
 import superfluousGateway from "bpmnlint/rules/superfluous-gateway";
-import { lintMessageRu } from "./lint-messages-ru.js";
+import { lintMessage } from "./lint-messages.js";
 
 const RULES = {
   "no-implicit-split": noImplicitSplit,
@@ -108,11 +108,11 @@ function withFlows(node, cache) {
   });
 }
 
-// Each rule sees nodes with their flows and reports in Russian.
+// Each rule sees nodes with their flows and reports in the page's language (lint-messages.js).
 function transformRule(rule, { ruleName }) {
   const wrap = (visit) => visit && ((node, reporter) => {
     const russian = {
-      report: (id, message, path) => reporter.report(id, lintMessageRu(ruleName, message), path)
+      report: (id, message, path) => reporter.report(id, lintMessage(ruleName, message), path)
     };
     const seen = withFlows(node, rule.cache);
     if (QUIET_WHEN_DISCONNECTED.has(ruleName) && seen !== node && !seen.incoming.length && !seen.outgoing.length) {

@@ -5,7 +5,7 @@
 // is disabled, with the reason beside it, while the last check found errors or a rule is broken at "error" level
 // (the server refuses such a diagram anyway); a draft can always be saved. A problem inside a collapsed sub-process
 // (drawn on a plane of its own) marks the sub-process too when it is an error, so that it is seen from outside.
-import { LINT_FALLBACK_RU } from "./lint-messages-ru.js";
+import { lintFallback } from "./lint-messages.js";
 
 const ERROR = "error";
 const WARNING = "warning";
@@ -33,7 +33,7 @@ function lintProblems(issues) {
       found.push({
         severity: report.category === "error" ? ERROR : WARNING,
         // a rule that failed reports its exception's (English) text: said as a broken rule instead
-        message: report.category === "rule-error" ? LINT_FALLBACK_RU : report.message,
+        message: report.category === "rule-error" ? lintFallback() : report.message,
         element: report.actualElementId || report.id,
         source: "lint"
       });

@@ -2,7 +2,8 @@
 // task's `spiffworkflow:property` entries (form, role, unit, due, title, inbox columns, checks, sample), its
 // instructions, the scripts before and after a task, a script task's script, a flow's condition, a message's
 // payload and variable, and the next firing of a timer in words. Forms and roles come from the server
-// (config.giaCatalogue: forms/definitions and processes/roles.json), so a designer chooses, not types, them.
+// (config.giaCatalogue: forms/definitions and processes/roles.json), so a designer chooses, not types, them; so do
+// the panel's words (words.js: webui/designer_words.py, through Flask-Babel).
 // Every change is one command on the modeller's stack (undo works) and writes exactly the elements our
 // moddle extension (spiffworkflow.json) reads back.
 import { h } from "@bpmn-io/properties-panel/preact";
@@ -13,20 +14,12 @@ import {
 import { useService } from "bpmn-js-properties-panel";
 import { getBusinessObject, is, isAny } from "bpmn-js/lib/util/ModelUtil";
 import { timerWords } from "./timer-words.js";
+import { word } from "./words.js";
 
 const HUMAN = ["bpmn:UserTask", "bpmn:ManualTask", "bpmn:StartEvent"];
-// The task properties a designer writes as code (expressions over the process data), with their Russian help.
-const EXPRESSIONS = [
-  ["role_expression", "Роль — выражение", "Код роли, вычисляемый из данных процесса (вместо выбранной роли)."],
-  ["unit", "Организация (ОУ, ППЭ) — выражение", "Код организации, чьи сотрудники с этой ролью увидят задачу."],
-  ["due", "Срок — выражение", "Дата, к которой задачу нужно выполнить (например, due или plan_item['due'])."],
-  ["title", "Заголовок во входящих — выражение", "Например: 'Отчёт: ' + plan_item['number']."],
-  ["columns", "Колонки во входящих — выражение", "Словарь: {'ОУ': gia_unit['name']}."],
-  ["checks", "Проверки при отправке — выражение",
-   "Список (поле, условие, сообщение): задача не примется, пока условие ложно."],
-  ["sample", "Пример данных для пробного прогона — выражение",
-   "Словарь данных, которыми пробный прогон заполнит форму."]
-];
+// The task properties a designer writes as code (expressions over the process data); their label and help are
+// properties.expressions.<name> of the page's words.
+const EXPRESSIONS = ["role_expression", "unit", "due", "title", "columns", "checks", "sample"];
 
 function extension(bo, type) {
   return (bo.get("extensionElements")?.get("values") || []).find((value) => is(value, type));
@@ -114,8 +107,10 @@ function CatalogueSelect({ element, id, name, label, choices, describe }) {
   const tools = services();
   const current = propertyOf(element, name)?.value || "";
   const known = choices.some((choice) => choice.value === current);
-  const options = [{ value: "", label: "— не задано —" }, ...choices,
-                   ...(current && !known ? [{ value: current, label: `${current} (нет такой)` }] : [])];
+  const options = [{ value: "", label: word("properties.not_set") }, ...choices,
+                   ...(current && !known ? [{ value: current,
+                                              label: word("properties.unknown_choice", { value: current }) }]
+                                         : [])];
   return h(SelectEntry, { element, id, label, description: describe(current, known),
                           getOptions: () => options, getValue: () => current,
                           setValue: (value) => setProperty(element, name, value, tools) });
@@ -143,19 +138,19 @@ function TimerWords({ element }) {
   const kind = ["timeDate", "timeDuration", "timeCycle"].find((k) => definition?.get(k));
   const config = useService("config.giaCatalogue", false) || {};
   const words = kind ? timerWords(kind, definition.get(kind).get("body") || "", new Date(config.now || Date.now()))
-                     : { text: "Тип и значение таймера не заданы.", ok: false };
+                     : { text: word("properties.timer_unset"), ok: false };
   return h("div", { class: "bio-properties-panel-entry gia-timer-words" + (words.ok ? "" : " gia-warning"),
                     "data-entry-id": "gia-timer-words" },
            h("p", { role: "status" }, words.text));
 }
 
-// The form editor from the task (a new tab: the diagram stays as it is): «Изменить форму» for the task's form; for a
+// The form editor from the task (a new tab: the diagram stays as it is): a link for the task's form; for a
 // user task with no form yet, a new form's key, chosen for the task at once so that the diagram names it.
 function FormDesign({ element, id, editPage }) {
   const current = propertyOf(element, "form")?.value || "";
   if (current) {
     return h("div", { class: "bio-properties-panel-entry", "data-entry-id": id },
-      h("a", { href: editPage(current), target: "_blank", rel: "noopener" }, "Изменить форму"));
+      h("a", { href: editPage(current), target: "_blank", rel: "noopener" }, word("properties.edit_form")));
   }
   return is(element, "bpmn:UserTask") ? h(NewForm, { element, id, editPage }) : null;
 }
@@ -167,7 +162,7 @@ function NewForm({ element, id, editPage }) {
   const create = () => {
     const wanted = key.trim();
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(wanted)) {
-      setProblem("Ключ — латинские буквы, цифры и _, начиная с буквы (например, plan_report).");
+      setProblem(word("properties.bad_form_key"));
       return;
     }
     setProblem("");
@@ -175,14 +170,15 @@ function NewForm({ element, id, editPage }) {
     window.open(editPage(wanted), "_blank", "noopener");
   };
   return h("div", { class: "bio-properties-panel-entry", "data-entry-id": id },
-    h("label", { class: "bio-properties-panel-label", for: `bio-properties-panel-${id}` }, "Ключ новой формы"),
+    h("label", { class: "bio-properties-panel-label", for: `bio-properties-panel-${id}` },
+      word("properties.new_form_key")),
     h("input", { id: `bio-properties-panel-${id}`, class: "bio-properties-panel-input", type: "text", value: key,
                  spellcheck: false, "aria-invalid": problem ? "true" : "false",
                  onInput: (event) => setKey(event.target.value),
                  onKeyDown: (event) => { if (event.key === "Enter") { event.preventDefault(); create(); } } }),
-    h("button", { type: "button", class: "gia-new-form", onClick: create }, "Создать форму"),
+    h("button", { type: "button", class: "gia-new-form", onClick: create }, word("properties.create_form")),
     problem ? h("p", { class: "bio-properties-panel-error", role: "alert" }, problem)
-      : h("p", { class: "bio-properties-panel-description" }, "Откроется редактор форм; форма будет выбрана для задачи."));
+      : h("p", { class: "bio-properties-panel-description" }, word("properties.new_form_help")));
 }
 
 function entry(id, component, props, isEdited) {
@@ -195,42 +191,44 @@ function humanTaskEntries(element, catalogue) {
   const formPage = (key) => (catalogue.form_url || "").replace("__KEY__", encodeURIComponent(key));
   const editPage = (key) => (catalogue.form_edit_url || "").replace("__KEY__", encodeURIComponent(key));
   return [
-    entry("gia-form", CatalogueSelect, { name: "form", label: "Форма", choices: forms,
-      describe: (current, known) => (!current ? "Без формы задача только подтверждается." : !known
-        ? "Такой формы нет в forms/: развёртывание будет отклонено."
-        : h("a", { href: formPage(current), target: "_blank", rel: "noopener" }, "Открыть форму")) },
+    entry("gia-form", CatalogueSelect, { name: "form", label: word("properties.form"), choices: forms,
+      describe: (current, known) => (!current ? word("properties.no_form") : !known
+        ? word("properties.unknown_form")
+        : h("a", { href: formPage(current), target: "_blank", rel: "noopener" }, word("properties.open_form"))) },
       isSelectEntryEdited),
     ...(catalogue.form_edit_url ? [entry("gia-form-design", FormDesign, { editPage }, () => false)] : []),
-    entry("gia-role", CatalogueSelect, { name: "role", label: "Роль исполнителя", choices: roles,
-      describe: (current) => (current ? "" : "Не задана: роль берётся из дорожки (lane) или из выражения ниже.") },
+    entry("gia-role", CatalogueSelect, { name: "role", label: word("properties.role"), choices: roles,
+      describe: (current) => (current ? "" : word("properties.no_role")) },
       isSelectEntryEdited),
-    ...EXPRESSIONS.map(([name, label, description]) =>
-      entry(`gia-${name}`, PropertyField, { name, label, description }, isTextAreaEntryEdited)),
-    entry("gia-instructions", BodyField, { type: "spiffworkflow:InstructionsForEndUser", label: "Указания исполнителю",
-      description: "Текст над формой; можно {{ переменные }} процесса.", rows: 4 }, isTextAreaEntryEdited)
+    ...EXPRESSIONS.map((name) => entry(`gia-${name}`, PropertyField, {
+      name, label: word(`properties.expressions.${name}.label`),
+      description: word(`properties.expressions.${name}.help`) }, isTextAreaEntryEdited)),
+    entry("gia-instructions", BodyField, { type: "spiffworkflow:InstructionsForEndUser",
+      label: word("properties.instructions"), description: word("properties.instructions_help"), rows: 4 },
+      isTextAreaEntryEdited)
   ];
 }
 
 function scriptEntries() {
   return [
-    entry("gia-pre-script", BodyField, { type: "spiffworkflow:PreScript", label: "Скрипт перед задачей",
-      description: "Python в песочнице; выполняется, когда процесс доходит до задачи." }, isTextAreaEntryEdited),
-    entry("gia-post-script", BodyField, { type: "spiffworkflow:PostScript", label: "Скрипт после задачи",
-      description: "Выполняется, когда задача завершена." }, isTextAreaEntryEdited)
+    entry("gia-pre-script", BodyField, { type: "spiffworkflow:PreScript", label: word("properties.pre_script"),
+      description: word("properties.pre_script_help") }, isTextAreaEntryEdited),
+    entry("gia-post-script", BodyField, { type: "spiffworkflow:PostScript", label: word("properties.post_script"),
+      description: word("properties.post_script_help") }, isTextAreaEntryEdited)
   ];
 }
 
 function scriptTaskEntry() {
-  return entry("gia-script", AttributeField, { label: "Скрипт (Python)",
-    description: "Выполняется в песочнице: без импорта, файлов и сети.",
+  return entry("gia-script", AttributeField, { label: word("properties.script"),
+    description: word("properties.script_help"),
     read: (bo) => bo.get("script"),
     write: (element, value, modeling) => modeling.updateModdleProperties(element, getBusinessObject(element),
       { script: value, scriptFormat: value ? "python" : undefined }) }, isTextAreaEntryEdited);
 }
 
 function conditionEntry() {
-  return entry("gia-condition", AttributeField, { label: "Условие перехода (Python)",
-    description: "Переход выбирается, когда условие истинно; без условия — переход по умолчанию.",
+  return entry("gia-condition", AttributeField, { label: word("properties.condition"),
+    description: word("properties.condition_help"),
     read: (bo) => bo.get("conditionExpression")?.get("body"),
     write: (element, value, modeling, { bpmnFactory }) => modeling.updateModdleProperties(
       element, getBusinessObject(element),
@@ -242,11 +240,11 @@ function messageEntries(element) {
   const bo = getBusinessObject(element);
   const throwing = isAny(bo, ["bpmn:SendTask", "bpmn:IntermediateThrowEvent", "bpmn:EndEvent"]);
   return throwing
-    ? [entry("gia-payload", BodyField, { type: "spiffworkflow:MessagePayload", label: "Данные сообщения — выражение",
-        description: "Без него отправляются все данные процесса.", rows: 2 }, isTextAreaEntryEdited)]
+    ? [entry("gia-payload", BodyField, { type: "spiffworkflow:MessagePayload", label: word("properties.payload"),
+        description: word("properties.payload_help"), rows: 2 }, isTextAreaEntryEdited)]
     : [entry("gia-message-variable", BodyField, { type: "spiffworkflow:MessageVariable",
-        label: "Переменная для данных сообщения",
-        description: "Без неё данные сообщения добавляются к данным процесса.", rows: 1 }, isTextAreaEntryEdited)];
+        label: word("properties.message_variable"), description: word("properties.message_variable_help"),
+        rows: 1 }, isTextAreaEntryEdited)];
 }
 
 function hasDefinition(element, type) {
@@ -267,18 +265,19 @@ class GiaPropertiesProvider {
   getGroups(element) {
     return (groups) => {
       const add = (id, label, entries) => entries.length && groups.push({ id, label, entries });
-      if (isAny(element, HUMAN)) add("gia-task", "Задача исполнителя", humanTaskEntries(element, this.catalogue));
-      if (is(element, "bpmn:ScriptTask")) add("gia-script-task", "Скрипт", [scriptTaskEntry()]);
-      if (fromGateway(element)) add("gia-condition-group", "Условие", [conditionEntry()]);
+      const title = (name) => word(`properties.groups.${name}`);
+      if (isAny(element, HUMAN)) add("gia-task", title("task"), humanTaskEntries(element, this.catalogue));
+      if (is(element, "bpmn:ScriptTask")) add("gia-script-task", title("script_task"), [scriptTaskEntry()]);
+      if (fromGateway(element)) add("gia-condition-group", title("condition"), [conditionEntry()]);
       const messaging = isAny(element, ["bpmn:SendTask", "bpmn:ReceiveTask"]);
       if (messaging || hasDefinition(element, "bpmn:MessageEventDefinition")) {
-        add("gia-message", "Данные сообщения", messageEntries(element));
+        add("gia-message", title("message"), messageEntries(element));
       }
       const timer = groups.find((group) => group.id === "timer");
       if (timer && hasDefinition(element, "bpmn:TimerEventDefinition")) {
         timer.entries.push(entry("gia-timer-words", TimerWords, {}, () => false));
       }
-      if (is(element, "bpmn:Activity")) add("gia-scripts", "Скрипты до и после", scriptEntries());
+      if (is(element, "bpmn:Activity")) add("gia-scripts", title("scripts"), scriptEntries());
       return groups;
     };
   }

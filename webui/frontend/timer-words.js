@@ -1,19 +1,19 @@
-// A timer's value in words, for the designer (issue 14 §1): when it fires next, in Russian. SpiffWorkflow reads a
-// timer as a Python expression, so an ISO text is quoted ("'P3D'"; engine/bpmn/parsing.py quotes a bare one too):
-// a quoted or bare ISO date, duration or cycle is explained; anything else is code, computed when the process runs.
+// A timer's value in words, for the designer (issue 14 §1): when it fires next. SpiffWorkflow reads a timer as a
+// Python expression, so an ISO text is quoted ("'P3D'"; engine/bpmn/parsing.py quotes a bare one too): a quoted or
+// bare ISO date, duration or cycle is explained; anything else is code, computed when the process runs. The words,
+// month names and plural forms are the server's (webui/designer_words.py `_timer`, Flask-Babel and Babel's locale
+// data); the moment is told in Moscow time, as the department reads every date.
+import { word, wordsAt } from "./words.js";
 
-const UNITS = [
-  ["Y", ["год", "года", "лет"]], ["M", ["месяц", "месяца", "месяцев"]], ["W", ["неделя", "недели", "недель"]],
-  ["D", ["день", "дня", "дней"]], ["H", ["час", "часа", "часов"]], ["MIN", ["минута", "минуты", "минут"]],
-  ["S", ["секунда", "секунды", "секунд"]]
-];
+const UNITS = ["Y", "M", "W", "D", "H", "MIN", "S"];
 const DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 const MSK = "Europe/Moscow";
 
-function plural(n, [one, few, many]) {
-  const tens = n % 100, last = n % 10;
-  if (tens >= 11 && tens <= 14) return many;
-  return last === 1 ? one : last >= 2 && last <= 4 ? few : many;
+// "{count} days" in the form the language wants for n: the server gives a form per CLDR category.
+function counted(n, forms) {
+  const category = new Intl.PluralRules(wordsAt("timer.locale") || undefined).select(n);
+  const form = (forms || {})[category] || (forms || {}).other || (forms || {}).many || "{count}";
+  return form.replace("{count}", String(n));
 }
 
 function unquoted(text) {
@@ -26,7 +26,7 @@ function duration(text) {
   const match = DURATION.exec(text);
   if (!match || text === "P" || text.endsWith("T")) return null;
   const counts = match.slice(1).map((n) => Number(n || 0));
-  const words = counts.map((n, i) => (n ? `${n} ${plural(n, UNITS[i][1])}` : null)).filter(Boolean);
+  const words = counts.map((n, i) => (n ? counted(n, wordsAt(`timer.units.${UNITS[i]}`)) : null)).filter(Boolean);
   return { counts, words: words.join(" ") };
 }
 
@@ -37,9 +37,15 @@ function later(from, counts) {
   return new Date(at.getTime() + ((h * 60 + mi) * 60 + s) * 1000);
 }
 
+// The date's numbers in Moscow (locale-neutral digits), told with the server's month name and pattern.
 function moment(date) {
-  return date.toLocaleString("ru-RU", { timeZone: MSK, day: "numeric", month: "long", year: "numeric",
-                                        hour: "2-digit", minute: "2-digit" }) + " (МСК)";
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+    timeZone: MSK, day: "numeric", month: "numeric", year: "numeric", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23"
+  }).formatToParts(date).map((part) => [part.type, part.value]));
+  const month = (wordsAt("timer.months") || [])[Number(parts.month) - 1] || parts.month;
+  const time = `${parts.hour}:${parts.minute}`;
+  return word("timer.moment", { day: Number(parts.day), month, year: parts.year, time });
 }
 
 function isoDate(text) {
@@ -53,31 +59,28 @@ function isoDate(text) {
 // {text, ok}: ok is false when the value is ISO-like but malformed (the designer should look at it).
 export function timerWords(kind, value, now = new Date()) {
   const text = unquoted(value);
-  if (!text) return { text: "Значение не задано: таймер не сработает.", ok: false };
+  if (!text) return { text: word("timer.empty"), ok: false };
   const bare = text === (value || "").trim();
   if (bare && !(isoDate(text) || duration(text) || /^R\d*\//.test(text))) {
-    return { text: "Выражение: срок вычисляется, когда процесс дойдёт до таймера.", ok: true };
+    return { text: word("timer.expression"), ok: true };
   }
   if (kind === "timeDate") {
     const date = isoDate(text);
-    if (!date) return { text: "Не похоже на дату ISO 8601 (например, '2021-02-01T09:00:00+03:00').", ok: false };
-    return { text: `Сработает ${moment(date)}${date < now ? " — этот момент уже прошёл" : ""}.`, ok: true };
+    if (!date) return { text: word("timer.bad_date"), ok: false };
+    return { text: word(date < now ? "timer.fires_at_past" : "timer.fires_at", { moment: moment(date) }), ok: true };
   }
   if (kind === "timeDuration") {
     const found = duration(text);
-    if (!found) return { text: "Не похоже на длительность ISO 8601 (например, 'P3D' — три дня).", ok: false };
-    return { text: `Сработает через ${found.words} после того, как процесс дойдёт до таймера; если сейчас — ` +
-                   `${moment(later(now, found.counts))}.`, ok: true };
+    if (!found) return { text: word("timer.bad_duration"), ok: false };
+    return { text: word("timer.fires_after", { duration: found.words, moment: moment(later(now, found.counts)) }),
+             ok: true };
   }
   const cycle = /^R(\d*)\/(?:([^/]+)\/)?(P[^/]+)$/.exec(text);
   const found = cycle && duration(cycle[3]);
   const start = cycle && cycle[2] ? isoDate(cycle[2]) : null;
-  if (!found || (cycle[2] && !start)) {
-    return { text: "Не похоже на цикл ISO 8601 (например, 'R3/P1D' — три раза, раз в день).", ok: false };
-  }
-  const times = cycle[1] ? `${cycle[1]} ${plural(Number(cycle[1]), ["раз", "раза", "раз"])}`
-                         : "без ограничения числа раз";
+  if (!found || (cycle[2] && !start)) return { text: word("timer.bad_cycle"), ok: false };
+  const times = cycle[1] ? counted(Number(cycle[1]), wordsAt("timer.times")) : word("timer.unlimited");
   const first = start || later(now, found.counts);
-  return { text: `Срабатывает ${times} с интервалом ${found.words}; первый раз — ${moment(first)}` +
-                 `${start ? "" : ", если процесс дойдёт до таймера сейчас"}.`, ok: true };
+  return { text: word(start ? "timer.cycle" : "timer.cycle_now",
+                      { times, duration: found.words, moment: moment(first) }), ok: true };
 }
