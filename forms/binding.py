@@ -65,6 +65,8 @@ def initial_data(definition: FormDefinition, context: dict) -> dict:
 def _row_defaults(f: FieldDef, context):
     source = lookup(context, f.rows_from)
     items = source if isinstance(source, list) else list(range(1, _row_count(f, context, None) + 1))
+    if f.row_label is None and f.rows_from is None:
+        return [{} for _ in items]  # rows the user adds and fills in: no number in the first field
     first = f.fields[0].name
     label = f.row_label or "{n}"
     return [{first: label.format(n=i + 1, item=item)} for i, item in enumerate(items)]

@@ -4,10 +4,12 @@ Designer-supplied templates run in Jinja's sandbox with autoescaping: they can s
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from engine.sandbox.helpers import add_days, calendar_date, format_date
+from engine.sandbox.helpers import HELPERS
 
 _env = SandboxedEnvironment(autoescape=True)
-_env.globals.update(format_date=format_date, add_days=add_days, calendar_date=calendar_date)
+# What the diagram's other expressions may call, so that a text reads like a task's due or title: its helpers but
+# those that act (notify, unique_id), and max/min, which Jinja has only as filters.
+_env.globals.update({name: f for name, f in HELPERS.items() if name not in ("notify", "unique_id")}, max=max, min=min)
 
 
 def render(template: str | None, data: dict) -> Markup | None:

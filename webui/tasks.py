@@ -9,6 +9,7 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 import engine
 import forms
 from engine import attachments, clock
+from engine.directory import unit_options
 from engine.errors import EngineError, InvalidData
 from engine import task_page
 from . import drafts, instructions
@@ -39,7 +40,7 @@ def show(task_id):
     # Read only for a page shown: a POST that completes the task does not need it (its step deletes it).
     draft = drafts.draft_of_page(page, definition)
     if request.method != "POST" and definition is not None:
-        form = drafts.bind_form(definition, page, draft)
+        form = _offer_units(definition, drafts.bind_form(definition, page, draft))
     return render_template("task.html", page=page, definition=definition, form=form, errors=errors, draft=draft,
                            instructions=instructions.render(page.instructions, page.data),
                            comments=engine.comments(page.task.id), now=clock.now(), handed_in=page.handed_in,
@@ -54,7 +55,7 @@ def _submit(page, definition):
     data, form = {}, None
     if definition is not None:
         posted = CombinedMultiDict([request.form, request.files])
-        form = forms.bind_post(definition, posted, _rows_context(definition, posted, page))
+        form = _offer_units(definition, forms.bind_post(definition, posted, _rows_context(definition, posted, page)))
         valid = form.validate()
         data = forms.form_data(definition, form)
         try:
@@ -77,6 +78,16 @@ def _submit(page, definition):
     if result.status == "error":
         flash(_("The process stopped with an error after your step; the administrator has been told."), "error")
     return None, {}
+
+
+def _offer_units(definition, form):
+    """A units field of a task form offers every unit of its kind, by name: a school's coordinator names the PPE
+    her pupil sits in, which is not her unit. The choices also validate the post, so an unknown code is refused."""
+    for f in definition.fields:
+        if f.type == "units":
+            form[f.name].choices = [(code, label.removesuffix(f" ({code})"))
+                                    for code, label in unit_options(f.unit_kind)]
+    return form
 
 
 def _rows_context(definition, posted, page) -> dict:
