@@ -173,13 +173,14 @@ def next_timer(workflow) -> datetime | None:
     return min(dues) if dues else None
 
 
-def waits(workflow) -> list[dict]:
+def waits(workflow, labelled: bool = False) -> list[dict]:
     """What the instance waits for: [{type, name, due}] with type timer, message or signal; a message catch that
-    takes only some correlation values adds them as `correlation` ({property: value})."""
-    return _waits_of(t for t in all_tasks(workflow) if t.state == TaskState.WAITING)
+    takes only some correlation values adds them as `correlation` ({property: value}). `labelled`: each with the
+    name of the element waiting (`label`, None when it has none), for people to read beside the event's name."""
+    return _waits_of((t for t in all_tasks(workflow) if t.state == TaskState.WAITING), labelled)
 
 
-def _waits_of(waiting) -> list[dict]:
+def _waits_of(waiting, labelled: bool = False) -> list[dict]:
     found = []
     for task in waiting:
         definition = getattr(task.task_spec, "event_definition", None)
@@ -190,6 +191,8 @@ def _waits_of(waiting) -> list[dict]:
             due = timer_due(task) if kind == "timer" else None
             name = getattr(inner, "name", None) or task.task_spec.bpmn_name or task.task_spec.bpmn_id
             found.append({"type": kind, "name": name, "due": due.isoformat() if due else None})
+            if labelled:
+                found[-1]["label"] = task.task_spec.bpmn_name
             awaited = inner.awaited(task) if kind == "message" and hasattr(inner, "awaited") else None
             if awaited:
                 found[-1]["correlation"] = {prop: as_text(value) for prop, value in awaited.items()}

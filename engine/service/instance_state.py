@@ -83,5 +83,5 @@ def inside(workflow, final: bool) -> InsideView:
         elif back_to(task):
             back.add(str(task.id))
     timers.sort(key=lambda t: (t.due is None, t.due or datetime.min))
-    waits = [w for w in projection.waits(workflow) if w["type"] != "timer"]
+    waits = [w for w in projection.waits(workflow, labelled=True) if w["type"] != "timer"]
     return InsideView(variables, text, timers, waits, skip, back)
