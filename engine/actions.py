@@ -153,15 +153,25 @@ class Signal(Message):
         return runtime.advance(workflow, lambda wf: _send(wf, event, self.op))
 
 
+DEADLINE_MOVED = "deadline_moved"
+
+
 @dataclass(frozen=True)
 class SetData(Action):
-    """New values for the data where the tokens are (moving an instance's dates)."""
+    """New values for the data where the tokens are (moving an instance's dates). When a value is given, a diagram
+    that catches the signal deadline_moved is then sent it, so that the diagram itself decides what the move
+    withdraws (an escalation raised for the old date), reading the new values; no values only compute the timers
+    again."""
     op: ClassVar[str] = "data"
     values: dict
     reason: str | None = field(default=None, compare=False)
 
     def _apply(self, workflow):
-        return runtime.advance(workflow, lambda wf: _set_data(wf, self.values), refresh_timers=True)
+        def act(wf):
+            _set_data(wf, self.values)
+            if self.values and Signal(DEADLINE_MOVED).waited_for(wf):
+                _send(wf, BpmnEvent(SignalEventDefinition(DEADLINE_MOVED), {}), "signal")
+        return runtime.advance(workflow, act, refresh_timers=True)
 
     @property
     def audit_as(self):

@@ -18,15 +18,17 @@ from .executors import HEAD_OF, parse_executors
 from .source import SourceRow, read_plan
 from .windows import Anomaly, Deadline, DeadlineError, Window, parse_deadline, school_year_of
 
-__all__ = ["Anomaly", "Catalogue", "PlanEntry", "Window", "load", "load_default", "PROCESSES", "SCOPES"]
+__all__ = ["Anomaly", "Catalogue", "Part", "PlanEntry", "Window", "load", "load_default", "PROCESSES", "SCOPES"]
 
-PROCESSES = ("plan_dept_task", "plan_school_report", "plan_order", "plan_year_activity", "ppe_tech_check",
-             "final_essay", "oral_interview", "ppe_stage2_act", "ppe_staff_list", "ege_choices", "parent_meetings")
+PROCESSES = ("plan_dept_task", "plan_school_report", "plan_event_reports", "plan_order", "plan_year_activity",
+             "ppe_tech_check", "final_essay", "oral_interview", "ppe_stage2_act", "ppe_staff_list", "ege_choices",
+             "parent_meetings")
 SCOPES = ("department", "schools", "ppe")
 # A process only makes sense for some scopes: an order is the city's, a school report comes from many units.
 _SCOPES_OF = {
     "plan_dept_task": ("department",),
     "plan_school_report": ("schools", "ppe"),
+    "plan_event_reports": ("schools",),  # 5.2: a report after each event of the exam calendar (params.events)
     "plan_order": ("department",),
     "plan_year_activity": ("department", "schools"),
     "ppe_tech_check": ("ppe",),
@@ -39,11 +41,26 @@ _SCOPES_OF = {
 }
 _CHOICES = {("plan_dept_task", "evidence"): ("required", "optional"),
             ("plan_year_activity", "checkins"): ("monthly", "quarterly")}
-_ITEM_KEYS = {"process", "scope", "params", "lead", "window"}
+_ITEM_KEYS = {"process", "scope", "params", "lead", "window", "also"}
+_PART_KEYS = {"process", "scope", "params", "lead"}
 _WINDOW_KEYS = {"starts", "ends", "why"}
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = ROOT / "processes" / "plan"
+
+
+@dataclass(frozen=True)
+class Part:
+    """An item's share of the work for one kind of unit: its own scope's, or one of items.json "also", where the
+    plan names the department and the heads of schools together and each does a share of its own (1.3: the city's
+    orders, and each school's local orders)."""
+    scope: str
+    process: str
+    params: dict
+    lead_role: str
+
+    def as_dict(self) -> dict:
+        return {"scope": self.scope, "process": self.process, "params": dict(self.params), "lead": self.lead_role}
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,12 @@ class PlanEntry:
     process: str
     params: dict
     anomalies: tuple[Anomaly, ...]
+    also: tuple[Part, ...] = ()
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        """Every share of the item: its own (scope, process, params, lead) first, then those of "also"."""
+        return (Part(self.scope, self.process, self.params, self.lead_role),) + self.also
 
     @property
     def starts(self) -> date | None:
@@ -208,13 +231,40 @@ def _entry(row: SourceRow, assignment, school_year: Window, dates: dict, errors:
     lead = _lead_role(row.number, assignment, roles, errors)
     if deadline is not None and "window" in assignment:
         deadline = _set_by_hand(row, deadline, assignment["window"], school_year, errors)
+    also = _also(row.number, assignment, roles, errors)
     if len(errors) > found:
         return None
     return PlanEntry(
         section=row.section, section_title=row.section_title, number=row.number, title=row.title,
         deadline_text=row.deadline_text, windows=deadline.windows, calendar_keys=deadline.calendar_keys,
         executors_text=row.executors_text, roles=roles, lead_role=lead, scope=scope, process=process,
-        params=dict(params), anomalies=deadline.anomalies)
+        params=dict(params), anomalies=deadline.anomalies, also=also)
+
+
+def _also(number: str, assignment: dict, roles: tuple[str, ...], errors: list) -> tuple[Part, ...]:
+    """The item's shares for other kinds of unit (items.json "also": a list of {"scope", "process", "params",
+    "lead"}, process and params defaulting to the item's). One share per kind of unit: an instance is unique per
+    item and unit."""
+    also = assignment.get("also", [])
+    if not (isinstance(also, list) and all(isinstance(part, dict) for part in also)):
+        errors.append(_l("Item %(number)s: \"also\" in items.json must be a list of objects with scope, process "
+                         "and params.", number=number))
+        return ()
+    parts, scopes = [], [assignment.get("scope")]
+    for given in also:
+        part = {"process": assignment.get("process"), "params": assignment.get("params", {}), **given}
+        found = len(errors)
+        for key in sorted(set(given) - _PART_KEYS):
+            errors.append(_l("Item %(number)s: unknown key «%(key)s» in items.json.", number=number, key=key))
+        _check_assignment(number, {k: v for k, v in part.items() if k in _PART_KEYS}, errors)
+        if part.get("scope") in scopes:
+            errors.append(_l("Item %(number)s: it runs for «%(scope)s» twice; one share per kind of unit.",
+                             number=number, scope=part.get("scope")))
+        scopes.append(part.get("scope"))
+        lead = _lead_role(number, part, roles, errors)
+        if len(errors) == found:
+            parts.append(Part(part["scope"], part["process"], dict(part["params"]), lead))
+    return tuple(parts)
 
 
 def _check_assignment(number: str, assignment: dict, errors: list) -> None:
@@ -242,6 +292,12 @@ def _check_assignment(number: str, assignment: dict, errors: list) -> None:
     if process == "plan_school_report" and not (isinstance(params.get("report"), str) and params["report"].strip()):
         errors.append(_l("Item %(number)s: params.report of plan_school_report must say what the report holds.",
                          number=number))
+    events = params.get("events")
+    if process == "plan_event_reports" and not (isinstance(events, list) and events and all(
+            isinstance(e, dict) and set(e) == {"key", "title"} and all(isinstance(v, str) and v.strip()
+                                                                      for v in e.values()) for e in events)):
+        errors.append(_l("Item %(number)s: params.events of plan_event_reports must list the exam calendar's events "
+                         "the schools report after, each as {\"key\", \"title\"}.", number=number))
     orders = params.get("orders")
     if process == "plan_order" and orders is not None and not (
             isinstance(orders, list) and orders and all(isinstance(t, str) and t.strip() for t in orders)):

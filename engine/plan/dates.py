@@ -1,6 +1,8 @@
 """Moving the plan's dates: the exam calendar a supervisor keeps (and processes read through calendar_date),
 and an item's window edited by hand. The calendar or the item changes in one transaction; then each open
-instance that depends on it is rescheduled in its own (engine.reschedule), and one that fails is reported."""
+instance that depends on it is rescheduled in its own (engine.reschedule: a diagram that catches the signal
+deadline_moved withdraws what it raised for the old date, e.g. an escalation), one that fails is reported, and
+the reports handed in before a deadline moved later may be corrected until it (engine.plan.corrections)."""
 import re
 from datetime import date
 
@@ -14,6 +16,7 @@ from ..models import DeploymentFile, Plan, PlanItem, ProcessInstance
 from ..models.instance import InstanceStatus
 from ..service.instances import reschedule
 from .catalogue import calendar_window
+from .corrections import offer_corrections, open_corrections
 from .running import _stored
 from .windows import Window, parse_deadline
 
@@ -36,9 +39,10 @@ def set_calendar_date(plan: Plan, key: str, starts: date, ends: date | None = No
     that take their dates from it, and the open instances that depend on it, whose deadlines, reminders and
     escalations are computed again (instances.reschedule). The calendar and the items change in one transaction;
     each instance then moves in its own, like every other step, and one that fails is reported, not hidden.
-    Returns {"moved": items not started, "started": running items, "instances": instances moved,
-    "failed": ["instance: message"]}. A date in the past or outside the school year is refused (InvalidData),
-    nothing changed."""
+    Schools that handed in a report of a running item before its deadline moved later may correct it until the new
+    one (engine.plan.corrections). Returns {"moved": items not started, "started": running items, "instances":
+    instances moved, "corrections": corrections offered, "failed": ["instance: message"]}. A date in the past or
+    outside the school year is refused (InvalidData), nothing changed."""
     ends = ends or starts
     if key not in plan.calendar or key == "school_year":
         raise NotFound(_l("The exam calendar has no entry «%(key)s».", key=key))
@@ -72,14 +76,18 @@ def set_calendar_date(plan: Plan, key: str, starts: date, ends: date | None = No
                 follow[item.id] = (_moved_values(item), old_due)
         audit.record("plan_calendar", actor, summary={"year": plan.year, "key": key, **entry, "moved": moved,
                                                       "started": started})
-    rescheduled, failed = _follow(follow, actor, reason=f"{key}: {entry}", calendar_readers=True)
-    return {"moved": moved, "started": started, "instances": rescheduled, "failed": failed}
+    when = clock.ru_date(starts) if starts == ends else f"{clock.ru_date(starts)}–{clock.ru_date(ends)}"
+    reason = str(_l("The exam calendar: «%(title)s» is now %(when)s.", title=entry["title"], when=when))
+    rescheduled, corrections, failed = _follow(follow, actor, reason=reason, calendar_key=key)
+    return {"moved": moved, "started": started, "instances": rescheduled, "corrections": corrections,
+            "failed": failed}
 
 
 def set_item_window(item: PlanItem, starts: date, due: date, actor: str | None = None) -> dict:
     """Set an item's window by hand (next year's copy is edited this way, or a deadline the department extends):
-    one transaction for the item, then its running instances follow, as with a calendar change. Returns
-    {"instances": moved, "failed": [...]}. An end before the start, a deadline in the past or a window outside
+    one transaction for the item, then its running instances follow, as with a calendar change, and reports handed
+    in before a later deadline may be corrected until it. Returns {"instances": moved, "corrections": offered,
+    "failed": [...]}. An end before the start, a deadline in the past or a window outside
     the school year is refused (InvalidData), nothing changed."""
     plan = item.plan
     # A running item's start has passed already; only its deadline must still lie ahead.
@@ -93,8 +101,10 @@ def set_item_window(item: PlanItem, starts: date, due: date, actor: str | None =
         follow = {item.id: (_moved_values(item), old_due)} if item.started_at is not None else {}
         audit.record("plan_item_window", actor, summary={"year": plan.year, "item": item.number,
                                                          "starts": starts.isoformat(), "due": due.isoformat()})
-    rescheduled, failed = _follow(follow, actor, reason=f"{item.number}: {starts}–{due}")
-    return {"instances": rescheduled, "failed": failed}
+    reason = str(_l("Item %(number)s of the plan: its window is now %(starts)s–%(due)s.", number=item.number,
+                    starts=clock.ru_date(starts), due=clock.ru_date(due)))
+    rescheduled, corrections, failed = _follow(follow, actor, reason=reason)
+    return {"instances": rescheduled, "corrections": corrections, "failed": failed}
 
 
 def _check_dates(plan: Plan, starts: date, ends: date, field: str, first: date | None = None) -> None:
@@ -125,25 +135,33 @@ def _moved_values(item: PlanItem) -> dict:
     return values
 
 
-def _follow(follow: dict, actor: str | None, reason: str, calendar_readers=False) -> tuple[int, list[str]]:
-    """Reschedule the open instances of the running items in `follow` with their new dates and, with
-    `calendar_readers`, every open instance of a process that reads the calendar itself (calendar_date in its
-    diagram), so that its deadlines and timers are computed again."""
+def _follow(follow: dict, actor: str | None, reason: str,
+            calendar_key: str | None = None) -> tuple[int, int, list[str]]:
+    """Reschedule the open instances of the running items in `follow` with their new dates (the open corrections
+    of their reports too) and, when the calendar's `calendar_key` moved, every open instance of a process that
+    reads the calendar itself (calendar_date in its diagram), so that its deadlines and timers are computed again;
+    then offer the corrections of reports handed in before a deadline moved later. Returns (moved, corrections,
+    failed). An instance whose diagram reads `calendar_key` is given {"calendar_moved": key}: a value moved, so
+    the diagram is signalled deadline_moved (engine.actions.SetData); the others only have their timers computed
+    again, so that a date they do not read withdraws nothing of theirs."""
     targets: dict[int, dict] = {}
     rows = db.session.execute(select(ProcessInstance.id, ProcessInstance.plan_item_id, ProcessInstance.status_text)
                               .where(ProcessInstance.plan_item_id.in_(list(follow)),
                                      ProcessInstance.status.in_(InstanceStatus.ACTIVE))).all() if follow else []
-    for instance_id, item_id, status_text in rows:
+    corrections = open_corrections(follow) if follow else []
+    correcting = {instance_id for instance_id, _, _ in corrections}
+    for instance_id, item_id, status_text in [*rows, *corrections]:
         values, old_due = follow[item_id]
-        values = dict(values)
+        # A correction takes the new deadline only: the item's other start values are not in its data.
+        values = {"due": values["due"]} if instance_id in correcting else dict(values)
         if status_text and old_due and values.get("due"):
             # The pattern's status text names the deadline it waits for; it would say the old date otherwise.
             old, new = old_due.strftime("%d.%m.%Y"), date.fromisoformat(values["due"]).strftime("%d.%m.%Y")
             if old in status_text:
                 values["status_text"] = status_text.replace(old, new)
         targets[instance_id] = values
-    for instance_id in _instances_reading_the_calendar() if calendar_readers else []:
-        targets.setdefault(instance_id, {})
+    for instance_id, reads_key in _instances_reading_the_calendar(calendar_key).items() if calendar_key else ():
+        targets.setdefault(instance_id, {"calendar_moved": calendar_key} if reads_key else {})
     db.session.rollback()
     done, failed = 0, []
     for instance_id, values in sorted(targets.items()):
@@ -152,18 +170,30 @@ def _follow(follow: dict, actor: str | None, reason: str, calendar_readers=False
                 done += 1
         except EngineError as exc:
             failed.append(f"{instance_id}: {exc.message}")
-    return done, failed
+    offered = 0
+    for item_id, (values, old_due) in sorted(follow.items()):
+        started, problems = offer_corrections(item_id, old_due, date.fromisoformat(values["due"])
+                                              if values.get("due") else None, actor)
+        offered += started
+        failed += problems
+    return done, offered, failed
 
 
-def _instances_reading_the_calendar() -> list[int]:
+def _instances_reading_the_calendar(key: str) -> dict[int, bool]:
+    """The open instances of the processes that read the calendar → whether their diagram's file reads `key`."""
     files = db.session.execute(select(DeploymentFile.deployment_id, DeploymentFile.content)
                                .where(DeploymentFile.content.contains("calendar_date("))).all()
-    pairs = {(deployment_id, process_id) for deployment_id, content in files
+    pairs = {(deployment_id, process_id): _reads(content, key) for deployment_id, content in files
              for process_id in _PROCESS_ID.findall(content)}
     if not pairs:
-        return []
+        return {}
     deployments = {d for d, _ in pairs}
-    return [instance_id for instance_id, deployment_id, process_id in db.session.execute(
-        select(ProcessInstance.id, ProcessInstance.deployment_id, ProcessInstance.process_id)
-        .where(ProcessInstance.deployment_id.in_(deployments), ProcessInstance.status.in_(InstanceStatus.ACTIVE)))
-        if (deployment_id, process_id) in pairs]
+    return {instance_id: pairs[(deployment_id, process_id)] for instance_id, deployment_id, process_id in
+            db.session.execute(select(ProcessInstance.id, ProcessInstance.deployment_id, ProcessInstance.process_id)
+                               .where(ProcessInstance.deployment_id.in_(deployments),
+                                      ProcessInstance.status.in_(InstanceStatus.ACTIVE)))
+            if (deployment_id, process_id) in pairs}
+
+
+def _reads(content: str, key: str) -> bool:
+    return f"calendar_date('{key}'" in content or f'calendar_date("{key}"' in content

@@ -27,6 +27,18 @@ from .working_days import seed as seed_production_calendar
 PLAN_ACTOR = "plan"  # who the audit trail names as starting the items
 SCOPE_KINDS = {"schools": "school", "ppe": "ppe"}
 DEPARTMENT_KIND = "department"
+# An item's shares for other kinds of unit (catalogue.Part, items.json "also") are kept in its params under this
+# key, so that a plan opened before them reads as it was; start_data leaves them out of the start data.
+ALSO = "_also"
+
+
+@dataclass(frozen=True)
+class Run:
+    """What an item starts for one kind of unit: the process, its parameters and the role that leads it."""
+    kind: str
+    process_id: str
+    params: dict
+    lead_role: str
 
 
 @dataclass
@@ -66,8 +78,25 @@ def _item_row(plan_id: int, seq: int, entry: PlanEntry) -> PlanItem:
         windows=_stored(entry.windows),
         calendar_keys=list(entry.calendar_keys), starts=entry.starts, due=entry.due,
         executors_text=entry.executors_text, roles=list(entry.roles), lead_role=entry.lead_role, scope=entry.scope,
-        process_id=entry.process, params=dict(entry.params),
+        process_id=entry.process, params={**entry.params, **_also_stored(entry)},
         anomalies=[{"code": a.code, "message": str(a.message)} for a in entry.anomalies])
+
+
+def _also_stored(entry: PlanEntry) -> dict:
+    return {ALSO: [part.as_dict() for part in entry.also]} if entry.also else {}
+
+
+def runs(item: PlanItem) -> list[Run]:
+    """The item's shares by kind of unit, its own scope's first."""
+    params = item.params or {}
+    own = Run(_scope_kind(item.scope), item.process_id, {k: v for k, v in params.items() if k != ALSO},
+              item.lead_role)
+    return [own] + [Run(_scope_kind(part["scope"]), part["process"], part["params"], part["lead"])
+                    for part in params.get(ALSO, [])]
+
+
+def _run_for(item: PlanItem, kind: str) -> Run | None:
+    return next((run for run in runs(item) if run.kind == kind), None)
 
 
 def _stored(windows) -> list[list[str]]:
@@ -110,7 +139,8 @@ def start_due_items(limit: int = 500, actor: str = PLAN_ACTOR) -> PlanTick:
                 left += 1
                 continue
             try:
-                start(item.process_id, start_data(item, unit), unit=unit.code, actor=actor, plan_item_id=item.id)
+                start(_run_for(item, unit.kind).process_id, start_data(item, unit), unit=unit.code, actor=actor,
+                      plan_item_id=item.id)
                 tick.started.append((item.number, unit.code))
             except ConflictError:
                 pass  # another sweep started it at the same moment: nothing to do
@@ -128,12 +158,9 @@ def start_due_items(limit: int = 500, actor: str = PLAN_ACTOR) -> PlanTick:
 
 def _units_without_instance(item: PlanItem) -> list[Unit]:
     have = select(ProcessInstance.unit_code).where(ProcessInstance.plan_item_id == item.id)
-    return list(db.session.scalars(select(Unit).where(*_scope_filter(item.scope), Unit.code.notin_(have))
+    kinds = [run.kind for run in runs(item)]
+    return list(db.session.scalars(select(Unit).where(Unit.kind.in_(kinds), Unit.code.notin_(have))
                                    .order_by(Unit.id)))
-
-
-def _scope_filter(scope: str) -> tuple:
-    return (Unit.kind == _scope_kind(scope),)
 
 
 def _mark_started(item_id: int) -> None:
@@ -153,10 +180,13 @@ def item_to_join(bpmn_id: str, unit_code: str | None) -> int | None:
         return None
     today = clock.now().astimezone(clock.local_zone()).date()
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-    items = list(db.session.scalars(select(PlanItem).join(Plan).where(
-        Plan.status == "open", Plan.school_year_starts <= today, Plan.school_year_ends >= today,
-        PlanItem.process_id == bpmn_id)))
-    if unit is None or len(items) != 1 or unit.kind != _scope_kind(items[0].scope):
+    if unit is None:
+        return None
+    # the shares of "also" are in the items' params, so the year's items are read and matched here
+    items = [item for item in db.session.scalars(select(PlanItem).join(Plan).where(
+        Plan.status == "open", Plan.school_year_starts <= today, Plan.school_year_ends >= today))
+        if any(run.process_id == bpmn_id for run in runs(item))]
+    if len(items) != 1 or getattr(_run_for(items[0], unit.kind), "process_id", None) != bpmn_id:
         return None
     taken = db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.plan_item_id == items[0].id,
                                                                ProcessInstance.unit_code == unit_code))
@@ -168,12 +198,14 @@ def _scope_kind(scope: str) -> str:
 
 
 def start_data(item: PlanItem, unit: Unit) -> dict:
-    """What an item's instance starts with: the item, its window and roles, and its parameters, where a string
-    parameter "$due" or "$starts" stands for that date of the window (e.g. a PPE check's check_due),
-    "$schools" for the city's schools (an order's acknowledgements fan out over them) and "$ppe" for its PPE."""
+    """What an item's instance for `unit` starts with: the item, its window, the lead role of the unit's share and
+    its parameters, where a string parameter "$due" or "$starts" stands for that date of the window (e.g. a PPE
+    check's check_due), "$schools" for the city's schools (an order's acknowledgements fan out over them) and
+    "$ppe" for its PPE."""
+    run = _run_for(item, unit.kind) or runs(item)[0]
     values = {"$starts": item.starts.isoformat(), "$due": item.due.isoformat()}
     params = {}
-    for key, value in (item.params or {}).items():
+    for key, value in run.params.items():
         if value == "$schools":
             value = [{"code": code, "name": name} for code, name in db.session.execute(
                 select(Unit.code, Unit.name).where(Unit.kind == "school").order_by(Unit.id))]
@@ -186,7 +218,7 @@ def start_data(item: PlanItem, unit: Unit) -> dict:
     return {**{k: v for k, v in params.items() if not isinstance(v, list)},
             "plan_item": {"number": item.number, "title": item.title, "section": item.section},
             "starts": item.starts.isoformat(), "due": item.due.isoformat(),
-            "lead_role": item.lead_role, "escalate_to": HEAD_OF[item.lead_role],
+            "lead_role": run.lead_role, "escalate_to": HEAD_OF[run.lead_role],
             "params": params}
 
 

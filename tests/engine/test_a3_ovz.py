@@ -63,9 +63,13 @@ def data(instance_id):
     return engine.detail(instance_id)["data"]
 
 
-def sign(act, people, user="ppehead17"):
-    return engine.complete(only(act, "ppe_s2_act").id, people[user],
-                           {"signed_on": "2021-05-22", "act_scan": attach(act, "ppe01.pdf", "act_scan")})
+def sign(act, people, user="ppehead17", host_head=None):
+    """The PPE head signs the act and the head of the host school co-signs it (plan 3.33 names the heads of
+    schools): PPE №N is set up in school №N, whose head is headN."""
+    engine.complete(only(act, "ppe_s2_act").id, people[user],
+                    {"signed_on": "2021-05-22", "act_scan": attach(act, "ppe01.pdf", "act_scan")})
+    host_head = host_head or "head" + user.removeprefix("ppehead")
+    return engine.complete(only(act, "ppe_s2_cosign").id, people[host_head], {"signed_on": "2021-05-22"})
 
 
 def test_a3_registered_in_november_confirmed_by_the_ppe_head_then_the_act_is_signed(people, clock_at):
@@ -115,7 +119,14 @@ def test_a3_registered_in_november_confirmed_by_the_ppe_head_then_the_act_is_sig
     assert data(act17)["ovz_open"] == {}
     assert instance(act17).status_text == "ожидает акта ППЭ-01"
 
-    done = sign(act17, people)
+    signed = engine.complete(only(act17, "ppe_s2_act").id, people["ppehead17"],
+                             {"signed_on": "2021-05-22", "act_scan": attach(act17, "ppe01.pdf", "act_scan")})
+    assert signed.status == "running" and data(act17)["signed"] is False
+    assert instance(act17).status_text == "акт ППЭ-01 подписан руководителем ППЭ, ожидает подписи руководителя ОУ"
+    cosign = only(act17, "ppe_s2_cosign")  # the head of school №17, where PPE №17 is set up, co-signs it
+    assert (cosign.role, cosign.unit_code) == ("school_head", "school-17")
+    assert ready(act17, user=people["head12"]) == [] and ready(act17, user=people["ppehead17"]) == []
+    done = engine.complete(cosign.id, people["head17"], {"signed_on": "2021-05-22"})
     assert done.status == "completed"
     assert data(act17)["signed"] is True and instance(act17).status_text == "акт ППЭ-01 подписан 22.05.2021"
     # PPE 12 had no ОВЗ participant: its act was never blocked, and only its own head may sign it.

@@ -77,10 +77,21 @@ def test_a6_the_essay_moves_twice_and_every_open_instance_follows(essay, people_
     assert moved.id == first.id  # the same task, with its new deadline and title
     assert moved.due_at == at("2021-03-22T23:59:59+03:00")
     assert moved.name == "Итоговое сочинение 05.04.2021: приказ ОУ и заявления"
+    # School 17's escalation is withdrawn: its applications are not late any more (issue 15 §10).
+    assert ready(started["school-17"], "essay_escalate") == []
+    # School 12's order names 2 Dec: it issues a new one and confirms its applications (3.12, issue 15 §2).
+    reorder = only(started["school-12"], "essay_reorder")
+    assert reorder.name == "Итоговое сочинение перенесено на 05.04.2021: новый приказ ОУ"
+    assert reorder.due_at == at("2021-03-22T23:59:59+03:00")
+    assert timer_of(started["school-12"]) is None  # no wait for the essay day before the new order
+    clock_at("2020-11-25T10:00:00+03:00")
+    engine.complete(reorder.id, head12, {**applications(started["school-12"]), "order_number": "140-о",
+                                         "order_date": "2020-11-25"})
     assert timer_of(started["school-12"]) == at("2021-04-06T09:00:00+03:00")
     trail = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == started["school-12"],
                                                         AuditEvent.action == "reschedule")).all()
     assert len(trail) == 1 and trail[0].actor == "iao"
+    assert trail[0].summary["reason"] == "Календарь экзаменов: «Итоговое сочинение (изложение)» — теперь 05.04.2021."
 
     # School 33 hands in on 1 Dec; 29 Mar: the essay moves again, to 15 Apr. The applications of school 17 are
     # now due 1 Apr, and the waits follow.
@@ -92,6 +103,13 @@ def test_a6_the_essay_moves_twice_and_every_open_instance_follows(essay, people_
     result = plan_dates.set_calendar_date(plan, "essay", date(2021, 4, 15), actor="iao")
     assert result["instances"] == 3 and result["failed"] == []
     assert only(started["school-17"], "essay_applications").due_at == at("2021-04-01T23:59:59+03:00")
+    for unit, head in (("school-12", head12), ("school-33", people_of_schools["head33"])):
+        reorder = only(started[unit], "essay_reorder")
+        assert reorder.due_at == at("2021-04-01T23:59:59+03:00")
+        engine.complete(reorder.id, head, {**applications(started[unit], essay_count=50 if unit == "school-12" else 30,
+                                                          statement_count=2 if unit == "school-12" else 0,
+                                                          ovz_count=2 if unit == "school-12" else 0),
+                                           "order_number": "77-о", "order_date": "2021-03-29"})
     assert timer_of(started["school-12"]) == at("2021-04-16T09:00:00+03:00")
     assert timer_of(started["school-33"]) == at("2021-04-16T09:00:00+03:00")
 
@@ -150,3 +168,16 @@ def test_a6_another_school_is_not_offered_the_task_and_a_finished_instance_is_le
 @pytest.fixture
 def people_of_schools(org):
     return {**org, **add_users()}
+
+
+def test_a6_another_date_of_the_calendar_moving_asks_for_no_new_order(essay, people_of_schools, clock_at):
+    plan, started = essay
+    clock_at("2020-11-10T10:00:00+03:00")
+    engine.complete(only(started["school-12"], "essay_applications").id, people_of_schools["head12"],
+                    applications(started["school-12"]))
+    clock_at("2020-11-24T10:00:00+03:00")
+    plan_dates.set_calendar_date(plan, "interview", date(2021, 2, 17), actor="iao")
+    assert ready(started["school-12"], "essay_reorder") == []
+    assert timer_of(started["school-12"]) == at("2020-12-03T09:00:00+03:00")
+    tick(clock_at, "2020-12-03T09:00:00")
+    assert only(started["school-12"], "essay_results").due_at == at("2020-12-12T23:59:59+03:00")

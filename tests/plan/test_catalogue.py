@@ -203,6 +203,8 @@ def test_roles_and_lead_roles(catalogue):
     assert catalogue.entry("2.6").lead_role == "mo_specialist"    # the first department executor
     assert catalogue.entry("3.37").lead_role == "guo_head"
     assert catalogue.entry("3.8").lead_role == "school_head"      # every school reports
+    for number in ("1.4", "3.31", "3.47"):  # the heads of the PPE's host schools, as the plan names them
+        assert (catalogue.entry(number).scope, catalogue.entry(number).lead_role) == ("ppe", "school_head")
     for entry in catalogue.entries:
         assert entry.lead_role in HEAD_OF, entry.number
         if entry.scope in ("schools", "ppe"):
@@ -223,7 +225,8 @@ def test_process_choices(catalogue):
     by_process = Counter((e.process, e.scope) for e in catalogue.entries)
     assert sum(by_process.values()) == 82
     assert set(by_process) <= {("plan_dept_task", "department"), ("plan_school_report", "schools"),
-                               ("plan_school_report", "ppe"), ("plan_order", "department"),
+                               ("plan_school_report", "ppe"), ("plan_event_reports", "schools"),
+                               ("plan_order", "department"),
                                ("plan_year_activity", "department"), ("plan_year_activity", "schools"),
                                ("ppe_tech_check", "ppe"), ("final_essay", "schools"), ("oral_interview", "schools"),
                                ("ppe_stage2_act", "ppe"), ("ppe_staff_list", "department"),
@@ -371,3 +374,19 @@ def test_refuses_files_that_are_not_json(tmp_path):
 def test_load_default_reads_the_repositorys_files():
     assert plan_catalogue.DEFAULT_DIR == plan_catalogue.ROOT / "processes" / "plan"
     assert (plan_catalogue.ROOT / "engine" / "plan" / "catalogue.py").exists()
+
+
+def test_item_5_2_reports_after_each_essay_and_interview_retakes_included(catalogue):
+    entry = catalogue.entry("5.2")
+    assert (entry.process, entry.scope) == ("plan_event_reports", "schools")
+    assert [e["key"] for e in entry.params["events"]] == ["essay", "essay_retake_1", "essay_retake_2", "interview",
+                                                          "interview_retake_1", "interview_retake_2"]
+
+
+def test_refuses_event_reports_without_their_events(tmp_path):
+    source, items, calendar = copy_files(tmp_path)
+    data = items_data()
+    data["5.2"]["params"]["events"] = [{"key": "essay"}]
+    items.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    problems = refusal(source, items, calendar)
+    assert len(problems) == 1 and "5.2" in problems[0] and "params.events" in problems[0], problems

@@ -32,9 +32,10 @@ def test_open_start_status_and_calendar_from_the_command_line(app, org, clock_at
     assert status["1.1"]["state"] == "running" and status["1.2"]["state"] == "not_started"
 
     moved = gia(app, "plan", "calendar", "thematic_checks", "--date", "2021-02-15", "--json")
-    assert json.loads(moved.stdout) == {"moved": ["3.45"], "started": [], "instances": 0, "failed": []}
+    assert json.loads(moved.stdout) == {"moved": ["3.45"], "started": [], "instances": 0, "corrections": 0,
+                                        "failed": []}
     window = gia(app, "plan", "window", "1.2", "--starts", "2020-10-05", "--due", "2020-12-20", "--json")
-    assert json.loads(window.stdout) == {"instances": 0, "failed": []}
+    assert json.loads(window.stdout) == {"instances": 0, "corrections": 0, "failed": []}
     unknown = gia(app, "plan", "window", "9.99", "--starts", "2020-10-05", "--due", "2020-12-20")
     assert unknown.exit_code == 1 and "9.99" in unknown.stderr
     past = gia(app, "plan", "calendar", "essay", "--date", "2020-08-01")

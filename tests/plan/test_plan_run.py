@@ -61,7 +61,8 @@ def test_items_start_when_their_window_opens_for_the_units_that_must_act(opened,
     started = {number for number, _unit in tick.started}
     assert "1.1" in started and "2.2" in started   # «В течение года»: from 1 September
     assert "1.2" not in started                      # «Октябрь - ноябрь 2020г.»
-    assert [i.unit_code for i in instances("1.1")] == ["guo"]          # the department's own work
+    assert [i.unit_code for i in instances("1.2")] == []
+    assert [i.unit_code for i in instances("1.1")] == ["guo"] + units("school")  # the department and the schools
     assert [i.unit_code for i in instances("2.2")] == units("school")  # every school
     assert item("1.1").started_at is not None and item("1.2").started_at is None
     assert not tick.failed
@@ -76,6 +77,56 @@ def test_items_start_when_their_window_opens_for_the_units_that_must_act(opened,
     data = engine.detail(instances("1.2")[0].id)["data"]
     assert data["due"] == "2020-11-30" and data["lead_role"] == "iao_specialist" and data["escalate_to"] == "iao_head"
     assert data["plan_item"]["number"] == "1.2"
+
+
+def ready_task(instance) -> HumanTask:
+    return db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "READY",
+                                                     HumanTask.form_key != "collection_deadline"))
+
+
+def test_the_heads_of_schools_named_beside_the_department_get_tasks_of_their_own(opened, clock_at):
+    """1.1 «Изучение нормативно-правовой базы» names ИАО, МО, ООО and the heads of schools: the ИАО checks in for
+    the department and every school head for her school (items.json "also")."""
+    plans.start_due_items()
+    clock_at("2020-11-23T10:00:00+03:00")  # a week before the first quarterly check-in (30 November)
+    engine.advance_timers()
+    by_unit = {i.unit_code: i for i in instances("1.1")}
+    department, school = ready_task(by_unit["guo"]), ready_task(by_unit[units("school")[0]])
+    assert (department.role, department.unit_code) == ("iao_specialist", "guo")
+    assert (school.bpmn_id, school.role, school.unit_code) == ("checkin_task", "school_head", units("school")[0])
+    data = engine.detail(by_unit[units("school")[0]].id)["data"]
+    assert (data["lead_role"], data["escalate_to"]) == ("school_head", "iao_head")
+    assert plans.ALSO not in data["params"] and plans.ALSO not in engine.detail(by_unit["guo"].id)["data"]["params"]
+    progress = {p.item.number: p for p in plans.overview(opened)}
+    assert progress["1.1"].units == 1 + len(units("school"))
+
+
+def test_the_city_orders_and_each_schools_local_orders(opened):
+    """1.3: the ИАО drafts the city's orders, and each school reports its own local orders (the coordinator, the
+    choice of subjects, the pupils' escorts to the PPE)."""
+    plans.start_due_items()
+    started = sorted((i.unit_code, i.process_id) for i in instances("1.3"))
+    assert started == [("guo", "plan_order")] + [(code, "plan_school_report") for code in units("school")]
+    school = next(i for i in instances("1.3") if i.unit_code != "guo")
+    task = ready_task(school)
+    assert (task.bpmn_id, task.role, task.unit_code) == ("report_task", "school_head", school.unit_code)
+    assert "Локальные приказы ОУ" in engine.detail(school.id)["data"]["params"]["report"]
+
+
+@pytest.mark.parametrize("number, starts", [("1.4", "2020-12-01T09:30:00+03:00"),
+                                            ("3.31", "2020-11-02T09:30:00+03:00"),
+                                            ("3.47", "2021-03-01T09:30:00+03:00")])
+def test_the_ppe_items_go_to_the_head_of_the_host_school_not_to_a_ppe_head(opened, clock_at, number, starts):
+    """1.4 (creating the PPE), 3.31 and 3.47 name the ГУО and the heads of schools: the head of the school the PPE
+    is set up in reports, for each PPE."""
+    clock_at(starts)
+    plans.start_due_items()
+    ppe = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.kind == "ppe"))}
+    started = instances(number)
+    assert sorted(i.unit_code for i in started) == sorted(ppe)
+    for instance in started:
+        task = ready_task(instance)
+        assert (task.role, task.unit_code) == ("school_head", ppe[instance.unit_code].host.code), number
 
 
 def test_an_item_is_started_once_per_unit_even_when_two_sweeps_race(opened):
@@ -181,33 +232,33 @@ def _evidence_file():
 def test_a_date_given_in_the_calendar_moves_the_items_that_follow_it(opened, clock_at):
     assert item("3.45").starts is None
     result = plan_dates.set_calendar_date(opened, "thematic_checks", date(2021, 2, 15), date(2021, 3, 15), actor="iao")
-    assert result == {"moved": ["3.45"], "started": [], "instances": 0, "failed": []}
+    assert result == {"moved": ["3.45"], "started": [], "instances": 0, "corrections": 0, "failed": []}
     assert (item("3.45").starts, item("3.45").due) == (date(2021, 2, 15), date(2021, 3, 15))
     assert item("3.45").anomalies == []
     assert db.session.get(Plan, opened.id).calendar["thematic_checks"]["starts"] == "2021-02-15"
 
     clock_at("2020-12-10T09:30:00+03:00")
-    plans.start_due_items()  # 5.2 (essay on 2 Dec, interview on 10 Feb) is running now
+    plans.start_due_items()  # 5.2 (a report after the essay, 2 Dec, and after the interview, 10 Feb) is running now
     running = instances("5.2")
-    assert {i.status_text for i in running} == {"ожидает отчёта до 10.02.2021"}
-    # The final essay (3.12) and the staff list (3.46) run too and read the calendar themselves: their deadlines
-    # and timers are computed again as well (the staff list waits for the schools' lists, in instances of theirs
-    # that do not read the calendar).
+    assert {i.process_id for i in running} == {"plan_event_reports"}
+    # 5.2, the final essay (3.12) and the staff list (3.46) read the calendar themselves: their deadlines and timers
+    # are computed again (the staff list waits for the schools' lists, in instances of theirs that do not read it).
     readers = [i for i in db.session.scalars(select(ProcessInstance)
                                              .where(ProcessInstance.status.in_(InstanceStatus.ACTIVE)))
                if "calendar_date(" in (PROCESSES / f"{i.process_id}.bpmn").read_text(encoding="utf-8")]
-    assert {i.process_id for i in readers} == {"final_essay", "ppe_staff_list"}
+    assert {i.process_id for i in readers} == {"final_essay", "plan_event_reports", "ppe_staff_list"}
     result = plan_dates.set_calendar_date(opened, "interview", date(2021, 2, 17), actor="mo")
-    assert result == {"moved": [], "started": ["5.2"], "instances": len(running) + len(readers), "failed": []}
-    # The running instances follow: their deadline, the task's due date, the reminder and the status text.
+    assert result == {"moved": [], "started": ["5.2"], "instances": len(readers), "corrections": 0, "failed": []}
+    # The running instances follow: the report after the essay is asked for already, the one after the interview
+    # waits for the day after its new date.
     db.session.expire_all()
     assert item("5.2").due == date(2021, 2, 17)
     for instance in instances("5.2"):
-        assert instance.status_text == "ожидает отчёта до 17.02.2021"
         task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == instance.id,
                                                          HumanTask.state == "READY"))
-        assert task.due_at == datetime.fromisoformat("2021-02-17T23:59:59+03:00")
-        assert instance.next_timer_at == datetime.fromisoformat("2021-02-14T09:00:00+03:00")  # 3 days before
+        assert task.name == "Отчёт: итоговое сочинение (изложение) 02.12.2020"
+        assert task.due_at == datetime.fromisoformat("2020-12-05T23:59:59+03:00")
+        assert instance.next_timer_at == datetime.fromisoformat("2021-02-18T09:00:00+03:00")
 
 
 def test_moving_the_exam_period_moves_the_arrangements_to_its_new_eve(opened):
@@ -266,7 +317,7 @@ def test_an_items_window_is_edited_and_its_running_instances_follow(opened, cloc
     plans.start_due_items()  # 1.2 runs for the department, due 30.11.2020
     running = instances("1.2")[0]
     result = plan_dates.set_item_window(item("1.2"), date(2020, 10, 1), date(2020, 12, 15), actor="iao")
-    assert result == {"instances": 1, "failed": []}
+    assert result == {"instances": 1, "corrections": 0, "failed": []}
     db.session.expire_all()
     assert (item("1.2").starts, item("1.2").due) == (date(2020, 10, 1), date(2020, 12, 15))
     assert item("1.2").windows == [["2020-10-01", "2020-12-15"]]
