@@ -119,14 +119,18 @@ def _draft(bpmn_id: str, lock: bool = False) -> DesignDraft | None:
     return db.session.scalars(query).first()
 
 
+def saved_meanwhile(draft) -> dict:
+    """Who saved `draft` (a diagram's or a form's), by name, and when, for the refusal of a save from before."""
+    return {"who": people_names([draft.saved_by]).get(draft.saved_by, draft.saved_by),
+            "when": draft.saved_at.astimezone(clock.local_zone()).strftime("%d.%m.%Y %H:%M")}
+
+
 def _conflict(draft: DesignDraft | None):
     if draft is None:
         raise ConflictError(_l("The draft was deleted meanwhile. Reload the page."))
-    who = people_names([draft.saved_by]).get(draft.saved_by, draft.saved_by)
-    when = draft.saved_at.astimezone(clock.local_zone()).strftime("%d.%m.%Y %H:%M")
     raise ConflictError(_l("%(who)s saved this diagram meanwhile, at %(when)s. Your changes were not saved: "
                            "download them to keep them, then reload the page to see the newer draft."),
-                        who=who, when=when)
+                        **saved_meanwhile(draft))
 
 
 def _check(bpmn_id: str, xml: str) -> None:

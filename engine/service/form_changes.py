@@ -57,10 +57,7 @@ def form_changes(old: dict, new: dict) -> list[FormChange]:
         if before is None or after is None:
             changes.append(FormChange(title, None, "added" if before is None else "removed"))
             continue
-        for prop, words in FORM_PROPERTIES.items():
-            if before.get(prop) != after.get(prop):
-                changes.append(FormChange(title, None, "changed", str(words), _shown(before.get(prop)),
-                                          _shown(after.get(prop))))
+        changes += _property_changes(title, None, before, after, FORM_PROPERTIES)
         changes += _field_changes(title, "", before.get("fields") or [], after.get("fields") or [])
     return changes
 
@@ -75,13 +72,15 @@ def _field_changes(title: str, prefix: str, before: list, after: list) -> list[F
         if was is None or now is None:
             changes.append(FormChange(title, field, "added" if was is None else "removed"))
             continue
-        for prop, words in FIELD_PROPERTIES.items():
-            if was.get(prop) != now.get(prop):
-                changes.append(FormChange(title, field, "changed", str(words), _shown(was.get(prop)),
-                                          _shown(now.get(prop))))
+        changes += _property_changes(title, field, was, now, FIELD_PROPERTIES)
         if isinstance(was.get("fields"), list) or isinstance(now.get("fields"), list):
             changes += _field_changes(title, f"{prefix}{name}.", _list(was.get("fields")), _list(now.get("fields")))
     return changes
+
+
+def _property_changes(title: str, field: str | None, was: dict, now: dict, properties: dict) -> list[FormChange]:
+    return [FormChange(title, field, "changed", str(words), _shown(was.get(prop)), _shown(now.get(prop)))
+            for prop, words in properties.items() if was.get(prop) != now.get(prop)]
 
 
 def _list(value) -> list:

@@ -21,7 +21,7 @@ from ..directory.naming import people_names
 from ..errors import ConflictError, InvalidData, NotFound
 from ..models import DesignFormDraft
 from .design_deploy import design_bundle, form_file_content
-from .design_drafts import open_design
+from .design_drafts import open_design, saved_meanwhile
 from .versions import validate, version_files
 
 MAX_FORM_BYTES = 256 * 1024  # a form's JSON: hundreds of fields fit
@@ -155,7 +155,6 @@ def _invalid(message) -> None:
 def _conflict(draft: DesignFormDraft | None):
     if draft is None:
         raise ConflictError(_l("The form's draft was deleted meanwhile. Reload the page."))
-    who = people_names([draft.saved_by]).get(draft.saved_by, draft.saved_by)
-    when = draft.saved_at.astimezone(clock.local_zone()).strftime("%d.%m.%Y %H:%M")
     raise ConflictError(_l("%(who)s saved this form meanwhile, at %(when)s. Your changes were not saved: copy "
-                           "them from the JSON, then reload the page to see the newer draft."), who=who, when=when)
+                           "them from the JSON, then reload the page to see the newer draft."),
+                        **saved_meanwhile(draft))
