@@ -1,6 +1,7 @@
 """The supervisors' cockpit as its users meet it (issue 13, "Browser journeys"), on the plan lived to 4 December
-2020: a supervisor finds the overdue cells of item 3.31 on the matrix, opens one and sees the instance's position
-on its diagram; a school head sees only her units' columns. Counts are read from the page (the matrix's cells, the
+2020: a supervisor finds the overdue cells of item 3.34 (the schools' programmes of psychological support; the
+schools nobody answers for have not handed in) on the matrix, opens one and sees the instance's position on its
+diagram; a school head sees only her units' columns. Counts are read from the page (the matrix's cells, the
 overlays), checked against the rows. (The operator's journey through an incident group is
 test_incident_retry_journey.py: its fresh database would replace this module's lived one on PostgreSQL.)"""
 import pytest
@@ -17,10 +18,10 @@ pytestmark = pytest.mark.browser
 MARKED = "m => Array.from(document.querySelectorAll('.djs-element.' + m)).map(e => e.dataset.elementId)"
 
 
-def _overdue_of_331(app) -> dict[str, int]:
-    """{unit code: instance id} of item 3.31's instances whose open task is past its deadline, from the rows."""
+def _overdue_of_334(app) -> dict[str, int]:
+    """{unit code: instance id} of item 3.34's instances whose open task is past its deadline, from the rows."""
     with app.app_context():
-        item = db.session.scalar(select(PlanItem).where(PlanItem.number == "3.31"))
+        item = db.session.scalar(select(PlanItem).where(PlanItem.number == "3.34"))
         rows = db.session.execute(
             select(ProcessInstance.unit_code, ProcessInstance.id).join(HumanTask, HumanTask.instance_id ==
                                                                        ProcessInstance.id)
@@ -30,17 +31,17 @@ def _overdue_of_331(app) -> dict[str, int]:
     return dict(rows)
 
 
-def test_a_supervisor_finds_the_overdue_cells_of_331_and_sees_the_instance_on_its_diagram(lived_live, page):
+def test_a_supervisor_finds_the_overdue_cells_of_334_and_sees_the_instance_on_its_diagram(lived_live, page):
     base, app = lived_live
-    overdue = _overdue_of_331(app)
-    assert overdue, "the lived plan has no overdue PPE for 3.31 on 4 December: the journey has nothing to find"
+    overdue = _overdue_of_334(app)
+    assert overdue, "the lived plan has no overdue school for 3.34 on 4 December: the journey has nothing to find"
     sign_in(page, base, "iao")
     page.goto(f"{base}/plan/matrix?problems=1")
-    row = page.locator("tbody tr", has=page.locator("th.m-item", has_text="3.31"))
+    row = page.locator("tbody tr", has=page.locator("th.m-item", has_text="3.34"))
     cells = row.locator("td.m-overdue a")
     expect(cells).to_have_count(len(overdue))
     cells.first.click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("ППЭ")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("СОШ")
     instance_id = int(page.url.split("/instances/")[1].split("/")[0].split("?")[0])
     assert instance_id in overdue.values()
     page.get_by_role("link", name="Показать на схеме").click()
@@ -56,7 +57,7 @@ def test_a_supervisor_finds_the_overdue_cells_of_331_and_sees_the_instance_on_it
     page.locator(".bjs-drilldown").first.click()
     expect(page.locator(".djs-element.path-current[data-element-id=report_task]")).to_be_visible()
     assert waiting <= set(page.evaluate(MARKED, "path-current"))
-    page.screenshot(path="test-results/cockpit-331-instance.png", full_page=True)
+    page.screenshot(path="test-results/cockpit-334-instance.png", full_page=True)
 
 
 def test_a_school_head_sees_only_her_units_columns(lived_live, page):
