@@ -222,6 +222,11 @@ class YearSimulation:
         if instance_id not in self.sections:
             section = db.session.scalar(select(PlanItem.section).join(
                 ProcessInstance, ProcessInstance.plan_item_id == PlanItem.id).where(ProcessInstance.id == instance_id))
+            if section is None:
+                # a part started by an item's instance without a unit of its own (a person's test under 3.19's
+                # round) is that item's work
+                parent = db.session.scalar(select(ProcessInstance.parent_id).where(ProcessInstance.id == instance_id))
+                section = self.section_of(parent) if parent is not None else None
             self.sections[instance_id] = section or 0
         return self.sections[instance_id]
 

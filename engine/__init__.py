@@ -88,19 +88,32 @@ def __dir__():
 
 def init_app(app) -> None:
     from . import clock, db
-    from .sandbox.helpers import use_calendar_source, use_working_calendar
+    from .sandbox.helpers import (use_calendar_source, use_certification_source, use_reports_source,
+                                  use_working_calendar)
     for module in _STEP_SUBSCRIBERS:
         import_module(f".{module}", __name__)
     db.init_app(app)
     clock.install(app.config["GIA_TIMEZONE"])
     use_calendar_source(_calendar_in_force)
     use_working_calendar(_special_days_in_force)
+    use_reports_source(_school_reports)
+    use_certification_source(_certification_of)
 
 
 def _calendar_in_force() -> dict:
     # The plan (engine.plan) is imported by the first script that reads the exam calendar, not by every command.
     from .plan import calendar_in_force
     return calendar_in_force()
+
+
+def _school_reports(number: str, details: bool) -> dict:
+    from .plan.analysis import school_reports
+    return school_reports(number, details)
+
+
+def _certification_of(email: str) -> dict | None:
+    from .service.certification import certification_of
+    return certification_of(email)
 
 
 def _special_days_in_force() -> dict:

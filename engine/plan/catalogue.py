@@ -22,7 +22,7 @@ __all__ = ["Anomaly", "Catalogue", "Part", "PlanEntry", "Window", "load", "load_
 
 PROCESSES = ("plan_dept_task", "plan_school_report", "plan_event_reports", "plan_order", "plan_year_activity",
              "ppe_tech_check", "final_essay", "oral_interview", "ppe_stage2_act", "ppe_staff_list", "ege_choices",
-             "parent_meetings")
+             "parent_meetings", "plan_analysis", "plan_council_decisions", "staff_certification")
 SCOPES = ("department", "schools", "ppe")
 # A process only makes sense for some scopes: an order is the city's, a school report comes from many units.
 _SCOPES_OF = {
@@ -38,6 +38,9 @@ _SCOPES_OF = {
     "ppe_staff_list": ("department",),  # A9: each school nominates in an instance of its own (ppe_staff_list_school)
     "ege_choices": ("department",),     # A8: the schools' lists and the re-check, for the RCOI summary
     "parent_meetings": ("department",),  # A10: the city's coverage
+    "plan_council_decisions": ("schools",),  # 3.24: three council decisions, each due by its calendar date
+    "plan_analysis": ("department",),    # issue 15 §9: the department analyses what the schools sent
+    "staff_certification": ("department",),  # A4: the city's round; each person is tested in an instance of their own
 }
 _CHOICES = {("plan_dept_task", "evidence"): ("required", "optional"),
             ("plan_year_activity", "checkins"): ("monthly", "quarterly")}

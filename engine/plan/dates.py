@@ -196,4 +196,7 @@ def _instances_reading_the_calendar(key: str) -> dict[int, bool]:
 
 
 def _reads(content: str, key: str) -> bool:
-    return f"calendar_date('{key}'" in content or f'calendar_date("{key}"' in content
+    """Whether a diagram that reads the calendar reads `key`: by name in the call, or named as a string and read
+    through a variable (plan_council_decisions lists its deadlines' keys and reads calendar_date(decision[...]))."""
+    # Double quotes only in the call: an XML attribute's value could otherwise match a key by chance.
+    return f"'{key}'" in content or f'calendar_date("{key}"' in content

@@ -5,7 +5,7 @@ timer's timeDate expression must yield an ISO string. Times are read in the depa
 
 The functions (HELPERS, at the end): today(), now(), add_days(d, n), add_working_days(d, n), day_at(d, hour, minute),
 end_of_day(d), days_between(a, b), days_late(due, done), format_date(d), notify(role, unit, text, kind),
-calendar_date(key, part), unique_id().
+calendar_date(key, part), school_reports(number, details), staff_certification(email), unique_id().
 """
 from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
@@ -141,5 +141,46 @@ def calendar_date(key, part="date"):
     return entry.get("date") or entry.get("starts")
 
 
+def _no_reports(number, details=False) -> dict:
+    return {"due": None, "total": 0, "handed_in": 0, "rows": []}
+
+
+_reports_source = [_no_reports]
+
+
+def use_reports_source(source) -> None:
+    """Where school_reports reads what the schools handed in for a plan item (the engine gives
+    engine.plan.analysis.school_reports)."""
+    _reports_source[0] = source or _no_reports
+
+
+def school_reports(number, details=False) -> dict:
+    """The schools' reports of plan item `number`: {due, total, handed_in, rows} (rows with `details` only), for
+    a department's analysis of what the schools sent (processes/plan_analysis.bpmn)."""
+    return _reports_source[0](str(number), bool(details))
+
+
+def _no_certifications(email) -> None:
+    return None
+
+
+_certification_source = [_no_certifications]
+
+
+def use_certification_source(source) -> None:
+    """Where staff_certification reads the knowledge tests of PPE staff (the engine gives the latest
+    staff_certification instance of the person)."""
+    _certification_source[0] = source or _no_certifications
+
+
+def staff_certification(email):
+    """The knowledge test (аттестация, plan 3.19) of the PPE staff member with this e-mail, for the staff list:
+    {"status": "certified" | "removed" | "pending", "status_text"}, None when none was started. The person is found
+    by e-mail, as the schools give it for every nominee; case does not matter."""
+    key = str(email or "").strip().lower()
+    return _certification_source[0](key) if key else None
+
+
 HELPERS = {f.__name__: f for f in (today, now, add_days, add_working_days, day_at, end_of_day, days_between,
-                                   days_late, format_date, notify, calendar_date, unique_id)}
+                                   days_late, format_date, notify, calendar_date, school_reports, staff_certification,
+                                   unique_id)}

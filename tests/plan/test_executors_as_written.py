@@ -83,8 +83,10 @@ EXCEPTIONS = {
                "head (domain.md §1.2), who co-signs it in a task of her own"),
     "3.42": _d({IAO, MO}, why=FOLLOWS),
     "3.47": _d({IAO}, why=FOLLOWS),
-    "3.49": _d({IAO, OOO}, why=FOLLOWS),
-    "3.51": _d({OOO}, why=ONE_LEAD),
+    "3.49": _d({OOO}, why=ONE_LEAD),  # the schools report, the ИАО analyses what they sent (issue 15 §9)
+    "3.51": _d({OOO}, unwritten={SCHOOL}, why="the medallists' ЕГЭ results are the schools' to report (each school "
+               "knows its medallists and their scores); the ИАО analyses what they sent for the department, the "
+               "ООО contributing (" + ONE_LEAD + ")"),
     "4.3": _d({IAO}, why=FOLLOWS),
     "4.5": _d({IAO}, why=FOLLOWS),
     "4.7": _d({IAO}, why=FOLLOWS),

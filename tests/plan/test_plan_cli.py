@@ -15,7 +15,8 @@ def test_the_catalogue_lists_every_item_with_its_window_and_anomalies(app):
     items = {i["number"]: i for i in json.loads(result.stdout)["items"]}
     assert len(items) == 82
     assert items["4.10"]["window"] == "2021-01-22..2021-01-26"
-    assert [a["code"] for a in items["3.24"]["anomalies"]] == ["several_windows", "year_outside_school_year"]
+    assert [a["code"] for a in items["3.24"]["anomalies"]] == ["several_windows", "year_outside_school_year",
+                                                                     "window_adjusted"]
 
 
 def test_open_start_status_and_calendar_from_the_command_line(app, org, clock_at):

@@ -241,12 +241,14 @@ def test_a_date_given_in_the_calendar_moves_the_items_that_follow_it(opened, clo
     plans.start_due_items()  # 5.2 (a report after the essay, 2 Dec, and after the interview, 10 Feb) is running now
     running = instances("5.2")
     assert {i.process_id for i in running} == {"plan_event_reports"}
-    # 5.2, the final essay (3.12) and the staff list (3.46) read the calendar themselves: their deadlines and timers
-    # are computed again (the staff list waits for the schools' lists, in instances of theirs that do not read it).
+    # 5.2, the final essay (3.12), the staff list (3.46) and the council decisions (3.24) read the calendar
+    # themselves: their deadlines and timers are computed again (the staff list waits for the schools' lists, in
+    # instances of theirs that do not read it).
     readers = [i for i in db.session.scalars(select(ProcessInstance)
                                              .where(ProcessInstance.status.in_(InstanceStatus.ACTIVE)))
                if "calendar_date(" in (PROCESSES / f"{i.process_id}.bpmn").read_text(encoding="utf-8")]
-    assert {i.process_id for i in readers} == {"final_essay", "plan_event_reports", "ppe_staff_list"}
+    assert {i.process_id for i in readers} == {"final_essay", "plan_council_decisions", "plan_event_reports",
+                                               "ppe_staff_list"}
     result = plan_dates.set_calendar_date(opened, "interview", date(2021, 2, 17), actor="mo")
     assert result == {"moved": [], "started": ["5.2"], "instances": len(readers), "corrections": 0, "failed": []}
     # The running instances follow: the report after the essay is asked for already, the one after the interview
