@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_a1_journey import open_task, sign_in, sign_out
+from tests.browser.test_a9_journey import at
 from tests.conftest import set_manual_clock
 
 pytestmark = pytest.mark.browser
@@ -37,13 +38,6 @@ def add_people(*people):
     db.session.execute(sa.update(User).where(User.login.in_([p[0] for p in people]))
                        .values(password_hash=_demo_password_hash()))
     db.session.commit()
-
-
-def at(app, moment):
-    with app.app_context():
-        from engine.db import db
-        set_manual_clock(moment)
-        db.session.remove()
 
 
 @pytest.fixture
