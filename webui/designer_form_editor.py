@@ -46,7 +46,7 @@ def form_editor(bpmn_id, key):
         "messages": _page_messages(),
     }
     return render_template("designer_form_editor.html", design=design, data=data, origin=_origin(design),
-                           process_name=engine.open_design(bpmn_id).name,
+                           process_name=design.process_name,
                            problems=[str(p) for p in design.problems])
 
 

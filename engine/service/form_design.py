@@ -37,6 +37,7 @@ class FormDesign:
     saved_by_name: str | None = None
     saved_at: datetime | None = None
     problems: list = field(default_factory=list)  # Problems deploy would refuse this change for
+    process_name: str | None = None  # the process's name, as the modeller shows it
 
 
 def open_form_design(bpmn_id: str, key: str) -> FormDesign:
@@ -46,16 +47,18 @@ def open_form_design(bpmn_id: str, key: str) -> FormDesign:
     _check_key(key)
     draft = _draft(bpmn_id, key)
     if draft is not None:
-        return FormDesign(bpmn_id, key, draft.definition, draft.revision, "draft",
-                          people_names([draft.saved_by]).get(draft.saved_by, draft.saved_by), draft.saved_at,
-                          _problems(bpmn_id, design.xml, key, draft.definition))
-    deployed = _deployed(bpmn_id, key)
-    if deployed is not None:
-        return FormDesign(bpmn_id, key, deployed, 0, "version")
-    try:
-        return FormDesign(bpmn_id, key, forms.load_raw(key), 0, "catalogue")
-    except forms.FormDefinitionError:
-        return FormDesign(bpmn_id, key, {"key": key, "title": "", "fields": []}, 0, "new")
+        opened = FormDesign(bpmn_id, key, draft.definition, draft.revision, "draft",
+                            people_names([draft.saved_by]).get(draft.saved_by, draft.saved_by), draft.saved_at,
+                            _problems(bpmn_id, design.xml, key, draft.definition))
+    elif (deployed := _deployed(bpmn_id, key)) is not None:
+        opened = FormDesign(bpmn_id, key, deployed, 0, "version")
+    else:
+        try:
+            opened = FormDesign(bpmn_id, key, forms.load_raw(key), 0, "catalogue")
+        except forms.FormDefinitionError:
+            opened = FormDesign(bpmn_id, key, {"key": key, "title": "", "fields": []}, 0, "new")
+    opened.process_name = design.name
+    return opened
 
 
 def preview_form(definition: dict) -> forms.FormDefinition:
