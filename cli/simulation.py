@@ -15,7 +15,7 @@ from io import BytesIO
 
 import click
 from flask_babel import format_decimal, gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import engine
 from engine import clock, roles
@@ -149,8 +149,12 @@ class YearSimulation:
                         HumanTask.due_at, HumanTask.bpmn_id, HumanTask.seq, HumanTask.created_at)
                  .where(HumanTask.state == "READY").order_by(HumanTask.due_at, HumanTask.instance_id, HumanTask.seq))
         if self.partition is not None:
+            # By family (an instance and those its messages started): a school's answer and the department's
+            # decision it makes moot are then taken in the same order as one process takes them, not raced.
             share, shares = self.partition
-            query = query.where(HumanTask.instance_id % shares == share)
+            family = select(func.coalesce(ProcessInstance.parent_id, ProcessInstance.id)).where(
+                ProcessInstance.id == HumanTask.instance_id).scalar_subquery()
+            query = query.where(family % shares == share)
         ready = db.session.execute(query).all()
         db.session.rollback()
         for task in ready:

@@ -4,8 +4,9 @@ served by several web and Celery workers against one database.
 The coordinator moves the clock and starts the plan's items, as in a single-process run; then each day has two
 phases, each done by every worker side by side and awaited by the coordinator before the next: the timer sweep
 (the sweeps split the due instances between them by SKIP LOCKED claims, as Celery workers do) and the inbox's work,
-each worker taking the tasks of the instances whose id falls in its share. Messages cross the shares (a school's
-report reaches its department's instance) and are serialised by the instance's row lock, as in production.
+each worker taking the tasks of the instance families (an instance and those its messages started) whose root
+id falls in its share. Messages cross the shares (a school's report reaches its department's instance) and are
+serialised by the instance's row lock, as in production.
 """
 import multiprocessing
 
