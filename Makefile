@@ -80,7 +80,10 @@ demo: db
 
 # Web, worker and beat as the three processes of the Procfile, under honcho: Ctrl-C stops each of them once, and
 # when one of them dies (a worker killed with -9) honcho stops the others, so that no beat outlives its worker.
-SERVE = mkdir -p "$${GIA_VAR_DIR:-var}" && HOST=$(HOST) PYTHONUNBUFFERED=1 exec $(BIN)/honcho start --port $(PORT)
+# They share their counters for /metrics in var/metrics (prometheus_client's multiprocess files), emptied first.
+METRICS_DIR = "$${GIA_VAR_DIR:-var}/metrics"
+SERVE = mkdir -p "$${GIA_VAR_DIR:-var}" && rm -rf $(METRICS_DIR) && mkdir $(METRICS_DIR) && \
+	HOST=$(HOST) PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) PYTHONUNBUFFERED=1 exec $(BIN)/honcho start --port $(PORT)
 
 run: demo
 	@echo ""

@@ -60,6 +60,10 @@ class Config:
     MAX_BPMN_BYTES = int(os.environ.get("MAX_BPMN_BYTES", str(5 * 1024 * 1024)))
 
     UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", VAR_DIR / "uploads"))
+    # Nightly backups by Celery beat (`flask gia backup`, engine/ops/backup.py) into this folder when set, the newest
+    # BACKUP_KEEP kept.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", "")
+    BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "7"))
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES * 4
 
@@ -98,6 +102,22 @@ class Config:
     GIA_OUTBOX_INLINE_LIMIT = int(os.environ.get("GIA_OUTBOX_INLINE_LIMIT", "100000"))
     GIA_OUTBOX_STALE_SECONDS = float(os.environ.get("GIA_OUTBOX_STALE_SECONDS", "10"))
     GIA_OUTBOX_SWEEP_SECONDS = float(os.environ.get("GIA_OUTBOX_SWEEP_SECONDS", "10"))
+
+    # Health and metrics (webui/health.py, engine/ops): /readyz fails when the broker does not answer within
+    # READY_BROKER_TIMEOUT_SECONDS, when no timer sweep ran for READY_BEAT_MAX_AGE_SECONDS, or when a due timer
+    # waits longer than READY_TIMER_LAG_SECONDS. /metrics answers a Bearer METRICS_TOKEN or a client address in
+    # METRICS_ALLOW (comma-separated addresses or networks; empty: the token only). Behind a reverse proxy on this
+    # machine every client looks like 127.0.0.1: set TRUSTED_PROXIES, or METRICS_ALLOW to the scraper's address.
+    READY_BROKER_TIMEOUT_SECONDS = float(os.environ.get("READY_BROKER_TIMEOUT_SECONDS", "2"))
+    READY_BEAT_MAX_AGE_SECONDS = float(os.environ.get("READY_BEAT_MAX_AGE_SECONDS", "300"))
+    READY_TIMER_LAG_SECONDS = float(os.environ.get("READY_TIMER_LAG_SECONDS", "600"))
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "127.0.0.1,::1")
+
+    # Logs (engine/logs.py): "json" one JSON object per line with the request, user, instance and task ids; "text"
+    # the same in words; empty: as flask, gunicorn or celery set logging up. Pupils' data is never logged.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     PROCESSES_DIR = Path(os.environ.get("PROCESSES_DIR", BASE_DIR / "processes"))
     FORMS_DIR = Path(os.environ.get("FORMS_DIR", BASE_DIR / "forms" / "definitions"))

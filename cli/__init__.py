@@ -36,6 +36,7 @@ COMMANDS = {
     "tasks": "tasks", "claim": "tasks", "complete": "tasks",
     "message": "events", "signal": "events", "timers": "events", "clock": "events",
     "user": "people", "plan": "plan", "demo": "demo", "simulate": "simulate",
+    "backup": "ops", "restore": "ops", "check": "ops",
 }
 
 

@@ -24,20 +24,22 @@ def count_section_instances(report: YearReport) -> None:
 
 
 def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: int, progress=None,
-                  workers: int = 1, until: date | None = None) -> YearReport:
+                  workers: int = 1, until: date | None = None, resume: bool = False) -> YearReport:
     catalogue = plan_catalogue.load_default()
     if catalogue.year != year:
         raise EngineError(_l("The catalogue holds the plan for %(have)s, not %(want)s."), have=catalogue.year,
                           want=year)
-    if db.session.scalar(select(Plan.id).where(Plan.year == year)) is not None:
+    if not resume and db.session.scalar(select(Plan.id).where(Plan.year == year)) is not None:
         raise EngineError(_l("A plan for %(year)s is open in this database already: simulate on a fresh database "
                              "(e.g. DATABASE_URL=sqlite:////tmp/year.db)."), year=year)
+    if resume and db.session.scalar(select(Plan.id).where(Plan.year == year)) is None:
+        raise EngineError(_l("No plan for %(year)s in this database to go on with."), year=year)
     db.session.rollback()
     if workers > 1:
         simulation = ParallelYear(schools, ppe, late_share, seed, workers=workers)
     else:
         simulation = YearSimulation(schools, ppe, late_share, seed)
-    report = simulation.run(catalogue, progress, until=until)
+    report = simulation.run(catalogue, progress, until=until, resume=resume)
     count_section_instances(report)
     return report
 
@@ -53,12 +55,14 @@ def simulate_year(year: str, schools: int, ppe: int, late_share: float, seed: in
               help="Processes living each day side by side (PostgreSQL only).")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Stop after this day (e.g. 2020-12-04); the manual clock stays there.")
+@click.option("--resume", is_flag=True, help="Go on with the year a run stopped with --until left (the same options; "
+              "e.g. on a database restored from a backup).")
 @json_option
 @guarded
-def simulate_command(year, schools, ppe, late_share, seed, workers, until, as_json):
+def simulate_command(year, schools, ppe, late_share, seed, workers, until, resume, as_json):
     """Run the school year's plan on a fresh database, day by day, and print what happened per section."""
     report = simulate_year(year, schools, ppe, late_share, seed, workers=workers,
-                           until=until.date() if until else None)
+                           until=until.date() if until else None, resume=resume)
     emit(report.as_dict(), as_json, render(report))
 
 

@@ -66,11 +66,18 @@ _PROVIDERS = {
 # would silently skip them.
 _STEP_SUBSCRIBERS = ("mail", "service.routing", "service.drafts")
 
+# The verbs that change instances or definitions, wrapped once here rather than at each definition.
+_TIMED = frozenset("deploy start claim unclaim complete advance_timers cancel retry suspend resume deliver "
+                   "drain_outbox migrate skip_task go_back edit_data".split())
+
 
 def __getattr__(name: str):
     if name in _PROVIDERS:
         module, attribute = _PROVIDERS[name]
         value = getattr(import_module(f".{module}", __name__), attribute)
+        if name in _TIMED:  # counted and timed per verb for /metrics (engine.ops.calls)
+            from .ops.calls import timed
+            value = timed(name)(value)
     else:  # a submodule not imported yet (`engine.clock`)
         try:
             value = import_module(f".{name}", __name__)

@@ -50,10 +50,6 @@ class InvalidState(EngineError):
     """The instance cannot take this action in its current status (suspended, cancelled, in error...)."""
 
 
-class IncompatibleState(EngineError):
-    """The stored state was written by a newer SpiffWorkflow than the one running; loading it would lose data."""
-
-
 class NothingWaiting(EngineError):
     """A message or signal found no instance waiting for it and no process it could start."""
 
@@ -94,3 +90,9 @@ class ProcessError(EngineError):
         self.instance_id = instance_id
         self.element = element  # the bpmn id of the element it stopped at, where known (incidents group by it)
         super().__init__(message, **params)
+
+
+class IncompatibleState(ProcessError):
+    """The stored state was written by a newer SpiffWorkflow than the one running; loading it would lose data.
+    A step meeting it marks the instance `error` with this message and leaves the state as it is, for a retry
+    once the library has been brought up to date."""

@@ -13,10 +13,14 @@ import logging
 import resource
 
 from celery import Celery, Task, shared_task
-from celery.signals import worker_process_init
+from celery.schedules import crontab
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_process_init
 from kombu import Exchange, Queue
 
+from . import logs
 from .mail import send_pending
+from .ops.calls import timed
+from .ops.ticks import record_tick
 from .plan import start_due_items
 from .service.batch import resume_stalled, run_batch as run_job
 from .service.routing import drain, drain_stale
@@ -26,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # Which queue (by kind of work) each task goes to; the queue is named "<CELERY_QUEUE>.<kind>".
 QUEUES = {"gia.sweep_timers": "timers", "gia.start_plan_items": "plan", "gia.send_mail": "mail",
-          "gia.clean_broker": "batch", "gia.run_batch": "batch",
+          "gia.clean_broker": "batch", "gia.run_batch": "batch", "gia.backup": "batch",
           # Messages between instances mostly start instances (a school's part of a collection), as plan starts do.
           "gia.drain_outbox": "plan"}
 
@@ -68,6 +72,9 @@ def init_celery(app) -> Celery:
             "resume-batches": {"task": "gia.run_batch", "schedule": app.config.get("GIA_BATCH_SWEEP_SECONDS", 60.0)},
         },
     )
+    if app.config.get("BACKUP_DIR"):
+        # Nightly at 02:00 Moscow time (23:00 UTC), when nobody works on the plan.
+        celery.conf.beat_schedule["backup"] = {"task": "gia.backup", "schedule": crontab(hour=23, minute=0)}
     if broker.startswith("sqla+"):
         # Without a broker server: poll the SQLite queue every 0.1 s instead of every second (VERIFIED-SETUP.md).
         from kombu.transport import sqlalchemy as kombu_sqla
@@ -78,6 +85,10 @@ def init_celery(app) -> Celery:
     spiff_log = logging.getLogger("spiff")
     if spiff_log.level == logging.NOTSET:
         spiff_log.setLevel(logging.WARNING)
+    if app.config.get("LOG_FORMAT"):
+        # A receiver here keeps Celery from putting its own handlers on the root logger at worker start: the lines
+        # stay as engine/logs.py writes them (LOG_LEVEL, not --loglevel, sets the level then).
+        setup_logging.connect(_logging_is_ours, weak=False)
     celery.set_default()
     app.extensions["celery"] = celery
     _memory_limit[0] = app.config.get("WORKER_MEMORY_LIMIT_MB", 2048)
@@ -85,6 +96,24 @@ def init_celery(app) -> Celery:
 
 
 _memory_limit = [2048]
+_job_contexts: dict = {}
+
+
+def _logging_is_ours(**_kwargs):
+    pass
+
+
+@task_prerun.connect
+def _job_on_log_lines(task_id=None, task=None, **_kwargs):
+    # Every line a task causes says which run of which job (the engine adds the instance and task it acts on).
+    _job_contexts[task_id] = logs.bind(request_id=task_id, job=getattr(task, "name", None))
+
+
+@task_postrun.connect
+def _job_done(task_id=None, **_kwargs):
+    token = _job_contexts.pop(task_id, None)
+    if token is not None:
+        logs.unbind(token)
 
 
 @worker_process_init.connect
@@ -104,7 +133,8 @@ def sweep_timers() -> dict:
         # More is due than one batch: another sweep lets an idle worker join in now rather than at the next beat.
         # Each sweep asks for at most one, when it starts, so the sweeps queued stay fewer than the workers + 1.
         sweep_timers.apply_async()
-    result = advance_timers()
+    record_tick()  # /readyz and gia_beat_last_tick_age_seconds: beat, the broker and a worker are alive
+    result = timed("advance_timers")(advance_timers)()
     if result.fired or result.failed:
         # Counts, and the failures in full: a sweep that drains a backlog fires thousands.
         log.info("timer sweep at %s: fired %s, failed %s", result.now.isoformat(), len(result.fired), result.failed)
@@ -152,6 +182,17 @@ def run_batch(job_id: int | None = None) -> dict:
     if resumed:
         log.info("batch: resumed stalled jobs %s", resumed)
     return {"resumed": len(resumed)}
+
+
+@shared_task(name="gia.backup", time_limit=6 * 3600, soft_time_limit=6 * 3600 - 60)
+def backup() -> dict:
+    """The nightly backup into BACKUP_DIR, keeping the newest BACKUP_KEEP (engine.ops.backup)."""
+    from pathlib import Path
+    from flask import current_app
+    from .ops.backup import backup as take_backup
+    result = take_backup(Path(current_app.config["BACKUP_DIR"]), keep=current_app.config["BACKUP_KEEP"])
+    log.info("backup: %s, %s bytes in %.1f s, removed %s", result.path, result.size, result.seconds, result.removed)
+    return {"path": str(result.path), "size": result.size, "removed": result.removed}
 
 
 @shared_task(name="gia.clean_broker")

@@ -57,7 +57,7 @@ def restore(state: str, version: str, spec, subprocess_specs) -> BpmnWorkflow:
         raise IncompatibleState(
             _l("The instance was saved by a newer SpiffWorkflow (format %(found)s, this one reads up to %(ours)s); "
                "refusing to load it rather than lose its data."), found=version, ours=serializer.FORMAT_VERSION)
-    workflow = serializer.loads(state, spec, subprocess_specs)
+    workflow = serializer.loads(state, spec, subprocess_specs, version)
     # Not serialized: a restored workflow would silently get the unrestricted default engine.
     workflow.script_engine = script_engine()
     return workflow

@@ -11,7 +11,8 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Loggers of the app made before this runs stay as they were (engine/logs.py): fileConfig would disable them all.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
@@ -92,14 +93,27 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite: a batch migration rebuilds a table (copy, DROP, rename), and with foreign keys enforced that DROP
+        # cascades: every task of every instance deleted, audit rows cut from their instance (issue 16 §3,
+        # tests/upgrades). The pragma is ignored inside a transaction, so it is set before the migrations' begins,
+        # and the keys are checked once the migrations have run.
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            connection.connection.dbapi_connection.execute('PRAGMA foreign_keys=OFF')
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite and connection.exec_driver_sql('PRAGMA foreign_key_check').first():
+                    raise RuntimeError('the migration left rows whose foreign keys point nowhere')
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute('PRAGMA foreign_keys=ON')
 
 
 if context.is_offline_mode():

@@ -21,6 +21,8 @@ def create_app(overrides: dict | None = None, *, web: bool = True) -> Flask:
     if overrides:
         app.config.update(overrides)
     _ensure_dirs(app)
+    from engine import logs
+    logs.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])  # "" (default): as the runner sets it up
     engine.init_app(app)
     forms.use_directory(app.config["FORMS_DIR"])
     if web:
@@ -45,8 +47,10 @@ def create_app(overrides: dict | None = None, *, web: bool = True) -> Flask:
 def _add_web(app):
     """The pages, the REST API and what guards every request."""
     from flask_wtf import CSRFProtect
-    from . import guards
+    from . import guards, health, logging_setup
+    logging_setup.init_app(app)  # first: every response gets its X-Request-Id, every line its request
     guards.init_app(app)  # before CSRF's check and before any route is added (its `int` converter)
+    health.init_app(app)  # its request timing first; /healthz, /readyz, /metrics (GET only: no CSRF, no login)
     csrf = CSRFProtect(app)
 
     _one_instant_per_request(app)
@@ -73,6 +77,8 @@ def _add_web(app):
     app.register_blueprint(designer_bp)
     from .designer_diff import bp as designer_diff_bp
     app.register_blueprint(designer_diff_bp)
+    from .ops import bp as ops_bp
+    app.register_blueprint(ops_bp)
 
 
 def _add_migrations(app):

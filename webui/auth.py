@@ -13,6 +13,8 @@ from engine import clock, roles
 from engine.db import db
 from engine.errors import TooManyAttempts
 from engine.models import User
+from . import logging_setup
+from .health import LOGIN_FAILURES
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -30,7 +32,10 @@ def load_user(user_id):
         return None
     user, mode, at = found
     clock.remember_setting(mode, at)
-    return user if user.active else None
+    if not user.active:
+        return None
+    logging_setup.bind_user(user)  # the request's log lines say who (engine/logs.py)
+    return user
 
 
 def init_app(app):
@@ -52,6 +57,7 @@ def login():
         try:
             user = engine.authenticate(form.login.data.strip(), form.password.data, request.remote_addr)
         except TooManyAttempts as exc:
+            LOGIN_FAILURES.labels("throttled").inc()
             flash(exc.message, "error")
             return render_template("login.html", form=form), 429
         if user is not None:
@@ -59,6 +65,7 @@ def login():
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/") and not target.startswith("//")
                             else _landing(user))
+        LOGIN_FAILURES.labels("wrong").inc()
         flash(_("Wrong login or password."), "error")
     return render_template("login.html", form=form)
 

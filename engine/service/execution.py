@@ -5,19 +5,22 @@ When the diagram fails while acting (a script error, a time limit, a runaway loo
 back, so the instance keeps its last good state (a new one: its initial state), and a second transaction marks it
 `error` with the message and the failed action, for `retry`.
 """
+import logging
 from dataclasses import dataclass
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import audit, clock, events, projection, runtime, store
+from .. import audit, clock, events, logs, projection, runtime, store
 from ..actions import Action, RunSteps
 from ..errors import InvalidState, ProcessError
 from ..db import db
 from ..models import ProcessInstance, Unit
 from ..models.instance import InstanceStatus
 from . import history
+
+log = logging.getLogger(__name__)
 
 
 class Skip(Exception):
@@ -75,8 +78,28 @@ class Executed:
     ready: list  # the READY human_task rows as the step wrote them (store.Saved.ready)
 
 
-def execute(target: int | NewInstance, action: Action, actor: str | None, *, check: Callable | None = None,
-            audit_task=None, summary: dict | None = None, skip_locked: bool = False) -> Executed | None:
+def execute(target: int | NewInstance, action: Action, actor: str | None, **options) -> Executed | None:
+    """`_execute` with the instance and task on every log line it causes (engine/logs.py), and a line of its own:
+    which step, on what, with what status; ids only, never the data (that may be a pupil's)."""
+    task_id = getattr(options.get("audit_task"), "id", None)
+    step = "start" if isinstance(target, NewInstance) else action.audit_as
+    with logs.context(instance_id=target if isinstance(target, int) else None, task_id=task_id):
+        try:
+            done = _execute(target, action, actor, **options)
+        except ProcessError as exc:
+            with logs.context(instance_id=exc.instance_id):
+                # INFO, not WARNING: with no logging set up (the CLI), Python writes WARNING to stderr, whose lines
+                # are the CLI's «error: …» contract; the incident itself is on the instance and in the audit trail.
+                log.info("%s failed (%s), instance marked error", step, type(exc).__name__)
+            raise
+        if done is not None:
+            with logs.context(instance_id=done.instance_id):
+                log.info("%s by %s: instance %s", step, actor or "system", done.status)
+        return done
+
+
+def _execute(target: int | NewInstance, action: Action, actor: str | None, *, check: Callable | None = None,
+             audit_task=None, summary: dict | None = None, skip_locked: bool = False) -> Executed | None:
     """Apply `action` to the instance `target` (an id, or a NewInstance to create) in one transaction.
     `check(instance, workflow)` runs before acting and may raise to refuse, or raise Skip to do nothing. `summary`
     replaces what the audit trail records of the action. Returns an Executed, or None when skipped (or, with

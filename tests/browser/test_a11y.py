@@ -88,7 +88,7 @@ def test_the_operators_pages_have_no_wcag_violations(city, page):
     """The operator (a personal right to repair) meets the instance page with its actions and the batch jobs."""
     base, overdue = city
     sign_in(page, base, "operator")
-    for path in (f"/instances/{overdue}", "/batches", "/incidents"):
+    for path in (f"/instances/{overdue}", "/batches", "/incidents", "/ops/"):
         if page.goto(f"{base}{path}").status == 200:
             assert_accessible(page, f"{path} as the operator")
 

@@ -86,7 +86,7 @@ def _denials():
     return db.session.query(AuditEvent).filter_by(action="denied", actor="head12").count()
 
 
-ROLE_AREAS = ("/admin", "/plan", "/batches", "/designer")  # refused by role before any object is read: 403, the same for every id
+ROLE_AREAS = ("/admin", "/plan", "/batches", "/designer", "/ops")  # refused by role before any object is read: 403, the same for every id
 OWN_UNITS_IN_AREA = ("matrix.",)  # in /plan, but open to a unit's staff for their own units (its leaks checked above)
 # Ids that name nothing, for the same routes: the answer must not tell them from school №17's.
 MISSING = {"task_id": "00000000-0000-4000-8000-000000000000", "instance_id": 999999, "attachment_id": 999999,

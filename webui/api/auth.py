@@ -7,6 +7,7 @@ from flask_babel import refresh
 import engine
 from engine.models import User
 from .errors import ApiError
+from .. import logging_setup
 
 
 def authenticate() -> None:
@@ -19,6 +20,7 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not value.strip():
         raise ApiError(401, "unauthorized", _("The Authorization header must be «Bearer <token>»."))
     g.api_user = engine.check_token(value.strip())
+    logging_setup.bind_user(g.api_user)  # the request's log lines say who (engine/logs.py)
     refresh()  # the user's own language may now apply (webui.i18n.api_locale)
 
 
