@@ -1,6 +1,8 @@
 """`flask gia plan …`: the school year's programme: check the catalogue, open the plan, start due items, status."""
 import click
+from flask_babel import gettext as _
 
+from engine.plan import carriers
 from engine.plan import catalogue as plan_catalogue
 from engine.plan import (copy_plan, item_by_number, open_plan, overview, plan_for, set_calendar_date,
                          set_item_window, start_due_items)
@@ -27,11 +29,22 @@ def catalogue_command(as_json):
 
 
 def _entry_dict(entry) -> dict:
+    carried = entry.carried_by
     return {"number": entry.number, "section": entry.section, "title": entry.title,
             "deadline_text": entry.deadline_text,
             "window": "; ".join(f"{w.starts.isoformat()}..{w.ends.isoformat()}" for w in entry.windows),
-            "process": entry.process, "scope": entry.scope, "lead_role": entry.lead_role,
+            # a carried item runs no process: the carrying item's task does its work (items.json "carried_by")
+            "process": _carried_text(carried) if carried else entry.process,
+            "carried_by": carried.as_dict() if carried else None,
+            "scope": entry.scope, "lead_role": entry.lead_role,
             "anomalies": [{"code": a.code, "message": str(a.message)} for a in entry.anomalies]}
+
+
+def _carried_text(carried) -> str:
+    tasks = "», «".join(carriers.task_name(task) for task in carried.tasks)
+    if len(carried.tasks) == 1:
+        return _("done by the task of item %(item)s («%(tasks)s»)", item=carried.item, tasks=tasks)
+    return _("done by the tasks of item %(item)s («%(tasks)s»)", item=carried.item, tasks=tasks)
 
 
 @plan_group.command("open")

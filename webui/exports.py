@@ -21,7 +21,15 @@ _SHEET_FORBIDDEN = re.compile(r"[\\/*?:\[\]]")  # Excel refuses these in a sheet
 def table_workbook(title: str, headers: list[str], rows: list[tuple[list, bool]], wide: int = 1) -> BytesIO:
     """One sheet: `rows` are (values, late); the first `wide` columns get room for long text."""
     book = Workbook()
-    sheet = book.active
+    _fill(book.active, title, headers, rows, wide)
+    stream = BytesIO()
+    book.save(stream)
+    stream.seek(0)
+    return stream
+
+
+def _fill(sheet, title: str, headers: list[str], rows: list[tuple[list, bool]], wide: int = 1) -> None:
+    """A sheet of table_workbook's shape: bold frozen headers with filters, dates as dates, late rows in red."""
     sheet.title = _SHEET_FORBIDDEN.sub(" ", title)[:31].strip() or "1"
     sheet.append(headers)
     for cell in sheet[1]:
@@ -40,6 +48,28 @@ def table_workbook(title: str, headers: list[str], rows: list[tuple[list, bool]]
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+
+
+def attendance_workbook(attendance: dict) -> BytesIO:
+    """A plan item's participation (engine/plan/attendance.py): its events, the coverage by school (a school
+    invited but absent in red) and, when it records trial exams, their participants by PPE and school."""
+    book = Workbook()
+    invited, came = _("Invited (registered)"), _("Came")
+    _fill(book.active, _("Events"),
+          [_("Date"), _("Held event"), _("Kind of the event held"), _("Subject"), _("PPE"), _("Recorded by"), invited,
+           came],
+          [([e.day, e.title, e.kind, e.subject, e.ppe, e.organiser, e.invited, e.came], False)
+           for e in attendance["events"]], wide=0)
+    _fill(book.create_sheet(), _("By school"),
+          [_("Educational organisation"), _("Events"), invited, came, _("Came, share")],
+          [([s["school"], s["events"], s["invited"], s["came"], s["percent"]], bool(s["events"] and not s["came"]))
+           for s in attendance["by_school"]])
+    if attendance["exams"]:
+        _fill(book.create_sheet(), _("Trial exams by PPE"),
+              [_("PPE"), _("Date"), _("Held event"), _("Subject"), _("Educational organisation"), _("Registered"),
+               came],
+              [([r["ppe"], r["day"], r["title"], r["subject"], r["school"], r["registered"], r["came"]], False)
+               for r in attendance["exams"]], wide=0)
     stream = BytesIO()
     book.save(stream)
     stream.seek(0)

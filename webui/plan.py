@@ -17,6 +17,7 @@ from engine.access import is_admin, is_city_staff, memberships
 from engine.errors import EngineError, InvalidData, NotFound
 from engine.plan import (item_by_id, item_page, late_submissions, overview, plan_for, remove_special_day,
                          set_calendar_date, set_item_window, set_special_day, special_days_between, years)
+from engine.plan.attendance import item_attendance
 from . import exports, matrix
 from .access import restrict
 from .errors import flash_error
@@ -79,7 +80,8 @@ def item(item_id):
         else:
             status = 422
     page = item_page(item_by_id(item_id), problems_only=bool(request.args.get("problems")))
-    return render_template("plan_item.html", page=page, now=clock.now(), form=form), status
+    return render_template("plan_item.html", page=page, now=clock.now(), form=form,
+                           attendance=item_attendance(page["item"])), status
 
 
 @bp.route("/items/<int:item_id>.xlsx")
@@ -90,6 +92,19 @@ def item_export(item_id):
         return redirect(url_for("plan.item", item_id=item_id))
     stream = exports.coverage_workbook(page, clock.now())
     return send_file(stream, as_attachment=True, download_name=f"punkt-{page['item'].number}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/items/<int:item_id>/attendance.xlsx")
+def attendance_export(item_id):
+    """The item's events and who took part, by school and, for trial exams, by PPE (issue 15 §7)."""
+    item = item_by_id(item_id)
+    attendance = item_attendance(item)
+    if not attendance or not attendance["events"]:
+        flash(_("There is nothing to export: no events have been recorded for the item yet."), "info")
+        return redirect(url_for("plan.item", item_id=item_id))
+    stream = exports.attendance_workbook(attendance)
+    return send_file(stream, as_attachment=True, download_name=f"uchastie-{item.number}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

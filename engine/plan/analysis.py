@@ -9,6 +9,7 @@ from ..db import db
 from ..directory.naming import natural_key
 from ..models import Plan, PlanItem, ProcessInstance, TaskSubmission, Unit
 from ..models.instance import InstanceStatus
+from .running import runs, share_due
 
 REPORTED = "plan_school_report"  # the pattern of a school's report
 REPORT_TASK = "report_task"  # its task whose form is the report
@@ -29,13 +30,19 @@ def school_reports(number: str, details: bool = False) -> dict:
         ProcessInstance.plan_item_id == item.id, ProcessInstance.process_id == REPORTED,
         ProcessInstance.status != InstanceStatus.CANCELLED)) if i.unit_code in units]
     done = [i for i in reports if i.status == InstanceStatus.COMPLETED]
-    found = {"due": item.due.isoformat() if item.due else None, "total": len(reports), "handed_in": len(done),
+    due = share_due(item.due, schools_params(item))
+    found = {"due": due.isoformat() if due else None, "total": len(reports), "handed_in": len(done),
              "rows": []}
     if details:
         handed = _handed_in([i.id for i in done])
         found["rows"] = sorted((_row(i, units[i.unit_code], handed.get(i.id) or {}) for i in reports),
                                key=lambda r: natural_key(r["name"]))
     return found
+
+
+def schools_params(item: PlanItem) -> dict:
+    """The params of the item's schools' report share: its own or that of "also" (3.51); {} without one."""
+    return next((run.params for run in runs(item) if run.kind == "school" and run.process_id == REPORTED), {})
 
 
 def _handed_in(instance_ids: list[int]) -> dict[int, dict]:

@@ -14,6 +14,9 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from ..errors import InvalidDefinition
+from . import carriers
+from .carriers import CarriedBy
+from .catalogue_checks import check_params, check_staff_exams
 from .executors import HEAD_OF, parse_executors
 from .source import SourceRow, read_plan
 from .windows import Anomaly, Deadline, DeadlineError, Window, parse_deadline, school_year_of
@@ -22,7 +25,7 @@ __all__ = ["Anomaly", "Catalogue", "Part", "PlanEntry", "Window", "load", "load_
 
 PROCESSES = ("plan_dept_task", "plan_school_report", "plan_event_reports", "plan_order", "plan_year_activity",
              "ppe_tech_check", "final_essay", "oral_interview", "ppe_stage2_act", "ppe_staff_list", "ege_choices",
-             "parent_meetings", "plan_analysis", "plan_council_decisions", "staff_certification")
+             "parent_meetings", "plan_analysis", "plan_council_decisions", "staff_certification", "plan_events")
 SCOPES = ("department", "schools", "ppe")
 # A process only makes sense for some scopes: an order is the city's, a school report comes from many units.
 _SCOPES_OF = {
@@ -41,10 +44,9 @@ _SCOPES_OF = {
     "plan_council_decisions": ("schools",),  # 3.24: three council decisions, each due by its calendar date
     "plan_analysis": ("department",),    # issue 15 §9: the department analyses what the schools sent
     "staff_certification": ("department",),  # A4: the city's round; each person is tested in an instance of their own
+    "plan_events": ("department", "schools"),  # issue 15 §7: events recorded with who took part
 }
-_CHOICES = {("plan_dept_task", "evidence"): ("required", "optional"),
-            ("plan_year_activity", "checkins"): ("monthly", "quarterly")}
-_ITEM_KEYS = {"process", "scope", "params", "lead", "window", "also"}
+_ITEM_KEYS = {"process", "scope", "params", "lead", "window", "also", "carried_by"}
 _PART_KEYS = {"process", "scope", "params", "lead"}
 _WINDOW_KEYS = {"starts", "ends", "why"}
 
@@ -83,10 +85,14 @@ class PlanEntry:
     params: dict
     anomalies: tuple[Anomaly, ...]
     also: tuple[Part, ...] = ()
+    carried_by: CarriedBy | None = None  # items.json "carried_by": another item's task does its work (process "")
 
     @property
     def parts(self) -> tuple[Part, ...]:
-        """Every share of the item: its own (scope, process, params, lead) first, then those of "also"."""
+        """Every share of the item: its own (scope, process, params, lead) first, then those of "also"; none for a
+        carried item, which runs nothing of its own."""
+        if self.carried_by is not None:
+            return ()
         return (Part(self.scope, self.process, self.params, self.lead_role),) + self.also
 
     @property
@@ -139,6 +145,7 @@ def load(source: Path, items: Path, calendar: Path | dict) -> Catalogue:
     for number in assignments:
         if number not in numbers:
             errors.append(_l("items.json names item %(number)s, which the plan does not have.", number=number))
+    carriers.check(entries, numbers, errors)
     if errors:
         _refuse(errors)
     return Catalogue(year=f"{plan.first_year}/{(plan.first_year + 1) % 100:02d}", school_year=school_year,
@@ -168,7 +175,7 @@ def _read_calendar(data: dict, school_year: Window, errors: list) -> dict[str, W
     for key, value in data.items():
         if key.startswith("_"):
             continue
-        window = _calendar_window(value)
+        window = calendar_window(value)
         if window is False:
             errors.append(_l("Calendar entry «%(key)s»: %(value)s is neither a date (YYYY-MM-DD) nor a "
                              "starts/ends pair in order.", key=key, value=json.dumps(value, ensure_ascii=False)))
@@ -187,11 +194,6 @@ def _read_calendar(data: dict, school_year: Window, errors: list) -> dict[str, W
 
 def calendar_window(value) -> Window | None | bool:
     """A calendar entry's window: None for «no date yet», False when it cannot be read."""
-    return _calendar_window(value)
-
-
-def _calendar_window(value) -> Window | None | bool:
-    """The entry's window, None for «no date yet», False when it cannot be read."""
     if not isinstance(value, dict):
         return False
     try:
@@ -229,8 +231,12 @@ def _entry(row: SourceRow, assignment, school_year: Window, dates: dict, errors:
         errors.append(_l("Item %(number)s: its items.json entry must be an object with process, scope and "
                          "params; found «%(value)s».", number=row.number, value=json.dumps(assignment)))
         return None
+    carried = carriers.read(row.number, assignment, errors) if "carried_by" in assignment else None
+    if "carried_by" in assignment:  # its scope and lead say whose tasks it follows; the process is the carrier's
+        assignment = {"process": "", **assignment}
     process, scope, params = assignment.get("process"), assignment.get("scope"), assignment.get("params", {})
-    _check_assignment(row.number, assignment, errors)
+    _check_assignment(row.number, assignment, errors, carried="carried_by" in assignment)
+    check_staff_exams(row.number, process, params, dates, errors)
     lead = _lead_role(row.number, assignment, roles, errors)
     if deadline is not None and "window" in assignment:
         deadline = _set_by_hand(row, deadline, assignment["window"], school_year, errors)
@@ -241,7 +247,7 @@ def _entry(row: SourceRow, assignment, school_year: Window, dates: dict, errors:
         section=row.section, section_title=row.section_title, number=row.number, title=row.title,
         deadline_text=row.deadline_text, windows=deadline.windows, calendar_keys=deadline.calendar_keys,
         executors_text=row.executors_text, roles=roles, lead_role=lead, scope=scope, process=process,
-        params=dict(params), anomalies=deadline.anomalies, also=also)
+        params=dict(params), anomalies=deadline.anomalies, also=also, carried_by=carried)
 
 
 def _also(number: str, assignment: dict, roles: tuple[str, ...], errors: list) -> tuple[Part, ...]:
@@ -270,10 +276,15 @@ def _also(number: str, assignment: dict, roles: tuple[str, ...], errors: list) -
     return tuple(parts)
 
 
-def _check_assignment(number: str, assignment: dict, errors: list) -> None:
+def _check_assignment(number: str, assignment: dict, errors: list, carried: bool = False) -> None:
     process, scope, params = assignment.get("process"), assignment.get("scope"), assignment.get("params", {})
     for key in sorted(set(assignment) - _ITEM_KEYS):
         errors.append(_l("Item %(number)s: unknown key «%(key)s» in items.json.", number=number, key=key))
+    if carried:
+        if scope not in SCOPES:
+            errors.append(_l("Item %(number)s: unknown scope «%(scope)s»; allowed: %(allowed)s.",
+                             number=number, scope=scope, allowed=", ".join(SCOPES)))
+        return
     if process not in PROCESSES:
         errors.append(_l("Item %(number)s: unknown process «%(process)s»; allowed: %(allowed)s.",
                          number=number, process=process, allowed=", ".join(PROCESSES)))
@@ -287,25 +298,7 @@ def _check_assignment(number: str, assignment: dict, errors: list) -> None:
         errors.append(_l("Item %(number)s: params must be an object; found «%(value)s».",
                          number=number, value=json.dumps(params, ensure_ascii=False)))
         return
-    for (for_process, name), allowed in _CHOICES.items():
-        if process == for_process and params.get(name) not in allowed:
-            errors.append(_l("Item %(number)s: params.%(name)s of %(process)s must be one of %(allowed)s; "
-                             "found «%(value)s».", number=number, name=name, process=process,
-                             allowed=", ".join(allowed), value=params.get(name)))
-    if process == "plan_school_report" and not (isinstance(params.get("report"), str) and params["report"].strip()):
-        errors.append(_l("Item %(number)s: params.report of plan_school_report must say what the report holds.",
-                         number=number))
-    events = params.get("events")
-    if process == "plan_event_reports" and not (isinstance(events, list) and events and all(
-            isinstance(e, dict) and set(e) == {"key", "title"} and all(isinstance(v, str) and v.strip()
-                                                                      for v in e.values()) for e in events)):
-        errors.append(_l("Item %(number)s: params.events of plan_event_reports must list the exam calendar's events "
-                         "the schools report after, each as {\"key\", \"title\"}.", number=number))
-    orders = params.get("orders")
-    if process == "plan_order" and orders is not None and not (
-            isinstance(orders, list) and orders and all(isinstance(t, str) and t.strip() for t in orders)):
-        errors.append(_l("Item %(number)s: params.orders of plan_order must be a list of order titles.",
-                         number=number))
+    check_params(number, process, params, errors)
 
 
 def _set_by_hand(row: SourceRow, deadline: Deadline, window, school_year: Window, errors: list) -> Deadline:

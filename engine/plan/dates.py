@@ -15,9 +15,10 @@ from ..errors import EngineError, InvalidData, NotFound
 from ..models import DeploymentFile, Plan, PlanItem, ProcessInstance
 from ..models.instance import InstanceStatus
 from ..service.instances import reschedule
+from .analysis import REPORTED, schools_params
 from .catalogue import calendar_window
 from .corrections import offer_corrections, open_corrections
-from .running import _stored
+from .running import _stored, share_due
 from .windows import Window, parse_deadline
 
 _PROCESS_ID = re.compile(r"<(?:\w+:)?process\b[^>]*\bid=\"([^\"]+)\"")
@@ -150,10 +151,17 @@ def _follow(follow: dict, actor: str | None, reason: str,
                                      ProcessInstance.status.in_(InstanceStatus.ACTIVE))).all() if follow else []
     corrections = open_corrections(follow) if follow else []
     correcting = {instance_id for instance_id, _, _ in corrections}
+    # A school report due before the item's end (params.report_due: 3.49) keeps that many working days before it.
+    shares = {item_id: schools_params(db.session.get(PlanItem, item_id)) for item_id in follow}
+    reports = correcting | set(db.session.scalars(select(ProcessInstance.id).where(
+        ProcessInstance.id.in_([row[0] for row in rows]), ProcessInstance.process_id == REPORTED)))
     for instance_id, item_id, status_text in [*rows, *corrections]:
         values, old_due = follow[item_id]
         # A correction takes the new deadline only: the item's other start values are not in its data.
         values = {"due": values["due"]} if instance_id in correcting else dict(values)
+        if instance_id in reports and values.get("due"):
+            old_due = share_due(old_due, shares[item_id])
+            values["due"] = share_due(date.fromisoformat(values["due"]), shares[item_id]).isoformat()
         if status_text and old_due and values.get("due"):
             # The pattern's status text names the deadline it waits for; it would say the old date otherwise.
             old, new = old_due.strftime("%d.%m.%Y"), date.fromisoformat(values["due"]).strftime("%d.%m.%Y")
@@ -172,8 +180,9 @@ def _follow(follow: dict, actor: str | None, reason: str,
             failed.append(f"{instance_id}: {exc.message}")
     offered = 0
     for item_id, (values, old_due) in sorted(follow.items()):
-        started, problems = offer_corrections(item_id, old_due, date.fromisoformat(values["due"])
-                                              if values.get("due") else None, actor)
+        new_due = date.fromisoformat(values["due"]) if values.get("due") else None
+        started, problems = offer_corrections(item_id, share_due(old_due, shares[item_id]),
+                                              share_due(new_due, shares[item_id]), actor)
         offered += started
         failed += problems
     return done, offered, failed

@@ -16,11 +16,16 @@ from ..db import db
 from ..errors import ConflictError, EngineError, InvalidData, NotFound, ProcessError
 from ..models import DeployedProcess, Plan, PlanItem, ProcessInstance, Unit
 from ..directory.naming import natural_key
+from ..sandbox.helpers import add_working_days
 from ..service.instances import start
 from ..service.progress import NOT_STARTED, Progress, progress_by
 from ..service.views import instance_table
+from . import carriers
+from .catalogue_checks import REPORT_DUE, report_due_days
+from .carriers import STORED as CARRIED
 from .catalogue import Catalogue, PlanEntry
 from .executors import HEAD_OF
+from .matrix import DONE as CELL_DONE, DONE_LATE, ERROR as CELL_ERROR, OVERDUE as CELL_OVERDUE, carried_cells
 from .windows import Window
 from .working_days import seed as seed_production_calendar
 
@@ -30,6 +35,8 @@ DEPARTMENT_KIND = "department"
 # An item's shares for other kinds of unit (catalogue.Part, items.json "also") are kept in its params under this
 # key, so that a plan opened before them reads as it was; start_data leaves them out of the start data.
 ALSO = "_also"
+# An item carried by another item's task (items.json "carried_by") keeps it in its params under CARRIED
+# (carriers.STORED): it starts no instance; its progress is read from the carrier's tasks (matrix.carried_cells).
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ def _item_row(plan_id: int, seq: int, entry: PlanEntry) -> PlanItem:
         windows=_stored(entry.windows),
         calendar_keys=list(entry.calendar_keys), starts=entry.starts, due=entry.due,
         executors_text=entry.executors_text, roles=list(entry.roles), lead_role=entry.lead_role, scope=entry.scope,
-        process_id=entry.process, params={**entry.params, **_also_stored(entry)},
+        process_id=entry.process, params={**entry.params, **_also_stored(entry), **_carried_stored(entry)},
         anomalies=[{"code": a.code, "message": str(a.message)} for a in entry.anomalies])
 
 
@@ -86,9 +93,16 @@ def _also_stored(entry: PlanEntry) -> dict:
     return {ALSO: [part.as_dict() for part in entry.also]} if entry.also else {}
 
 
+def _carried_stored(entry: PlanEntry) -> dict:
+    return {CARRIED: entry.carried_by.as_dict()} if entry.carried_by else {}
+
+
 def runs(item: PlanItem) -> list[Run]:
-    """The item's shares by kind of unit, its own scope's first."""
+    """The item's shares by kind of unit, its own scope's first; none for a carried item (it starts nothing: the
+    sweep finds no unit to start it for and marks it started when its window opens)."""
     params = item.params or {}
+    if CARRIED in params:
+        return []
     own = Run(_scope_kind(item.scope), item.process_id, {k: v for k, v in params.items() if k != ALSO},
               item.lead_role)
     return [own] + [Run(_scope_kind(part["scope"]), part["process"], part["params"], part["lead"])
@@ -201,8 +215,9 @@ def start_data(item: PlanItem, unit: Unit) -> dict:
     """What an item's instance for `unit` starts with: the item, its window, the lead role of the unit's share and
     its parameters, where a string parameter "$due" or "$starts" stands for that date of the window (e.g. a PPE
     check's check_due), "$schools" for the city's schools (an order's acknowledgements fan out over them) and
-    "$ppe" for its PPE."""
+    "$ppe" for its PPE; a share's params.report_due ("$due-Nwd") sets its own due (share_due)."""
     run = _run_for(item, unit.kind) or runs(item)[0]
+    due = share_due(item.due, run.params).isoformat()
     values = {"$starts": item.starts.isoformat(), "$due": item.due.isoformat()}
     params = {}
     for key, value in run.params.items():
@@ -217,9 +232,15 @@ def start_data(item: PlanItem, unit: Unit) -> dict:
         params[key] = value
     return {**{k: v for k, v in params.items() if not isinstance(v, list)},
             "plan_item": {"number": item.number, "title": item.title, "section": item.section},
-            "starts": item.starts.isoformat(), "due": item.due.isoformat(),
+            "starts": item.starts.isoformat(), "due": due,
             "lead_role": run.lead_role, "escalate_to": HEAD_OF[run.lead_role],
             "params": params}
+
+
+def share_due(due: date | None, params: dict) -> date | None:
+    """A share's deadline: the item's end `due`, or N working days before it by params.report_due "$due-Nwd"."""
+    days = report_due_days((params or {}).get(REPORT_DUE))
+    return due if due is None or days is None else date.fromisoformat(add_working_days(due, -days))
 
 
 def _ppe_data(unit: Unit) -> dict:
@@ -227,7 +248,7 @@ def _ppe_data(unit: Unit) -> dict:
     from the RCOI later): the host school's pupils are, so its teachers are kept out of it."""
     attrs = unit.attrs or {}
     return {"code": unit.code, "name": unit.name, "schools": [unit.host.code] if unit.host else [],
-            "rooms": attrs.get("auditoriums") or 0}
+            "rooms": attrs.get("auditoriums") or 0, "exams": attrs.get("exams") or []}  # [] holds every exam
 
 
 @dataclass
@@ -243,10 +264,19 @@ class ItemProgress(Progress):
 
 
 def overview(plan: Plan, now: datetime | None = None) -> list[ItemProgress]:
-    """Each item's progress across its units, in plan order, from the instance rows (no workflow restored)."""
+    """Each item's progress across its units, in plan order, from the instance rows (no workflow restored); a
+    carried item's from its carrier's tasks."""
+    now = now or clock.now()
     found = progress_by(ProcessInstance.plan_item_id,
                         ProcessInstance.plan_item_id.in_(select(PlanItem.id).where(PlanItem.plan_id == plan.id)),
-                        now=now or clock.now())
+                        now=now)
+    for (item_id, _unit), cell in carried_cells(plan, now).items():
+        counts = found.setdefault(item_id, Progress())
+        counts.units += 1
+        counts.done += cell.state in (CELL_DONE, DONE_LATE)
+        counts.late += cell.state == DONE_LATE
+        counts.overdue += cell.state == CELL_OVERDUE
+        counts.errors += cell.state == CELL_ERROR
     return [ItemProgress(**vars(found.get(item.id, Progress())), item=item) for item in plan.items]
 
 
@@ -267,11 +297,34 @@ def item_by_number(plan: Plan, number: str) -> PlanItem:
 def item_page(item: PlanItem, problems_only: bool = False) -> dict:
     """An item's instances by unit with their open tasks: the shape of views.activity_page, and the name of the
     process that runs it. For department staff, who see the whole city. `problems_only`: the overdue and those
-    in error only."""
+    in error only. A carried item shows its carrier's instances that hold its tasks, each in the state of those
+    tasks, and `carried`: the carrying item and the tasks' names."""
+    carried = carriers.carried_of(item)
+    if carried is not None:
+        return _carried_page(item, carried, problems_only)
     instances = list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.plan_item_id == item.id)))
-    process = db.session.scalar(select(DeployedProcess.name).where(DeployedProcess.bpmn_id == item.process_id)
-                                .order_by(DeployedProcess.deployment_id.desc()).limit(1))
-    return {"item": item, "process_name": process or item.process_id, **instance_table(instances, problems_only)}
+    return {"item": item, "process_name": _process_name(item.process_id), "carried": None,
+            **instance_table(instances, problems_only)}
+
+
+def _process_name(bpmn_id: str) -> str:
+    name = db.session.scalar(select(DeployedProcess.name).where(DeployedProcess.bpmn_id == bpmn_id)
+                             .order_by(DeployedProcess.deployment_id.desc()).limit(1))
+    return name or bpmn_id
+
+
+def _carried_page(item: PlanItem, carried: dict, problems_only: bool) -> dict:
+    carrier = item_by_number(item.plan, carried["item"])
+    cells = {cell.instance_id: cell for (item_id, _unit), cell in carried_cells(item.plan, clock.now()).items()
+             if item_id == item.id}
+    instances = list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(cells))))
+    table = instance_table(instances)
+    table["states"] = {i: CELL_DONE if cell.state == DONE_LATE else cell.state for i, cell in cells.items()}
+    if problems_only:
+        table.update(problems_only=True, instances=[i for i in table["instances"]
+                                                    if table["states"][i.id] in (CELL_OVERDUE, CELL_ERROR)])
+    return {"item": item, "process_name": _process_name(carrier.process_id), **table,
+            "carried": {"item": carrier, "tasks": [carriers.task_name(task) for task in carried["tasks"]]}}
 
 
 def late_submissions(plan: Plan) -> list[tuple[PlanItem, ProcessInstance, str]]:

@@ -146,7 +146,9 @@ def _weeks(matrix: Matrix) -> list[Week]:
     for (item_id, code), cell in matrix.cells.items():
         if item_id not in items or code not in codes or cell.state in (NONE, CANCELLED):
             continue
-        if cell.state in (DONE, DONE_LATE):
+        if cell.state in (DONE, DONE_LATE) and cell.completed_on is not None:
+            completions[_monday(cell.completed_on)] += 1  # a carried item's task: its instance goes on
+        elif cell.state in (DONE, DONE_LATE):
             done.add(cell.instance_id)
         if item_id in due:
             deadlines[due[item_id]] += 1

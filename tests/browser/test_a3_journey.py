@@ -1,8 +1,8 @@
 """Scenario A3 in a real browser (plan 3.9, 3.33): on 20 Nov 2020 the coordinator of school №5 registers an ОГЭ
 participant with disabilities (ОВЗ); without the ПМПК scan the form refuses and keeps the input. In May the head of
-PPE №17 cannot sign the stage-2 act ППЭ-01 while the conditions are unconfirmed (the page names the pupil), names
-the pupil's maths teacher as assistant (refused), then a social pedagogue; the act is signed. The head of PPE №12
-cannot open PPE №17's tasks."""
+PPE №17 cannot sign the stage-2 act ППЭ-01 of the ОГЭ in Russian while the conditions are unconfirmed (the page names
+the pupil), names the pupil's maths teacher as assistant (refused), then a social pedagogue; the act is signed. The
+head of PPE №12 cannot open PPE №17's tasks."""
 import os
 import re
 from datetime import datetime
@@ -42,12 +42,15 @@ def add_people(*people):
 
 @pytest.fixture
 def ovz(live):
-    """The 2020/21 plan open (its calendar puts the ОГЭ on 24 May 2021), PPE №17's stage-2 act started on 1 Nov
-    and the ОВЗ registration of school №5 started on 20 Nov: (ovz instance id, act instance id)."""
+    """The 2020/21 plan open (its calendar puts the ОГЭ in Russian on 24 May 2021 and in maths on 27 May), PPE
+    №17's stage-2 acts of those two days started on 1 Nov and the ОВЗ registration of school №5 started on 20 Nov:
+    (ovz instance id, act instance id)."""
     _base, app = live
     with app.app_context():
+        import sqlalchemy as sa
         import engine
         from engine.db import db
+        from engine.models import Unit
         from engine.plan import catalogue
         from engine.plan import running as plans
         set_manual_clock("2020-11-01T10:00:00+03:00")
@@ -55,8 +58,11 @@ def ovz(live):
         add_people(("coord5", "school_coordinator", "school-5", "Гасанова Л.М."),
                    ("ppehead17", "ppe_head", "ppe-17", "Рамазанов И.Ш."),
                    ("ppehead12", "ppe_head", "ppe-12", "Каримова Д.А."))
-        act = engine.start("ppe_stage2_act", {"exam": "oge"}, unit="ppe-17", actor="iao").instance_id
-        set_manual_clock("2020-11-01T10:01:00+03:00")  # its census of open ОВЗ conditions goes out a minute later
+        ppe = db.session.scalar(sa.select(Unit).where(Unit.code == "ppe-17"))
+        ppe.attrs = {**(ppe.attrs or {}), "exams": ["oge_russian", "oge_math"]}  # it hosts the two ОГЭ days
+        db.session.commit()
+        act = engine.start("ppe_stage2_act", {}, unit="ppe-17", actor="iao").instance_id
+        set_manual_clock("2020-11-01T10:01:00+03:00")  # the acts start and ask for open ОВЗ conditions a minute later
         engine.advance_timers(datetime.fromisoformat("2020-11-01T10:01:00+03:00"))
         set_manual_clock("2020-11-20T10:00:00+03:00")
         registration = engine.start("ovz_participant", {}, unit="school-5", actor="coord5").instance_id
@@ -108,7 +114,7 @@ def test_a3_ovz_participant_registered_confirmed_by_the_ppe_head_and_the_act_sig
     row = page.locator("table.list tr", has_text="Условия для участника с ОВЗ")
     expect(row).to_contain_text("14.05.2021")
     expect(row).to_contain_text("ассистент, +1,5 часа, аудитория на первом этаже")
-    open_task(page, "Акт готовности ППЭ")
+    open_task(page, "ОГЭ 24.05.2021: русский язык")
     act_url = page.url
     page.fill('input[name="signed_on"]', "2021-05-13")
     page.set_input_files('input[name="act_scan"]', str(act_scan))
@@ -139,7 +145,7 @@ def test_a3_ovz_participant_registered_confirmed_by_the_ppe_head_and_the_act_sig
     expect(page.locator(".flash.success")).to_contain_text("Выполнено")
 
     # The act is signed now.
-    open_task(page, "Акт готовности ППЭ")
+    open_task(page, "ОГЭ 24.05.2021: русский язык")
     page.fill('input[name="signed_on"]', "2021-05-13")
     page.set_input_files('input[name="act_scan"]', str(act_scan))
     page.get_by_role("button", name="Подписать акт").click()

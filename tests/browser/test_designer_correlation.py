@@ -1,10 +1,10 @@
 """Message correlation in the modeller's properties panel (issue 14 §1) and the token simulation in Russian (§3),
-in a real browser. A designer opens ppe_stage2_act (one act per PPE: its messages carry the PPE), selects the
-boundary event that waits for «условия ОВЗ не подтверждены» and sees the correlation property «ППЭ» with its
-expression `ppe`; changes it, saves the draft, and the draft kept on the server holds the new expression under
-that message's retrieval expression; gives another message a new property; takes a message out of «ППЭ» and puts
-it back by choosing the property; undo takes each change back. Switching the token simulation on shows its
-palette, log and start button in Russian."""
+in a real browser. A designer opens ppe_stage2_act (one act per PPE and exam day: its messages carry the PPE and
+the day), selects the boundary event that waits for «условия ОВЗ не подтверждены» and sees the correlation property
+«ППЭ» with its expression `ppe`; changes it, saves the draft, and the draft kept on the server holds the new
+expression under that message's retrieval expression; gives another message a new property; takes a message out of
+«ППЭ» and puts it back by choosing the property; undo takes each change back. Switching the token simulation on
+shows its palette, log and start button in Russian."""
 import time
 
 import pytest
@@ -45,7 +45,8 @@ def model_when(page, wanted, seconds: float = 5) -> dict:
 
 
 MESSAGES = ("ppe_s2_msg_open", "ppe_s2_msg_done", "ppe_s2_msg_census")
-ORIGINAL = {"ppe": ("ППЭ", {message: "ppe" for message in MESSAGES})}
+ORIGINAL = {"ppe": ("ППЭ", {message: "ppe" for message in MESSAGES}),
+            "day": ("День экзамена", {message: "exam_day" for message in MESSAGES})}
 
 
 def test_a_designer_changes_the_ppe_correlation_and_the_draft_keeps_it(module_live, page):
@@ -65,7 +66,7 @@ def test_a_designer_changes_the_ppe_correlation_and_the_draft_keeps_it(module_li
 
     expression.fill("str(ppe)")
     changed = model_when(page, lambda found: found["ppe"][1]["ppe_s2_msg_open"] == "str(ppe)")
-    assert changed == {"ppe": ("ППЭ", {**ORIGINAL["ppe"][1], "ppe_s2_msg_open": "str(ppe)"})}
+    assert changed == {**ORIGINAL, "ppe": ("ППЭ", {**ORIGINAL["ppe"][1], "ppe_s2_msg_open": "str(ppe)"})}
     page.get_by_role("button", name="Сохранить черновик").click()
     expect(page.locator("#designer-status")).to_contain_text("Черновик сохранён")
     with app.app_context():
@@ -103,7 +104,7 @@ def test_a_designer_changes_the_ppe_correlation_and_the_draft_keeps_it(module_li
     # the census leaves «ППЭ», then joins it again by choosing it; undo takes the choice back
     page.evaluate(SELECT, "ppe_s2_census")
     group.get_by_role("button", name="Убрать сообщение из «ППЭ»").click()
-    left = {"ppe": ("ППЭ", {m: "ppe" for m in MESSAGES if m != "ppe_s2_msg_census"})}
+    left = {**ORIGINAL, "ppe": ("ППЭ", {m: "ppe" for m in MESSAGES if m != "ppe_s2_msg_census"})}
     assert correlation(page.evaluate(SAVED)) == left
     group.get_by_label("Добавить к свойству корреляции").select_option("ppe")
     assert correlation(page.evaluate(SAVED)) == ORIGINAL

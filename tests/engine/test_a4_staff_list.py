@@ -9,7 +9,7 @@ import forms
 from engine.service.views import task_page
 from tests.conftest import PROCESSES, deploy_files
 from tests.engine.plan_patterns import only, refused
-from tests.engine.test_a9_staff_list import ORDER, nominate_all, placement, start
+from tests.engine.test_a9_staff_list import EXAM, ORDER, nominate_all, placement, start
 from webui.instructions import render
 
 CERTIFIED = {"fio": "Алиева Патимат Гасановна", "email": "ALIEVA@school12.example"}  # case does not matter
@@ -19,7 +19,8 @@ RETAKE = {"fio": "Исаева Мадина Алиевна", "email": "isaeva@sc
 
 @pytest.fixture
 def people(org):
-    deploy_files(PROCESSES / "ppe_staff_list.bpmn", PROCESSES / "ppe_staff_list_school.bpmn",
+    deploy_files(PROCESSES / "ppe_staff_list.bpmn", PROCESSES / "ppe_staff_day.bpmn",
+                 PROCESSES / "ppe_staff_send.bpmn", PROCESSES / "ppe_staff_list_school.bpmn",
                  PROCESSES / "staff_certification.bpmn")
     engine.ensure_user("head33", "school_head", "school-33")
     return {**org, "head33": engine.user_by_login("head33")}
@@ -44,7 +45,7 @@ def certify(people, clock_at, person, unit, scores):
 
 
 def test_a_removed_organiser_is_refused_an_uncertified_one_flagged_a_certified_one_placed(people, clock_at):
-    staff_list = start(clock_at)
+    staff_list = start(clock_at, exams=[EXAM])  # one exam day: one placement task
     nominate_all(staff_list, people, clock_at)
     certify(people, clock_at, CERTIFIED, "school-12", [("2021-03-20", 85)])
     certify(people, clock_at, REMOVED, "school-33", [("2021-03-20", 60), ("2021-04-09", 70)])
@@ -55,7 +56,7 @@ def test_a_removed_organiser_is_refused_an_uncertified_one_flagged_a_certified_o
     assign = only(staff_list, "staff_assign")
     page = task_page(assign.id, iao)
     shown = str(render(page.instructions, page.data))
-    assert "Не аттестованы (7):" in shown  # all but the certified one, read now, not when the task opened
+    assert "Не аттестованы (9):" in shown  # all but the certified one, read now, not when the task opened
     assert f"— {REMOVED['fio']} (МБОУ «СОШ №33»): отстранён(а), назначать нельзя" in shown
     assert f"— {RETAKE['fio']} (МБОУ «СОШ №33»): не аттестован (60% при проходном 80%), пересдача до 14.04.2021" in shown
     assert "— Омаров Шамиль Абдулаевич (МБОУ «СОШ №17»): аттестация не проводилась" in shown
@@ -76,16 +77,16 @@ def test_a_removed_organiser_is_refused_an_uncertified_one_flagged_a_certified_o
     assert flags[CERTIFIED["fio"]] == (True, "аттестован")
     assert flags[RETAKE["fio"]] == (False, "не аттестован (60% при проходном 80%), пересдача до 14.04.2021")
     assert flags["Омаров Шамиль Абдулаевич"] == (False, "аттестация не проводилась")
-    assert len(data["uncertified"]) == 5 and all(CERTIFIED["fio"] not in u for u in data["uncertified"])
+    assert len(data["uncertified"]) == 7 and all(CERTIFIED["fio"] not in u for u in data["uncertified"])
     approve = only(staff_list, "staff_approve")
     page = task_page(approve.id, people["guo_head"])
     shown = str(render(page.instructions, page.data))
-    assert "НЕ АТТЕСТОВАНЫ (5):" in shown
+    assert "НЕ АТТЕСТОВАНЫ (7):" in shown
     assert f"— {RETAKE['fio']} (МБОУ «СОШ №33»): не аттестован (60% при проходном 80%), пересдача до 14.04.2021" in shown
 
 
 def test_a_retake_passed_after_the_placement_was_returned_clears_the_flag(people, clock_at):
-    staff_list = start(clock_at)
+    staff_list = start(clock_at, exams=[EXAM])  # one exam day: one placement task
     nominate_all(staff_list, people, clock_at)
     cert = certify(people, clock_at, RETAKE, "school-33", [("2021-03-20", 60)])
     clock_at("2021-04-12T10:00:00+03:00")
@@ -102,3 +103,19 @@ def test_a_retake_passed_after_the_placement_was_returned_clears_the_flag(people
     assign = only(staff_list, "staff_assign")
     engine.complete(assign.id, iao, placement(labels_of(assign.id, iao)))
     assert all(RETAKE["fio"] not in u for u in engine.detail(staff_list)["data"]["uncertified"])
+
+
+def test_the_simulated_placement_leaves_out_a_removed_head_with_the_ppe_he_would_head(people, clock_at):
+    """The placement's `sample` (what the simulated year hands in) stays valid when the knowledge test has removed
+    a PPE head after the task opened: his PPE is left empty rather than headless."""
+    staff_list = start(clock_at, exams=[EXAM])
+    nominate_all(staff_list, people, clock_at)
+    head = {"fio": "Гасанов Ахмед Магомедович", "email": "gasanov@school33.example"}
+    certify(people, clock_at, head, "school-33", [("2021-03-20", 60), ("2021-04-09", 70)])
+    assign = only(staff_list, "staff_assign")
+    sample = engine.sample_submission(assign.id)
+    placed = {row["person"]: row["ppe"] for row in sample["staff"]}
+    assert placed[head["fio"]] == "" and placed["Юсупова Аминат Расуловна"] == "ppe-17"
+    engine.complete(assign.id, people["iao"], sample)
+    data = engine.detail(staff_list)["data"]
+    assert {a["ppe"] for a in data["assigned"]} == {"ppe-17"} and len(data["assigned"]) > 1

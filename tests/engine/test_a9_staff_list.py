@@ -1,11 +1,12 @@
 """Scenario A9 (plan items 3.3, 3.31, 3.46) through the service layer with the manual clock: three schools nominate
-PPE staff for the maths ЕГЭ, each in an instance of its own that reports to the department's list by a correlated
-message (one late, after a reminder and an escalation); the ИАО's placement of a maths teacher on the maths exam, of
-a teacher where their own pupils sit, in an unknown PPE or without an auditorium is refused with a Russian message
-naming the person and changes nothing; a valid placement passes with warnings about thin auditoriums, which the
-Начальник ГУО sees; a return and an approval; the ЦКО ДИРО table has one row per placed person in a stable order;
-the dispatch is recorded. Two lists out at once each get their own schools' answers, and the department's instance
-does not carry the schools' work."""
+PPE staff once for the ЕГЭ period (here maths and history), each in an instance of its own that reports to the
+department's list by a correlated message (one late, after a reminder and an escalation); the ИАО places them per
+exam day: a maths teacher on the maths day, a teacher where their own pupils sit, an unknown PPE or no auditorium is
+refused with a Russian message naming the person and changes nothing; valid placements pass with warnings about thin
+auditoriums, which the Начальник ГУО sees for the whole list; a return and an approval; the ЦКО ДИРО table has one
+row per placed person and exam day in a stable order; the dispatch is recorded. Two lists out at once each get their
+own schools' answers, and the department's instance does not carry the schools' work. The days' own rules (PPE
+head, the subject per day) are in test_a9_staff_days.py."""
 from datetime import date
 
 import pytest
@@ -13,16 +14,18 @@ from sqlalchemy import select
 
 import engine
 import forms
-from cli.city import ensure_city
 from engine.access.rules import can_view_instance
 from engine.db import db
 from engine.models import Notification, ProcessInstance
+from engine.sandbox.helpers import format_date
 from engine.service.views import task_page
 from tests.conftest import PROCESSES, deploy_files
-from tests.engine.plan_patterns import instance, only, ready, refused, rows, snapshot, tick, unrouted
+from tests.engine.plan_patterns import instance, only, ready, refused, rows, snapshot, tick
 from webui.instructions import render
 
 EXAM = {"subject": "math", "title": "ЕГЭ по математике (профильный уровень)", "date": "2021-06-07"}
+HISTORY = {"subject": "history", "title": "ЕГЭ по истории", "date": "2021-06-11"}
+PERIOD = "ЕГЭ, основной период"  # the list's title when it holds more than one exam
 SCHOOLS = [{"code": "school-12", "name": "МБОУ «СОШ №12»"}, {"code": "school-17", "name": "МБОУ «СОШ №17»"},
            {"code": "school-33", "name": "МБОУ «СОШ №33»"}]
 # Pupils of schools 12 and 17 sit in PPE №17, those of school 33 in PPE №12.
@@ -39,10 +42,12 @@ NOMINATED = {
                   person("Алиева Патимат Гасановна", "alieva@school12.example", "organizer_room", "russian"),
                   person("Гаджиев Руслан Ильясович", "gadzhiev@school12.example", "tech", "informatics")],
     "school-17": [person("Омаров Шамиль Абдулаевич", "omarov@school17.example", "organizer_room", "history"),
-                  person("Саидова Зарема Магомедовна", "saidova@school17.example", "organizer_out", "none")],
+                  person("Саидова Зарема Магомедовна", "saidova@school17.example", "organizer_out", "none"),
+                  person("Юсупова Аминат Расуловна", "yusupova@school17.example", "ppe_head", "none")],
     "school-33": [person("Курбанов Ильяс Рашидович", "kurbanov@school33.example", "organizer_room", "physics"),
                   person("Исаева Мадина Алиевна", "isaeva@school33.example", "organizer_room", "primary"),
-                  person("Абдуллаев Марат Саидович", "abdullaev@school33.example", "organizer_room", "chemistry")],
+                  person("Абдуллаев Марат Саидович", "abdullaev@school33.example", "organizer_room", "chemistry"),
+                  person("Гасанов Ахмед Магомедович", "gasanov@school33.example", "ppe_head", "none")],
 }
 # The nominees in list order (schools in the order of the start data, each school's rows in its order).
 ORDER = [p["fio"] for code in ("school-12", "school-17", "school-33") for p in NOMINATED[code]]
@@ -51,22 +56,27 @@ VALID = {"Магомедов Арсен Маратович": (None, None),  # th
          "Гаджиев Руслан Ильясович": ("ppe-17", None),  # a technical specialist may work where his pupils sit
          "Омаров Шамиль Абдулаевич": ("ppe-12", "1"),
          "Саидова Зарема Магомедовна": ("ppe-17", None),  # not a teacher: may work where her school's pupils sit
+         "Юсупова Аминат Расуловна": ("ppe-17", None),  # each PPE with staff has one head
          "Курбанов Ильяс Рашидович": ("ppe-17", "1"),
          "Исаева Мадина Алиевна": ("ppe-17", "1"),
-         "Абдуллаев Марат Саидович": ("ppe-17", "2")}  # alone in auditorium 2: a warning, not a refusal
+         "Абдуллаев Марат Саидович": ("ppe-17", "2"),  # alone in auditorium 2: a warning, not a refusal
+         "Гасанов Ахмед Магомедович": ("ppe-12", None)}
+# The history day: the maths teacher works, the history teacher stays in reserve.
+VALID_HISTORY = {**VALID, "Магомедов Арсен Маратович": ("ppe-12", "1"), "Омаров Шамиль Абдулаевич": (None, None)}
 
 
 @pytest.fixture
 def people(org):
-    deploy_files(PROCESSES / "ppe_staff_list.bpmn", PROCESSES / "ppe_staff_list_school.bpmn")
+    deploy_files(PROCESSES / "ppe_staff_list.bpmn", PROCESSES / "ppe_staff_day.bpmn",
+                 PROCESSES / "ppe_staff_send.bpmn", PROCESSES / "ppe_staff_list_school.bpmn")
     engine.ensure_user("head33", "school_head", "school-33")
     return {**org, "head33": engine.user_by_login("head33")}
 
 
-def start(clock_at, exam=EXAM, schools=SCHOOLS):
+def start(clock_at, exams=(EXAM, HISTORY), schools=SCHOOLS, ppe=PPE):
     clock_at("2020-12-01T10:00:00+03:00")
-    data = {"exam": exam, "nominate_due": "2020-12-25", "approve_due": "2021-04-15", "schools": schools,
-            "ppe": PPE}
+    data = {"exams": list(exams), "nominate_due": "2020-12-25", "approve_due": "2021-04-15", "schools": schools,
+            "ppe": ppe}
     return engine.start("ppe_staff_list", data, unit="guo", actor="iao").instance_id
 
 
@@ -84,9 +94,15 @@ def nomination_tasks(staff_list) -> dict:
     return {unit: t for unit, i in school_instances(staff_list).items() for t in ready(i, "staff_nominate")}
 
 
-def placement(labels, changes=None):
-    """The ИАО's form data: one row per nominee in list order, placed as VALID says unless `changes` differ."""
-    chosen = {**VALID, **(changes or {})}
+def day_task(staff_list, day):
+    """The ИАО's open placement task of the exam day `day` (ISO)."""
+    [task] = [t for t in ready(staff_list, "staff_assign") if t.columns["Дата экзамена"] == format_date(day)]
+    return task
+
+
+def placement(labels, changes=None, valid=VALID):
+    """The ИАО's form data: one row per nominee in list order, placed as `valid` says unless `changes` differ."""
+    chosen = {**valid, **(changes or {})}
     return {"staff": [{"person": label, "ppe": chosen[fio][0], "auditorium": chosen[fio][1]}
                       for label, fio in zip(labels, ORDER)]}
 
@@ -136,11 +152,13 @@ def test_each_school_head_gets_only_the_own_schools_nomination_task(people, cloc
     tasks = list(by_school.values())
     assert sorted((t.unit_code, t.role) for t in tasks) == [(s["code"], "school_head") for s in SCHOOLS]
     assert {t.due_at.date() for t in tasks} == {date(2020, 12, 25)}
-    assert by_school["school-17"].name == "Работники ППЭ от ОУ: ЕГЭ по математике (профильный уровень)"
-    assert by_school["school-17"].columns["ОУ"] == "МБОУ «СОШ №17»"
+    assert by_school["school-17"].name == "Работники ППЭ от ОУ: ЕГЭ, основной период"  # one list for all exams
+    assert by_school["school-17"].columns == {"ОУ": "МБОУ «СОШ №17»", "Экзамены": PERIOD, "Экзаменов": 2}
     page = task_page(by_school["school-17"].id, people["head17"])
-    assert "Учитель по предмету экзамена (математика) не может быть организатором" in str(
-        render(page.instructions, page.data))
+    shown = str(render(page.instructions, page.data))
+    assert "— ЕГЭ по математике (профильный уровень): 07.06.2021<br>— ЕГЭ по истории: 11.06.2021" in shown
+    assert ("Учитель по предмету экзамена (математика, история) не может быть руководителем ППЭ, организатором или "
+            "ассистентом в день экзамена по своему предмету") in shown
     for login, code in (("head12", "school-12"), ("head17", "school-17"), ("head33", "school-33")):
         assert [t.id for t in engine.list_tasks(user=people[login])] == [by_school[code].id]
         assert [i for i in [staff_list, *schools.values()] if can_view_instance(people[login], instance(i))] == [
@@ -201,8 +219,12 @@ def test_a9_staff_list_is_nominated_placed_with_the_rules_approved_exported_and_
 
     clock_at("2021-04-12T10:00:00+03:00")
     iao = people["iao"]
-    assign = only(staff_list, "staff_assign")
+    # One placement per exam day, both open at once; nothing for the approver before both are in.
+    assert sorted(t.columns["Дата экзамена"] for t in ready(staff_list, "staff_assign")) == ["07.06.2021",
+                                                                                           "11.06.2021"]
+    assign = day_task(staff_list, "2021-06-07")
     assert (assign.role, assign.due_at.date()) == ("iao_specialist", date(2021, 4, 13))
+    assert assign.name == "Распределение работников по ППЭ: 07.06.2021, ЕГЭ по математике (профильный уровень)"
     assert ready(staff_list, user=people["head12"]) == []
     page = task_page(assign.id, iao)
     shown = str(render(page.instructions, page.data))
@@ -212,6 +234,7 @@ def test_a9_staff_list_is_nominated_placed_with_the_rules_approved_exported_and_
     labels = [entry.form.person.data for entry in form.staff.entries]
     assert labels[0] == ("1. Магомедов Арсен Маратович — МБОУ «СОШ №12»; Организатор в аудитории; "
                          "предмет: Математика")
+    assert labels[5] == "6. Юсупова Аминат Расуловна — МБОУ «СОШ №17»; Руководитель ППЭ; предмет: Не преподаёт"
     assert len(labels) == len(ORDER)
 
     # The maths teacher on the maths exam: refused, naming him, and nothing changes.
@@ -219,7 +242,7 @@ def test_a9_staff_list_is_nominated_placed_with_the_rules_approved_exported_and_
                     placement(labels, {"Магомедов Арсен Маратович": ("ppe-12", "2")}))
     assert error.field_errors == {"staff-0-ppe": [
         "Магомедов Арсен Маратович преподаёт предмет экзамена (математика): учителя этого предмета нельзя "
-        "назначать в ППЭ на экзамен «ЕГЭ по математике (профильный уровень)»."]}
+        "назначать в ППЭ на экзамен «ЕГЭ по математике (профильный уровень)» (07.06.2021)."]}
     # A history teacher of school 17 in PPE №17, where school 17's pupils sit.
     error = refused(staff_list, engine.complete, assign.id, iao,
                     placement(labels, {"Омаров Шамиль Абдулаевич": ("ppe-17", "2")}))
@@ -232,46 +255,51 @@ def test_a9_staff_list_is_nominated_placed_with_the_rules_approved_exported_and_
                     placement(labels, {"Магомедов Арсен Маратович": ("ppe-17", "2"),
                                        "Алиева Патимат Гасановна": ("ppe-99", "1"),
                                        "Курбанов Ильяс Рашидович": ("ppe-17", None)}))
-    assert sorted(error.field_errors) == ["staff-0-ppe", "staff-1-ppe", "staff-5-auditorium"]
+    assert sorted(error.field_errors) == ["staff-0-ppe", "staff-1-ppe", "staff-6-auditorium"]
     assert len(error.field_errors["staff-0-ppe"]) == 2  # the subject and the own pupils
     assert error.field_errors["staff-1-ppe"] == [
-        "Алиева Патимат Гасановна: нет ППЭ с кодом «ppe-99» среди ППЭ этого экзамена."]
+        "Алиева Патимат Гасановна: нет ППЭ с кодом «ppe-99» среди ППЭ экзаменов 07.06.2021."]
     short = placement(labels)
     short["staff"] = short["staff"][:-1]
     assert list(refused(staff_list, engine.complete, assign.id, iao, short).field_errors) == ["staff"]
 
     engine.complete(assign.id, iao, placement(labels))
+    assert ready(staff_list, "staff_approve") == []  # the history day is still open
+    engine.complete(day_task(staff_list, "2021-06-11").id, iao, placement(labels, valid=VALID_HISTORY))
     approve = only(staff_list, "staff_approve")
     assert (approve.role, approve.due_at.date()) == ("guo_head", date(2021, 4, 15))
-    assert approve.columns == {"Экзамен": EXAM["title"], "Работников": 7, "Предупреждений": 2}
+    assert approve.columns == {"Экзамены": PERIOD, "Дней экзаменов": 2, "Назначений": 18, "Предупреждений": 4}
     assert instance(staff_list).status_text == "на утверждении у начальника ГУО"
-    warnings = ["ППЭ №17 (на базе СОШ №17), аудитория 2: 1 организатор в аудитории, нужно не меньше двух.",
-                "ППЭ №12 (на базе СОШ №12): организаторы назначены в 1 из 2 аудиторий."]
+    day_warnings = ["ППЭ №17 (на базе СОШ №17), аудитория 2: 1 организатор в аудитории, нужно не меньше двух.",
+                    "ППЭ №12 (на базе СОШ №12): организаторы назначены в 1 из 2 аудиторий."]
+    warnings = [f"{day}, {w}" for day in ("07.06.2021", "11.06.2021") for w in day_warnings]
     assert engine.detail(staff_list)["data"]["warnings"] == warnings
     boss = people["guo_head"]
     page = task_page(approve.id, boss)
     shown = str(render(page.instructions, page.data))
-    assert "назначено 7 из 8 выдвинутых ОУ, в резерве 1" in shown
-    assert "ПРЕДУПРЕЖДЕНИЯ (2)" in shown
+    assert "07.06.2021, ЕГЭ по математике (профильный уровень): назначено 9 из 10 выдвинутых ОУ, в резерве 1" in shown
+    assert "11.06.2021, ЕГЭ по истории: назначено 9 из 10 выдвинутых ОУ, в резерве 1" in shown
+    assert "ПРЕДУПРЕЖДЕНИЯ (4)" in shown
     assert all(str(render("{{ w }}", {"w": w})) in shown for w in warnings)
     assert "ППЭ №17 (на базе СОШ №17), ауд. 2: Абдуллаев Марат Саидович — организатор в аудитории, МБОУ «СОШ №33»" \
         in shown
+    assert "ППЭ №12 (на базе СОШ №12): Гасанов Ахмед Магомедович — руководитель ппэ, МБОУ «СОШ №33»" in shown
 
-    # Returned with a comment, the ИАО sees it and the placement it sent; sent again unchanged, then approved.
+    # Returned with a comment, the ИАО sees it and each day's placement it sent; sent again unchanged, then approved.
     clock_at("2021-04-14T10:00:00+03:00")
     assert "comment" in refused(staff_list, engine.complete, approve.id, boss, {"decision": "return"}).field_errors
     engine.complete(approve.id, boss, {"decision": "return", "comment": "Во 2-ю аудиторию ППЭ №17 нужен второй "
                                                                         "организатор."})
-    again = only(staff_list, "staff_assign")
+    again = day_task(staff_list, "2021-06-07")
     assert again.id != assign.id and again.name.endswith("(доработка)")
     page = task_page(again.id, iao)
     shown = str(render(page.instructions, page.data))
     assert "Во 2-ю аудиторию ППЭ №17 нужен второй организатор." in shown
     assert "аудитория 2: 1 организатор в аудитории" in shown
-    form = forms.bind_initial(forms.load("ppe_staff_assign"), page.data)
-    assert [(e.form.ppe.data, e.form.auditorium.data) for e in form.staff.entries] == [
-        VALID[fio] for fio in ORDER]
-    engine.complete(again.id, iao, placement(labels))
+    for day, valid in (("2021-06-07", VALID), ("2021-06-11", VALID_HISTORY)):
+        form = forms.bind_initial(forms.load("ppe_staff_assign"), task_page(day_task(staff_list, day).id, iao).data)
+        assert [(e.form.ppe.data, e.form.auditorium.data) for e in form.staff.entries] == [valid[fio] for fio in ORDER]
+        engine.complete(day_task(staff_list, day).id, iao, placement(labels, valid=valid))
     clock_at("2021-04-15T10:00:00+03:00")
     engine.complete(only(staff_list, "staff_approve").id, boss, {"decision": "approve"})
 
@@ -281,22 +309,34 @@ def test_a9_staff_list_is_nominated_placed_with_the_rules_approved_exported_and_
     assert table["columns"] == ["№ п/п", "Код ППЭ", "ППЭ", "ФИО", "Должность в ППЭ", "Место работы (ОУ)",
                                 "Преподаваемый предмет", "E-mail", "Аудитория", "Экзамен", "Дата экзамена"]
     ppe17, ppe12 = PPE[0]["name"], PPE[1]["name"]
-    exam = [EXAM["title"], "2021-06-07"]
-    assert table["rows"] == [
-        [1, "ppe-17", ppe17, "Исаева Мадина Алиевна", "Организатор в аудитории", "МБОУ «СОШ №33»",
-         "Начальные классы", "isaeva@school33.example", "1", *exam],
-        [2, "ppe-17", ppe17, "Курбанов Ильяс Рашидович", "Организатор в аудитории", "МБОУ «СОШ №33»", "Физика",
-         "kurbanov@school33.example", "1", *exam],
-        [3, "ppe-17", ppe17, "Абдуллаев Марат Саидович", "Организатор в аудитории", "МБОУ «СОШ №33»", "Химия",
-         "abdullaev@school33.example", "2", *exam],
-        [4, "ppe-17", ppe17, "Саидова Зарема Магомедовна", "Организатор вне аудитории", "МБОУ «СОШ №17»",
-         "Не преподаёт", "saidova@school17.example", "", *exam],
-        [5, "ppe-17", ppe17, "Гаджиев Руслан Ильясович", "Технический специалист", "МБОУ «СОШ №12»",
-         "Информатика и ИКТ", "gadzhiev@school12.example", "", *exam],
-        [6, "ppe-12", ppe12, "Алиева Патимат Гасановна", "Организатор в аудитории", "МБОУ «СОШ №12»",
-         "Русский язык", "alieva@school12.example", "1", *exam],
-        [7, "ppe-12", ppe12, "Омаров Шамиль Абдулаевич", "Организатор в аудитории", "МБОУ «СОШ №17»", "История",
-         "omarov@school17.example", "1", *exam]]
+    maths = [EXAM["title"], "2021-06-07"]
+    assert table["rows"][:9] == [
+        [1, "ppe-17", ppe17, "Юсупова Аминат Расуловна", "Руководитель ППЭ", "МБОУ «СОШ №17»", "Не преподаёт",
+         "yusupova@school17.example", "", *maths],
+        [2, "ppe-17", ppe17, "Исаева Мадина Алиевна", "Организатор в аудитории", "МБОУ «СОШ №33»",
+         "Начальные классы", "isaeva@school33.example", "1", *maths],
+        [3, "ppe-17", ppe17, "Курбанов Ильяс Рашидович", "Организатор в аудитории", "МБОУ «СОШ №33»", "Физика",
+         "kurbanov@school33.example", "1", *maths],
+        [4, "ppe-17", ppe17, "Абдуллаев Марат Саидович", "Организатор в аудитории", "МБОУ «СОШ №33»", "Химия",
+         "abdullaev@school33.example", "2", *maths],
+        [5, "ppe-17", ppe17, "Саидова Зарема Магомедовна", "Организатор вне аудитории", "МБОУ «СОШ №17»",
+         "Не преподаёт", "saidova@school17.example", "", *maths],
+        [6, "ppe-17", ppe17, "Гаджиев Руслан Ильясович", "Технический специалист", "МБОУ «СОШ №12»",
+         "Информатика и ИКТ", "gadzhiev@school12.example", "", *maths],
+        [7, "ppe-12", ppe12, "Гасанов Ахмед Магомедович", "Руководитель ППЭ", "МБОУ «СОШ №33»", "Не преподаёт",
+         "gasanov@school33.example", "", *maths],
+        [8, "ppe-12", ppe12, "Алиева Патимат Гасановна", "Организатор в аудитории", "МБОУ «СОШ №12»",
+         "Русский язык", "alieva@school12.example", "1", *maths],
+        [9, "ppe-12", ppe12, "Омаров Шамиль Абдулаевич", "Организатор в аудитории", "МБОУ «СОШ №17»", "История",
+         "omarov@school17.example", "1", *maths]]
+    # The history day follows, with its own exam and date: the maths teacher works, the history teacher does not.
+    history = table["rows"][9:]
+    assert {tuple(r[-2:]) for r in history} == {(HISTORY["title"], "2021-06-11")}
+    assert [r[0] for r in history] == list(range(10, 19))
+    assert [(r[1], r[3]) for r in history if r[1] == "ppe-12"] == [
+        ("ppe-12", "Гасанов Ахмед Магомедович"), ("ppe-12", "Алиева Патимат Гасановна"),
+        ("ppe-12", "Магомедов Арсен Маратович")]
+    assert "Омаров Шамиль Абдулаевич" not in {r[3] for r in history}
     assert [r["comment"] for r in data["returns"]] == ["Во 2-ю аудиторию ППЭ №17 нужен второй организатор."]
     assert instance(staff_list).status_text == "утверждён 15.04.2021, не отправлен в ЦКО ДИРО"
 
@@ -319,81 +359,18 @@ def test_a9_staff_list_is_nominated_placed_with_the_rules_approved_exported_and_
 def test_a_list_started_by_the_plan_reads_the_lists_from_params(people, clock_at):
     clock_at("2020-12-01T10:00:00+03:00")
     data = {"plan_item": {"number": "3.46", "title": "Формирование списочных составов", "section": 3},
-            "starts": "2020-11-01", "due": "2021-04-30", "exam": EXAM, "nominate_due": "2020-12-25",
-            "approve_due": "2021-04-15", "params": {"schools": SCHOOLS[:2], "ppe": PPE[:1]}}
+            "starts": "2020-11-01", "due": "2021-04-30", "nominate_due": "2020-12-25", "approve_due": "2021-04-15",
+            "list_title": "ЕГЭ-2021", "params": {"schools": SCHOOLS[:2], "ppe": PPE[:1],
+                                                 "exams": ["ege_math_profile", "ege_foreign_oral"]}}
     staff_list = engine.start("ppe_staff_list", data, unit="guo", actor="iao").instance_id
     assert sorted(nomination_tasks(staff_list)) == ["school-12", "school-17"]
-    assert [p["code"] for p in engine.detail(staff_list)["data"]["ppe"]] == ["ppe-17"]
+    found = engine.detail(staff_list)["data"]
+    assert [p["code"] for p in found["ppe"]] == ["ppe-17"]
     assert snapshot(staff_list)["status"] == "waiting"  # for the schools' lists
-    assert engine.detail(staff_list)["data"]["staff_ref"].startswith("3.46 math 2021-06-07 ")
-
-
-def test_two_lists_nominations_reach_only_their_own_list(people, clock_at):
-    """Two lists out at once for the same exam, started at the same instant: each has a reference of its own
-    (staff_ref, with unique_id()), a school's nomination for one is correlated to that list and the other list
-    keeps waiting for it."""
-    lists = [start(clock_at, schools=SCHOOLS[:1]) for _ in range(2)]
-    refs = [engine.detail(i)["data"]["staff_ref"] for i in lists]
-    assert refs[0] != refs[1] and all(r.startswith("- math 2021-06-07 2020-12-01T10:00:00+03:00 ") for r in refs)
-    tasks = engine.list_tasks(user=people["head12"])
-    assert [t.name for t in tasks] == ["Работники ППЭ от ОУ: ЕГЭ по математике (профильный уровень)"] * 2
-    second = next(t for t in tasks if t.instance_id == school_instances(lists[1])["school-12"])
-    engine.complete(second.id, people["head12"], {"staff": NOMINATED["school-12"]})
-    assert [instance(i).status for i in lists] == ["waiting", "running"]
-    assert engine.detail(lists[0])["data"]["nominations"] == []
-    assert [n["fio"] for n in engine.detail(lists[1])["data"]["nominees"]] == [
-        p["fio"] for p in NOMINATED["school-12"]]
-    assert only(lists[1], "staff_assign").role == "iao_specialist"
-
-
-def test_the_lists_instance_carries_none_of_the_schools_work(people, clock_at):
-    """Twenty schools are asked: their reminders and escalations run in their own instances and leave the list's
-    instance untouched; a nomination changes it once, and its state stays a fraction of the schools' together."""
-    ensure_city(range(1, 21), ())
-    many = [{"code": f"school-{n}", "name": f"МБОУ «СОШ №{n}»"} for n in range(1, 21)]
-    staff_list = start(clock_at, schools=many)
-    schools = school_instances(staff_list)
-    assert len(schools) == 20
-    before = instance(staff_list).lock_version
-    engine.complete(nomination_tasks(staff_list)["school-12"].id, people["head12"], {"staff": NOMINATED["school-12"]})
-    for _ in range(2):
-        tick(clock_at, "2020-12-26T09:30:00")
-    assert len(notes("escalation")) == 19
-    row = instance(staff_list)
-    assert row.lock_version == before + 1  # the one nomination; no school's timer touched it
-    assert row.status_text == "выдвижение кандидатур ОУ до 25.12.2020: списки направили 1 из 20 ОУ"
-    # The schools' work (tasks, timers, escalations) lives in their instances: the list's state holds the start data
-    # and the one nomination, far less than the twenty instances hold together (a fourteenth, measured).
-    assert len(row.state) * 5 < sum(len(instance(i).state) for i in schools.values())
-
-
-def test_at_the_deadline_the_iao_sees_who_sent_nothing_and_places_the_others(people, clock_at):
-    """2 of 3 lists missing at the deadline (two working days after 25 Dec, 09:00 the next day): the ИАО's task names
-    exactly those schools; a list sent while she decides is counted; after the close the last one reaches nobody,
-    as the audit trail records, and the placement holds the schools that answered."""
-    staff_list = start(clock_at)
-    by_school = nomination_tasks(staff_list)
-    engine.complete(by_school["school-33"].id, people["head33"], {"staff": NOMINATED["school-33"]})
-    tick(clock_at, "2020-12-30T08:59:00")
-    assert ready(staff_list) == []
-    tick(clock_at, "2020-12-30T09:30:00")
-    decide = only(staff_list, "staff_decide")
-    assert (decide.role, decide.name) == ("iao_specialist", "Не направили работников ППЭ (ЕГЭ по математике "
-                                                            "(профильный уровень)): 2 из 3 ОУ")
-    assert engine.detail(staff_list)["data"]["missing_schools"] == ["МБОУ «СОШ №12»", "МБОУ «СОШ №17»"]
-
-    clock_at("2020-12-30T11:00:00+03:00")
-    engine.complete(by_school["school-12"].id, people["head12"], {"staff": NOMINATED["school-12"]})
-    assert engine.detail(staff_list)["data"]["missing_schools"] == ["МБОУ «СОШ №17»"]
-    engine.complete(only(staff_list, "staff_decide").id, people["iao"], {"decision": "close"})
-    assign = only(staff_list, "staff_assign")
-    data = engine.detail(staff_list)["data"]
-    assert [n["school"] for n in data["nominees"]] == ["school-12"] * 3 + ["school-33"] * 3
-    page = task_page(assign.id, people["iao"])
-    assert "Не направили списки (сбор закрыт): МБОУ «СОШ №17»." in str(render(page.instructions, page.data))
-
-    engine.complete(by_school["school-17"].id, people["head17"], {"staff": NOMINATED["school-17"]})
-    late = school_instances(staff_list)["school-17"]
-    assert instance(late).status == "completed" and len(unrouted(late)) == 1
-    assert len(engine.detail(staff_list)["data"]["nominations"]) == 2
-
+    assert found["staff_ref"].startswith("3.46 2020-12-01T10:00:00+03:00 ")
+    # The exams as the calendar names them: the subject the exclusions compare, the title; the date is read from the
+    # calendar when the days are placed.
+    assert [(e["key"], e["subject"], e["title"]) for e in found["exams"]] == [
+        ("ege_math_profile", "math", "ЕГЭ по математике (профильный уровень)"),
+        ("ege_foreign_oral", "foreign", "ЕГЭ по иностранным языкам (устная часть)")]
+    assert found["list_title"] == "ЕГЭ-2021"

@@ -156,7 +156,7 @@ def test_a_diagram_deploy_refuses_is_not_run(deploy):
 # is listed (plan_order: its review is offered to the department's deputy head, whom the demo directory lacks).
 PLAN_PATTERNS = {"plan_school_report": set(), "plan_dept_task": set(), "plan_year_activity": set(),
                  "plan_order": {("role_unheld", "review_task")}, "plan_order_ack": set(), "ppe_tech_check": set(),
-                 "plan_analysis": set()}
+                 "plan_analysis": set(), "plan_events": set()}
 
 
 @pytest.mark.parametrize("process_id", sorted(PLAN_PATTERNS))

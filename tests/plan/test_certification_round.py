@@ -37,7 +37,7 @@ def test_the_plan_starts_the_round_which_tests_everyone_the_staff_list_nominates
     assert round_.unit_code == "guo"
     assert round_.status_text == "аттестация работников ППЭ откроется 02.03.2021: ожидаются списки работников ППЭ"
     # The schools' share of 3.19 (instructing their staff) is still theirs.
-    assert sorted(i.unit_code for i in instances("3.19") if i.process_id == "plan_year_activity") == units("school")
+    assert sorted(i.unit_code for i in instances("3.19") if i.process_id == "plan_events") == units("school")
 
     nominate_everyone(clock_at)
     db.session.rollback()

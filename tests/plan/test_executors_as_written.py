@@ -146,8 +146,9 @@ def _started_by_message(names: set[str]) -> list[str]:
     return [pid for pid in _diagrams() if _message_names(pid, ("startEvent",)) & names]
 
 
-def roles_reached(process_id: str, lead: str, seen=None) -> set[str]:
-    """The roles offered the work of `process_id` run with `lead` as its lead role, and of the processes it starts."""
+def roles_reached(process_id: str, lead: str, seen=None, only=None) -> set[str]:
+    """The roles offered the work of `process_id` run with `lead` as its lead role, and of the processes it starts
+    or calls; `only`: of these user tasks only (a carried item's, items.json "carried_by")."""
     seen = set() if seen is None else seen
     if process_id in seen:
         return set()
@@ -156,7 +157,7 @@ def roles_reached(process_id: str, lead: str, seen=None) -> set[str]:
     lanes = _lanes(process)
     for task in process.iter(f"{BPMN}userTask"):
         props = _properties(task)
-        if props.get("form") == "escalation":
+        if props.get("form") == "escalation" or (only is not None and task.get("id") not in only):
             continue
         expression = props.get("role_expression")
         if expression is not None:
@@ -168,15 +169,21 @@ def roles_reached(process_id: str, lead: str, seen=None) -> set[str]:
             reached.add(_role_codes().get(role.casefold(), role))
     thrown = _message_names(process_id, ("sendTask", "intermediateThrowEvent", "endEvent"))
     for started in _started_by_message(thrown):
-        reached |= roles_reached(started, lead, seen)
+        reached |= roles_reached(started, lead, seen, only)
+    for call in process.iter(f"{BPMN}callActivity"):  # a called process's tasks are the caller's (ppe_staff_day)
+        reached |= roles_reached(call.get("calledElement"), lead, seen, only)
     return reached
 
 
 def deviations() -> dict[str, Deviation]:
     """Item → how the roles its tasks reach differ from the column, for every item where they do."""
-    found = {}
-    for entry in load_default().entries:
-        reached = set().union(*(roles_reached(part.process, part.lead_role) for part in entry.parts))
+    found, catalogue = {}, load_default()
+    for entry in catalogue.entries:
+        # a carried item starts nothing: it reaches whom its carrier's tasks reach (issue 15 §8)
+        parts, only = entry.parts, None
+        if entry.carried_by is not None:
+            parts, only = catalogue.entry(entry.carried_by.item).parts, set(entry.carried_by.tasks)
+        reached = set().union(*(roles_reached(part.process, part.lead_role, only=only) for part in parts))
         written = set(entry.roles)
         if reached != written:
             found[entry.number] = Deviation(frozenset(written - reached), frozenset(reached - written))

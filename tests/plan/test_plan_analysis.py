@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 import engine
+from engine import clock
 from engine.db import db
 from engine.models import HumanTask, PlanItem, ProcessInstance, Unit
 from engine.plan import catalogue as plan_catalogue
@@ -148,3 +149,30 @@ def test_a_moved_deadline_for_the_schools_moves_the_analysis_with_it(opened, clo
     _tick(clock_at, "2021-08-17T10:00:00+03:00")
     [task] = _open_tasks(_analysis("3.51"))
     assert engine.detail(task.instance_id)["data"]["reports_due"] == "2021-08-16"
+
+
+def _report_dues(number: str) -> set[str]:
+    return {engine.detail(i.id)["data"]["due"] for i in _instances(number) if i.process_id == "plan_school_report"}
+
+
+def test_the_schools_report_3_49_early_enough_for_the_analysis_to_end_with_the_school_year(opened, clock_at):
+    """3.49 «Июль-август 2021» ends with the school year (31 August): the schools' share is due 6 working days
+    before (params.report_due), so the analysis that opens the next morning is due by the 31st, not in September."""
+    _tick(clock_at, "2021-07-01T09:30:00+03:00")
+    assert _report_dues("3.49") == {"2021-08-23"}
+    reports = [i for i in _instances("3.49") if i.process_id == "plan_school_report"]
+    assert {t.due_at.astimezone(clock.local_zone()).date() for i in reports for t in _open_tasks(i)} \
+        == {date(2021, 8, 23)}
+    _hand_in("3.49", _schools()[:1])
+    _tick(clock_at, "2021-08-24T10:00:00+03:00")
+    [task] = _open_tasks(_analysis("3.49"))
+    data = engine.detail(task.instance_id)["data"]
+    assert (data["reports_due"], data["analysis_due"]) == ("2021-08-23", "2021-08-31")
+    assert task.due_at.astimezone(clock.local_zone()).date() <= date(2021, 8, 31)
+
+
+def test_a_moved_3_49_keeps_its_schools_six_working_days_ahead(opened, clock_at):
+    _tick(clock_at, "2021-07-01T09:30:00+03:00")
+    plan_dates.set_item_window(db.session.scalar(select(PlanItem).where(PlanItem.number == "3.49")),
+                               date(2021, 7, 1), date(2021, 8, 20), actor="iao")
+    assert _report_dues("3.49") == {"2021-08-12"}  # Friday the 20th less six working days

@@ -15,6 +15,11 @@ def test_the_catalogue_lists_every_item_with_its_window_and_anomalies(app):
     items = {i["number"]: i for i in json.loads(result.stdout)["items"]}
     assert len(items) == 82
     assert items["4.10"]["window"] == "2021-01-22..2021-01-26"
+    # a carried item runs no process of its own: the line names the task that does its work
+    assert items["4.10"]["process"] == "выполняется задачей пункта 3.27 («Сверка списка»)"
+    assert items["4.10"]["carried_by"] == {"item": "3.27", "tasks": ["ege_recheck_task"]}
+    text = gia(app, "plan", "catalogue").stdout
+    assert "выполняется задачей пункта 3.46 («Выдвинуть работников ППЭ»)" in text.split("\n  3.4 ")[1].split("\n")[0]
     assert [a["code"] for a in items["3.24"]["anomalies"]] == ["several_windows", "year_outside_school_year",
                                                                      "window_adjusted"]
 

@@ -17,7 +17,7 @@ from engine import clock, user_by_login
 from engine.access import visible_units
 from engine.db import db
 from engine.directory.naming import natural_key
-from engine.models import ProcessInstance, Unit
+from engine.models import HumanTask, ProcessInstance, Unit
 from engine.plan import MatrixQuery, city_summary, plan_for, plan_matrix
 from tests.web.lived import lived_site
 from tests.web.test_plan_matrix import brute_force
@@ -83,6 +83,17 @@ def expected_weeks(plan, cells: dict, as_of: date) -> tuple[Counter, Counter]:
         day = clock.aware(instance.completed_at).astimezone(zone).date()
         if instance.plan_item_id in items and day <= as_of and instance.status == "completed":
             finished[(instance.plan_item_id, instance.unit_code)].append(day)
+    numbers = {item.number: item.id for item in items.values()}
+    for item in items.values():  # a carried item (items.json "carried_by") is done when its carrier's task is
+        carried = (item.params or {}).get("_carried_by")
+        for task, unit in db.session.execute(
+                select(HumanTask, ProcessInstance.unit_code)
+                .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                .where(ProcessInstance.plan_item_id == numbers[carried["item"]], HumanTask.state == "COMPLETED",
+                       HumanTask.bpmn_id.in_(carried["tasks"]))).all() if carried else ():
+            day = clock.aware(task.completed_at).astimezone(zone).date()
+            if day <= as_of:
+                finished[(item.id, unit)].append(day)
     completions, deadlines = Counter(), Counter()
     for key, (state, _days) in cells.items():
         if state in DONE:

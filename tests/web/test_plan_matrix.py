@@ -63,9 +63,39 @@ def brute_force(plan, as_of: date) -> dict:
         else:
             state = ("running", None)
         found.setdefault((instance.plan_item_id, instance.unit_code), []).append(state)
+    for item in items.values():  # carried by another item's tasks (items.json "carried_by"): read from those
+        carried = (item.params or {}).get("_carried_by")
+        for instance in db.session.scalars(select(ProcessInstance)) if carried else ():
+            if items.get(instance.plan_item_id) is None or items[instance.plan_item_id].number != carried["item"] \
+                    or instance.unit_code not in units:
+                continue
+            latest = {t.bpmn_id: t for t in sorted(tasks, key=lambda t: (t.created_at, t.seq))
+                      if t.instance_id == instance.id and t.bpmn_id in carried["tasks"]
+                      and clock.aware(t.created_at) <= cutoff}
+            if latest:
+                found.setdefault((item.id, instance.unit_code), []).append(
+                    _carried(instance, [latest.get(name) for name in carried["tasks"]], cutoff))
     for key, states in found.items():
         expected[key] = min(states, key=lambda s: (WORST_FIRST.index(s[0]), -(s[1] or 0)))
     return expected
+
+
+def _carried(instance, rows, cutoff) -> tuple:
+    local = clock.local_zone()
+    done = [t for t in rows if t and t.state == "COMPLETED" and clock.aware(t.completed_at) <= cutoff]
+    if len(done) == len(rows):
+        late = max((clock.aware(t.completed_at).astimezone(local).date()
+                    - clock.aware(t.due_at).astimezone(local).date()).days if t.due_at else 0 for t in done)
+        return ("done_late", late) if late > 0 else ("done", None)
+    if instance.status in ("error", "stalled"):
+        return ("error", None)
+    if instance.status == "cancelled":
+        return ("cancelled", None)
+    past = [clock.aware(t.due_at) for t in rows if t and t not in done and t.due_at and clock.aware(t.due_at) < cutoff]
+    if past:
+        day = (cutoff - timedelta(microseconds=1)).astimezone(local).date()
+        return ("overdue", max(1, (day - min(past).astimezone(local).date()).days))
+    return ("running", None)
 
 
 def cells_of(matrix) -> dict:
