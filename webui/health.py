@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from engine.ops import readiness
+from engine.ops import ENGINE_CALLS, readiness
 from engine.ops.metrics import EngineCallsCollector, StateCollector, multiprocess_dir
 
 bp = Blueprint("health", __name__)
@@ -76,6 +76,23 @@ def _registry() -> CollectorRegistry:
     MultiProcessCollector(registry, path=path)
     registry.register(StateCollector())
     return registry
+
+
+def engine_calls() -> dict[tuple[str, str], tuple[int, float]]:
+    """{(verb, outcome): (calls, seconds in all)}: of every process when they share the multiprocess directory (the
+    operators' page then agrees with /metrics), else of this process."""
+    path = multiprocess_dir()
+    if path is None:
+        return {key: (count, total) for key, (_buckets, total, count) in ENGINE_CALLS.series().items()}
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=path)
+    found: dict[tuple[str, str], list] = {}
+    for metric in registry.collect():
+        for sample in metric.samples:
+            if sample.name in ("gia_engine_call_duration_seconds_count", "gia_engine_call_duration_seconds_sum"):
+                slot = found.setdefault((sample.labels["verb"], sample.labels["outcome"]), [0, 0.0])
+                slot[0 if sample.name.endswith("_count") else 1] += sample.value
+    return {key: (int(count), total) for key, (count, total) in found.items()}
 
 
 def _may_scrape() -> bool:

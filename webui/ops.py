@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from engine import roles
 from engine.access import is_admin, is_city_staff
 from engine.models.instance import InstanceStatus
-from engine.ops import ENGINE_CALLS, readiness, snapshot
+from engine.ops import readiness, snapshot
 
 from .access import restrict
-from .health import migrations_dir
+from .health import engine_calls, migrations_dir
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 # engine.ops.readiness gives reasons as plain keys (the JSON of /readyz); the page says them in words.
@@ -28,7 +28,7 @@ def index():
                     for role, count in state.tasks_open.items()), key=lambda row: (-row[2], -row[1], row[0]))
     instances = [(status, InstanceStatus.word(status), count) for status, count in state.instances.items()]
     calls = sorted((verb, outcome, count, total / count * 1000 if count else 0.0)
-                   for (verb, outcome), (_counts, total, count) in ENGINE_CALLS.series().items())
+                   for (verb, outcome), (count, total) in engine_calls().items())
     return render_template("ops.html", checks=checks, ready=all(c.ok for c in checks), state=state, tasks=tasks,
                            instances=instances, calls=calls, duration=duration, reasons=REASONS)
 

@@ -3,6 +3,7 @@ workflow's trail and its task rows), how often it passed each, where it stands n
 and messages awaited, the element a failed or stalled step stopped at), and its tasks. One workflow restored: the
 trail is kept in it (engine.runtime.stamp), since finished tasks are cut from the tree."""
 from collections import Counter
+from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.util.task import TaskState
@@ -43,9 +44,13 @@ def instance_diagram(instance_id: int, user: User) -> dict:
     for bpmn, done in Counter(t.bpmn_id for t in tasks if t.state == "COMPLETED").items():
         passes[bpmn] = max(passes[bpmn], done)
     current = [t.bpmn_id for t in tasks if t.state == "READY"]
+    # A task inside a subprocess or a called process is not on this process's drawing: the element holding it is.
+    current += [_on_top(spiff, workflow) for t in tasks if t.state == "READY"
+                if (spiff := workflow.get_task_from_id(UUID(t.id))) is not None and spiff.workflow is not workflow]
     if instance.status not in InstanceStatus.FINAL:
-        current += [t.task_spec.bpmn_id for t in runtime.all_tasks(workflow)
-                    if t.state == TaskState.WAITING and _awaits_event(t.task_spec)]
+        current += [bpmn for t in runtime.all_tasks(workflow)
+                    if t.state == TaskState.WAITING and _awaits_event(t.task_spec)
+                    for bpmn in {t.task_spec.bpmn_id, _on_top(t, workflow)}]
     stopped = instance.error_element if instance.status in (InstanceStatus.ERROR, InstanceStatus.STALLED) else None
     names = element_names(instance.deployment_id, instance.process_id)
     for bpmn, kind, *_ in trail:  # an unnamed start, end or gateway is called by what it is
@@ -63,6 +68,13 @@ def instance_diagram(instance_id: int, user: User) -> dict:
             "elements": elements, "current": sorted(set(current)), "stopped": stopped, "tasks": tasks, "who": who,
             "names": people_names({login for login in who.values() if login}),
             "unit_name": unit_names([instance.unit_code]).get(instance.unit_code)}
+
+
+def _on_top(task, workflow) -> str:
+    """The element of the instance's own process that holds `task` (a subprocess or a call activity)."""
+    while task.workflow is not workflow:
+        task = workflow.get_task_from_id(task.workflow.parent_task_id)
+    return task.task_spec.bpmn_id
 
 
 def _awaits_event(spec) -> bool:

@@ -193,3 +193,13 @@ def test_the_catalogue_refuses_staff_list_exams_the_calendar_does_not_have(tmp_p
     items.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     [problem] = refusal(source, items, calendar)
     assert "3.46" in problem and "ege_astrology" in problem, problem
+
+
+def test_the_instances_diagram_marks_the_call_activity_whose_placement_is_open(people, clock_at):
+    """The day's placement runs in the called process ppe_staff_day, which is not on the list's drawing: the
+    diagram marks the call activity that holds it, not an element the drawing lacks."""
+    from engine.service.instance_diagram import instance_diagram
+    staff_list, _labels = days_open(people, clock_at)
+    diagram = instance_diagram(staff_list, people["iao"])
+    assert "staff_per_day" in diagram["current"]
+    assert diagram["elements"]["staff_per_day"]["name"] in diagram["xml"]

@@ -256,6 +256,7 @@ def test_the_item_page_shows_participation_and_downloads_it_for_the_department_o
     page = iao.get(f"/plan/items/{item.id}").get_data(as_text=True)
     assert "Мероприятий ещё не было." not in page
     assert "30 / 20 (66,7 %)" in page and "2 из 7 (28,6 %)" in page and "14.10.2020" in page
+    assert "Участие: проведено мероприятий — 1, пришли 20 из 30 приглашённых" in page  # at the top, a jump link
     response = iao.get(f"/plan/items/{item.id}/attendance.xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))

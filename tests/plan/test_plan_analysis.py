@@ -103,16 +103,18 @@ def test_the_analysis_opens_for_the_iao_once_every_school_has_reported(opened, c
 
 
 def test_the_analysis_opens_the_day_after_the_schools_deadline_naming_who_did_not_report(opened, clock_at):
-    """3.51 «Июнь-июль»: the schools report by 31 July; the analysis then opens with what is in."""
+    """3.51 «Июнь-июль»: the schools report 6 working days before the item's end (Friday 23 July, params.
+    report_due), so that the analysis, which then opens with what is in, is due within July."""
     _tick(clock_at, "2021-06-01T09:30:00+03:00")
     schools = _schools()
     _hand_in("3.51", schools[:2])
-    _tick(clock_at, "2021-07-31T10:00:00+03:00")
+    _tick(clock_at, "2021-07-23T10:00:00+03:00")
     assert _open_tasks(_analysis("3.51")) == []
-    _tick(clock_at, "2021-08-01T10:00:00+03:00")
+    _tick(clock_at, "2021-07-24T10:00:00+03:00")
     [task] = _open_tasks(_analysis("3.51"))
     assert task.role == "iao_specialist"
     data = engine.detail(task.instance_id)["data"]
+    assert (data["reports_due"], data["analysis_due"]) == ("2021-07-23", "2021-07-30")
     assert (data["handed_in"], data["reports_total"]) == (2, len(schools))
     names = dict(db.session.execute(select(Unit.code, Unit.name)).tuples().all())
     assert data["analysis"]["figures"].startswith(f"Сдали отчёт: 2 из {len(schools)} ОУ, не сдали: ")
@@ -139,16 +141,17 @@ def test_the_iao_analyses_the_parent_meetings_the_schools_report_under_4_12(open
 
 
 def test_a_moved_deadline_for_the_schools_moves_the_analysis_with_it(opened, clock_at):
-    """The schools of 3.51 get until 16 August: the analysis waits for them, not for the date first written."""
+    """3.51 moved to end on 16 August: its schools get until 6 August (six working days before), and the analysis
+    waits for them, not for the date first written (23 July)."""
     _tick(clock_at, "2021-06-01T09:30:00+03:00")
     _hand_in("3.51", _schools()[:1])
     plan_dates.set_item_window(db.session.scalar(select(PlanItem).where(PlanItem.number == "3.51")),
                                date(2021, 6, 1), date(2021, 8, 16), actor="iao")
-    _tick(clock_at, "2021-08-02T10:00:00+03:00")
+    _tick(clock_at, "2021-07-26T10:00:00+03:00")
     assert _open_tasks(_analysis("3.51")) == []
-    _tick(clock_at, "2021-08-17T10:00:00+03:00")
+    _tick(clock_at, "2021-08-07T10:00:00+03:00")
     [task] = _open_tasks(_analysis("3.51"))
-    assert engine.detail(task.instance_id)["data"]["reports_due"] == "2021-08-16"
+    assert engine.detail(task.instance_id)["data"]["reports_due"] == "2021-08-06"
 
 
 def _report_dues(number: str) -> set[str]:

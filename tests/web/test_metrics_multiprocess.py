@@ -47,7 +47,8 @@ def _env(folder, **extra) -> dict:
     return env
 
 
-def test_metrics_add_the_engine_calls_of_every_process_writing_to_the_folder(primary_app, tmp_path, monkeypatch):
+def test_metrics_add_the_engine_calls_of_every_process_writing_to_the_folder(site, primary_app, tmp_path,
+                                                                             monkeypatch):
     folder = tmp_path / "metrics"
     folder.mkdir()
     for ok, refused in ((2, 0), (3, 1)):
@@ -65,6 +66,10 @@ def test_metrics_add_the_engine_calls_of_every_process_writing_to_the_folder(pri
     # The database's gauges are still read at the scrape, once.
     assert ("gia_instances", (("status", "running"),)) in samples
     assert _value(samples, "gia_timers_due") == 0
+    # The operators' page counts the same calls as /metrics, not those of the web process that serves it.
+    page = site("operator").get("/ops/").get_data(as_text=True)
+    calls = re.findall(r"<tr><td><code>(\w+)</code></td><td>(\w+)</td><td>(\d+)</td>", page)
+    assert ("advance_timers", "ok", "5") in calls and ("advance_timers", "refused", "1") in calls
 
 
 class Gunicorn:
