@@ -57,7 +57,7 @@ def save_unit(values: dict, actor: str, unit_id: int | None = None) -> Unit:
     """Create a unit (unit_id None) or update one; its code never changes (processes find units by code)."""
     problems = _Problems()
     values = {key: _clean(values.get(key)) for key in ("code", "name", "kind", "parent", "host", "number",
-                                                       "auditoriums")}
+                                                       "auditoriums", "exams")}
     with store.transaction():
         unit = get_unit(unit_id) if unit_id is not None else None
         code = unit.code if unit is not None else values["code"]
@@ -95,6 +95,10 @@ def save_unit(values: dict, actor: str, unit_id: int | None = None) -> Unit:
                 number, found = rules.parse_count(values[key], key)
                 if not problems.add(key, found):
                     attrs[key] = number
+        attrs.pop("exams", None)  # empty: the PPE hosts every exam
+        exams, found = rules.parse_exams(values["exams"])
+        if not problems.add("exams", found) and exams:
+            attrs["exams"] = exams
         problems.raise_any()
         before = _unit_facts(unit) if unit is not None else None
         if unit is None:

@@ -118,6 +118,9 @@ def _check_units(sheet, known: dict, problems: list) -> dict:
             if cells.get(key):
                 values[key], found = rules.parse_count(cells[key], key)
                 check.add(number, key, found)
+        if cells.get("exams"):
+            values["exams"], found = rules.parse_exams(cells["exams"])
+            check.add(number, "exams", found)
         if code and code not in first:
             first[code] = number
             units[code] = _Row(number, values)
@@ -242,7 +245,10 @@ def _apply_units(units: dict, known: dict, result: ImportResult) -> None:
             known[code] = unit
             fresh.append(code)
         attrs = dict(unit.attrs or {})
-        attrs.update({k: values[k] for k in ("number", "auditoriums") if values.get(k) is not None})
+        attrs.update({k: values[k] for k in ("number", "auditoriums", "exams")
+                      if values.get(k) is not None})
+        if attrs.get("exams") == []:
+            del attrs["exams"]  # «все»: no list, the PPE hosts every exam
         row.changed = (unit.name, unit.kind, unit.attrs or {}) != (values["name"], values["kind"], attrs)
         unit.name, unit.kind, unit.attrs = values["name"], values["kind"], attrs or None
     db.session.flush()

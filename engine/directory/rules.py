@@ -27,6 +27,11 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 NAME_MAX, FULL_NAME_MAX, EMAIL_MAX = 500, 300, 300
 COUNT_RANGE = {"number": (1, 9999), "auditoriums": (1, 200)}
+# The exams a PPE hosts: a kind or an exam calendar key. engine.directory may not read the plan (lint-imports), so a
+# key is checked by its shape (ege_math_profile, oge_russian), not against the calendar in force.
+EXAM_RE = re.compile(r"^(ege|oge)(_[a-z0-9]+)*$")
+_EXAM_WORDS = {"егэ": "ege", "огэ": "oge"}
+_ALL_EXAMS = ("все", "all")  # hosts every exam, the same as an empty list
 
 REQUIRED = (_l("fill in this cell"), {})
 
@@ -71,6 +76,22 @@ def parse_count(value: str, key: str):
         return None, (_l("a whole number from %(min)s to %(max)s is expected, not «%(value)s»"),
                       {"min": low, "max": high, "value": value})
     return number, None
+
+
+def parse_exams(value: str):
+    """(list of exam keys, problem) from "ege, oge_math": [] means every exam."""
+    words = [w for w in re.split(r"[\s,;]+", value or "") if w]
+    if len(words) == 1 and words[0].casefold() in _ALL_EXAMS:
+        return [], None
+    exams = []
+    for word in words:
+        key = _EXAM_WORDS.get(word.casefold(), word.casefold())
+        if not EXAM_RE.match(key):
+            return None, (_l("unknown exam «%(value)s»; use ege, oge or keys of the exam calendar such as "
+                             "ege_math_profile, separated by commas"), {"value": word})
+        if key not in exams:
+            exams.append(key)
+    return exams, None
 
 
 def check_login(value: str):

@@ -153,7 +153,8 @@ def export_bytes(q: str = "", role: str = "", unit: str = "", state: str = "all"
     by_id = {u.id: u for u in units}
     org_rows = [(u.code, u.name, _kind_word(u.kind), getattr(by_id.get(u.parent_id), "code", None),
                  getattr(by_id.get(u.host_id), "code", None), (u.attrs or {}).get("number"),
-                 (u.attrs or {}).get("auditoriums")) for u in units]
+                 (u.attrs or {}).get("auditoriums"), ", ".join((u.attrs or {}).get("exams") or []) or None)
+                for u in units]
     staff_rows = []
     users = db.session.scalars(_user_query(q, role, unit, state).options(
         selectinload(User.memberships).selectinload(Membership.unit)).order_by(User.login))

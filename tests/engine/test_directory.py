@@ -12,7 +12,7 @@ from engine.models import AuditEvent, Membership, Unit, User
 from engine.directory import ImportRefused, export_bytes, import_directory, template_bytes
 
 ORG_HEAD = ["Код", "Название", "Тип", "Код вышестоящей организации", "Код школы-базы (для ППЭ)", "Номер ППЭ",
-            "Аудиторий"]
+            "Аудиторий", "Экзамены"]
 STAFF_HEAD = ["Логин", "ФИО", "Эл. почта", "Роль", "Код организации", "Начальный пароль"]
 GOOD_ORGS = [["school-70", "МБОУ «СОШ №70»", "Школа", "guo"],
              ["ppe-70", "ППЭ №70 (на базе СОШ №70)", "ППЭ", "guo", "school-70", 70, 4]]
@@ -94,6 +94,8 @@ BAD_ORGS = [
     (["school-71", "МБОУ «СОШ №71»", "Школа", None, "school-17"], "школа-база указывается только для ППЭ"),
     (["ppe-71", "ППЭ №71", "ППЭ", "guo", "school-17", None, "три"],
      "столбец «Аудиторий»: ожидается целое число от 1 до 200, а не «три»"),
+    (["ppe-71", "ППЭ №71", "ППЭ", "guo", "school-17", None, 2, "ege, math"],
+     "столбец «Экзамены»: неизвестный экзамен «math»"),
     (["school-71", "МБОУ «СОШ №71»", "Школа", "school-71"], "не может быть вышестоящей сама для себя"),
     (["guo", "Управление", "Управление", "iao"], "образуют цикл: guo → iao → guo"),
     (["school-17", "МБОУ «СОШ №17»", "Отдел", "guo"], "на базе «school-17» работает ППЭ ppe-17"),
@@ -188,6 +190,19 @@ def test_the_export_imports_back_without_changing_anything(org):
     assert (again.units_created, again.units_updated, again.users_created, again.users_updated,
             again.memberships_added, again.inactive) == (0, 0, 0, 0, 0, ["tech70"])
     assert counts()[:3] == before[:3] and not engine.user_by_login("tech70").active
+
+
+def test_the_exams_column_sets_what_a_ppe_hosts_and_exports_back(org):
+    """The department names the exams a PPE hosts (kinds or calendar keys); «все» clears the list (every exam)."""
+    orgs = [GOOD_ORGS[0], GOOD_ORGS[1] + ["ЕГЭ; oge_math"]]
+    import_directory(book(orgs, GOOD_STAFF), actor="admin")
+    ppe = db.session.scalar(select(Unit).where(Unit.code == "ppe-70"))
+    assert ppe.attrs["exams"] == ["ege", "oge_math"]
+    rows = load_workbook(io.BytesIO(export_bytes()))["Организации"].iter_rows(min_row=2, values_only=True)
+    assert next(r for r in rows if r[0] == "ppe-70")[7] == "ege, oge_math"
+    assert import_directory(export_bytes(), actor="admin").units_updated == 0
+    import_directory(book([GOOD_ORGS[1] + ["все"]]), actor="admin")
+    assert "exams" not in db.session.scalar(select(Unit).where(Unit.code == "ppe-70")).attrs
 
 
 def test_an_empty_optional_cell_keeps_what_is_stored(org):

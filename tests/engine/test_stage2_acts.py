@@ -122,3 +122,10 @@ def test_a_registration_or_confirmation_on_the_exam_day_gives_iao_a_task(people,
     engine.complete(confirmed.id, people["iao"], {"measures": "Проверено"})
     tick(clock_at, "2021-05-26T00:00:00")  # the day after the Russian exam's last day: the act stops listening
     assert instance(act).status == "completed"
+
+
+def test_a_ppe_set_to_host_the_oge_only_gets_the_oge_days_acts(people, clock_at):
+    """The department sets what a PPE hosts by kind as well as by calendar key (admin «Экзамены в ППЭ»: "oge")."""
+    hosts("ppe-17", "oge")
+    act = start_act("ppe-17", clock_at)
+    assert sorted(acts(act)) == ["ОГЭ 24.05.2021: русский язык", "ОГЭ 27.05.2021: математика"]

@@ -80,6 +80,25 @@ def site_login(site, login, password) -> bool:
     return response.status_code == 302
 
 
+def test_the_department_sets_the_exams_a_ppe_hosts(site):
+    admin = site("admin")
+    ppe = db.session.scalar(select(Unit).where(Unit.code == "ppe-17"))
+    page, before = f"/admin/units/{ppe.id}", dict(ppe.attrs or {})
+    fields = {"name": ppe.name, "kind": "ppe", "parent": db.session.get(Unit, ppe.parent_id).code, "host": "school-17",
+              "number": str(before.get("number", "")), "auditoriums": str(before.get("auditoriums", ""))}
+    wrong = _post(admin, page, {**fields, "exams": "ege, химия"})
+    assert wrong.status_code == 200 and "неизвестный экзамен «химия»" in wrong.get_data(as_text=True)
+    db.session.expire_all()
+    assert "exams" not in (db.session.get(Unit, ppe.id).attrs or {})
+    assert _post(admin, page, {**fields, "exams": "ЕГЭ"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Unit, ppe.id).attrs == {**before, "exams": ["ege"]}
+    assert 'value="ege"' in admin.get(page).get_data(as_text=True)
+    assert _post(admin, page, {**fields, "exams": ""}).status_code == 302  # empty again: every exam
+    db.session.expire_all()
+    assert db.session.get(Unit, ppe.id).attrs == before
+
+
 def test_deactivating_a_user_hands_their_claimed_task_back_and_keeps_them_out(site):
     instance_id = start_check()
     task = only(instance_id, "checklist")

@@ -27,6 +27,9 @@ class UnitForm(FlaskForm):
     host = SelectField(_l("Host school (for a PPE)"), validate_choice=False)
     number = StringField(_l("PPE number"))
     auditoriums = StringField(_l("Auditoriums"), description=_l("How many rooms the PPE checklist lists."))
+    exams = StringField(_l("Exams at the PPE"),
+                        description=_l("Empty: every exam. Comma-separated: ege, oge or exam calendar keys "
+                                       "(ege_math_profile…)."))
 
 
 class UserForm(FlaskForm):

@@ -29,7 +29,7 @@ def unit(unit_id=None):
     if form.validate_on_submit():
         try:
             saved = save_unit({name: form[name].data for name in ("code", "name", "kind", "parent", "host", "number",
-                                                                  "auditoriums")},
+                                                                  "auditoriums", "exams")},
                               actor=current_user.login, unit_id=unit_id)
         except InvalidData as exc:
             show_errors(form, exc.field_errors)
@@ -49,4 +49,4 @@ def _initial(unit) -> dict:
     parent = get_unit(unit.parent_id).code if unit.parent_id is not None else ""
     return {"code": unit.code, "name": unit.name, "kind": unit.kind, "parent": parent,
             "host": unit.host.code if unit.host is not None else "", "number": attrs.get("number", ""),
-            "auditoriums": attrs.get("auditoriums", "")}
+            "auditoriums": attrs.get("auditoriums", ""), "exams": ", ".join(attrs.get("exams") or [])}
