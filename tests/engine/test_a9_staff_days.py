@@ -122,7 +122,7 @@ def test_two_lists_nominations_reach_only_their_own_list(people, clock_at):
     refs = [engine.detail(i)["data"]["staff_ref"] for i in lists]
     assert refs[0] != refs[1] and all(r.startswith("- 2020-12-01T10:00:00+03:00 ") for r in refs)
     tasks = engine.list_tasks(user=people["head12"])
-    assert [t.name for t in tasks] == ["Работники ППЭ от ОУ: ЕГЭ, основной период"] * 2
+    assert [t.name for t in tasks] == ["Работники ППЭ от ОУ: ГИА, основной период"] * 2
     second = next(t for t in tasks if t.instance_id == school_instances(lists[1])["school-12"])
     engine.complete(second.id, people["head12"], {"staff": NOMINATED["school-12"]})
     assert [instance(i).status for i in lists] == ["waiting", "running"]
@@ -164,7 +164,7 @@ def test_at_the_deadline_the_iao_sees_who_sent_nothing_and_places_the_others(peo
     assert ready(staff_list) == []
     tick(clock_at, "2020-12-30T09:30:00")
     decide = only(staff_list, "staff_decide")
-    assert (decide.role, decide.name) == ("iao_specialist", "Не направили работников ППЭ (ЕГЭ, основной период): "
+    assert (decide.role, decide.name) == ("iao_specialist", "Не направили работников ППЭ (ГИА, основной период): "
                                                             "2 из 3 ОУ")
     assert engine.detail(staff_list)["data"]["missing_schools"] == ["МБОУ «СОШ №12»", "МБОУ «СОШ №17»"]
 
@@ -203,3 +203,14 @@ def test_the_instances_diagram_marks_the_call_activity_whose_placement_is_open(p
     diagram = instance_diagram(staff_list, people["iao"])
     assert "staff_per_day" in diagram["current"]
     assert diagram["elements"]["staff_per_day"]["name"] in diagram["xml"]
+
+
+def test_the_plans_staff_list_covers_every_exam_of_the_calendar_ege_and_oge():
+    """Issue 15 §5: item 3.46 places staff for every exam a PPE may host, the ОГЭ's days included, not one exam."""
+    import json
+    from engine.plan import catalogue
+    calendar = json.loads((PROCESSES / "plan" / "calendar-2020-2021.json").read_text(encoding="utf-8"))
+    exams = {key for key, value in calendar.items() if key.startswith(("ege_", "oge_")) and isinstance(value, dict)
+             and (value.get("date") or value.get("starts")) and "deadline" not in key}
+    assert set(catalogue.load_default().entry("3.46").params["exams"]) == exams
+    assert {"oge_russian", "oge_math", "ege_math_profile", "ege_history"} <= exams

@@ -25,7 +25,7 @@ from webui.instructions import render
 
 EXAM = {"subject": "math", "title": "ЕГЭ по математике (профильный уровень)", "date": "2021-06-07"}
 HISTORY = {"subject": "history", "title": "ЕГЭ по истории", "date": "2021-06-11"}
-PERIOD = "ЕГЭ, основной период"  # the list's title when it holds more than one exam
+PERIOD = "ГИА, основной период"  # the list's title when it holds more than one exam
 SCHOOLS = [{"code": "school-12", "name": "МБОУ «СОШ №12»"}, {"code": "school-17", "name": "МБОУ «СОШ №17»"},
            {"code": "school-33", "name": "МБОУ «СОШ №33»"}]
 # Pupils of schools 12 and 17 sit in PPE №17, those of school 33 in PPE №12.
@@ -152,7 +152,7 @@ def test_each_school_head_gets_only_the_own_schools_nomination_task(people, cloc
     tasks = list(by_school.values())
     assert sorted((t.unit_code, t.role) for t in tasks) == [(s["code"], "school_head") for s in SCHOOLS]
     assert {t.due_at.date() for t in tasks} == {date(2020, 12, 25)}
-    assert by_school["school-17"].name == "Работники ППЭ от ОУ: ЕГЭ, основной период"  # one list for all exams
+    assert by_school["school-17"].name == "Работники ППЭ от ОУ: ГИА, основной период"  # one list for all exams
     assert by_school["school-17"].columns == {"ОУ": "МБОУ «СОШ №17»", "Экзамены": PERIOD, "Экзаменов": 2}
     page = task_page(by_school["school-17"].id, people["head17"])
     shown = str(render(page.instructions, page.data))
@@ -361,7 +361,7 @@ def test_a_list_started_by_the_plan_reads_the_lists_from_params(people, clock_at
     data = {"plan_item": {"number": "3.46", "title": "Формирование списочных составов", "section": 3},
             "starts": "2020-11-01", "due": "2021-04-30", "nominate_due": "2020-12-25", "approve_due": "2021-04-15",
             "list_title": "ЕГЭ-2021", "params": {"schools": SCHOOLS[:2], "ppe": PPE[:1],
-                                                 "exams": ["ege_math_profile", "ege_foreign_oral"]}}
+                                                 "exams": ["oge_russian", "ege_math_profile", "ege_foreign_oral"]}}
     staff_list = engine.start("ppe_staff_list", data, unit="guo", actor="iao").instance_id
     assert sorted(nomination_tasks(staff_list)) == ["school-12", "school-17"]
     found = engine.detail(staff_list)["data"]
@@ -371,6 +371,7 @@ def test_a_list_started_by_the_plan_reads_the_lists_from_params(people, clock_at
     # The exams as the calendar names them: the subject the exclusions compare, the title; the date is read from the
     # calendar when the days are placed.
     assert [(e["key"], e["subject"], e["title"]) for e in found["exams"]] == [
+        ("oge_russian", "russian", "ОГЭ по русскому языку"),  # the ОГЭ's PPE staff too (ГИА-9 and ГИА-11)
         ("ege_math_profile", "math", "ЕГЭ по математике (профильный уровень)"),
         ("ege_foreign_oral", "foreign", "ЕГЭ по иностранным языкам (устная часть)")]
     assert found["list_title"] == "ЕГЭ-2021"
