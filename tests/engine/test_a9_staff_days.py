@@ -5,29 +5,19 @@ offered on their days only. Also the list's instances: two lists out at once, th
 department's instance, the collection's deadline."""
 import json
 
-import pytest
-
 import engine
 import forms
 from cli.city import ensure_city
 from engine.service.views import task_page
-from tests.conftest import PROCESSES, deploy_files
+from tests.conftest import PROCESSES
 from tests.engine.plan_patterns import instance, only, ready, refused, tick, unrouted
-from tests.engine.test_a9_staff_list import (EXAM, HISTORY, NOMINATED, ORDER, PPE, SCHOOLS, VALID, VALID_HISTORY,
-                                             day_task, nominate_all, nomination_tasks, notes, placement,
-                                             school_instances, start)
+from tests.engine.test_a9_staff_list import (EXAM, HISTORY, NOMINATED, ORDER, PPE, SCHOOLS, VALID,  # noqa: F401
+                                             VALID_HISTORY, day_task, nominate_all, nomination_tasks, notes,
+                                             people, placement, school_instances, start)  # people: a fixture
 from tests.plan.test_catalogue import copy_files, items_data, refusal
 from webui.instructions import render
 
 MATHS_TEACHER, HISTORY_TEACHER = "Магомедов Арсен Маратович", "Омаров Шамиль Абдулаевич"
-
-
-@pytest.fixture
-def people(org):
-    deploy_files(PROCESSES / "ppe_staff_list.bpmn", PROCESSES / "ppe_staff_day.bpmn",
-                 PROCESSES / "ppe_staff_send.bpmn", PROCESSES / "ppe_staff_list_school.bpmn")
-    engine.ensure_user("head33", "school_head", "school-33")
-    return {**org, "head33": engine.user_by_login("head33")}
 
 
 def days_open(people, clock_at, **start_with):
@@ -207,7 +197,6 @@ def test_the_instances_diagram_marks_the_call_activity_whose_placement_is_open(p
 
 def test_the_plans_staff_list_covers_every_exam_of_the_calendar_ege_and_oge():
     """Issue 15 §5: item 3.46 places staff for every exam a PPE may host, the ОГЭ's days included, not one exam."""
-    import json
     from engine.plan import catalogue
     calendar = json.loads((PROCESSES / "plan" / "calendar-2020-2021.json").read_text(encoding="utf-8"))
     exams = {key for key, value in calendar.items() if key.startswith(("ege_", "oge_")) and isinstance(value, dict)

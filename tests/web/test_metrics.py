@@ -17,7 +17,7 @@ from engine.ops import BACKUP_KEY
 from engine.ops.ticks import wall_now
 from tests.conftest import set_manual_clock
 from tests.engine.a1 import only, start_check
-from tests.web.conftest import csrf
+from tests.web.conftest import csrf, populated
 
 ALERTS = BASE_DIR / "deploy" / "prometheus-alerts.yml"
 
@@ -49,16 +49,18 @@ def test_metrics_answer_the_token_or_an_allowed_address_and_no_one_else(primary_
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "192.168.1.8"}).status_code == 403
 
 
-def test_metrics_follow_the_data(site, primary_app):
+def test_metrics_follow_the_data(app):
+    """On both databases: the gauges are SQL of each dialect, read at the scrape."""
+    populated(app)  # the organisation and the processes
     set_manual_clock("2021-03-25T09:00:00+03:00")
-    scraper = primary_app.test_client()
+    scraper = app.test_client()
     before = _scrape(scraper)
     assert _value(before, "gia_last_backup_age_seconds") == math.inf  # never backed up
     assert _value(before, "gia_beat_last_tick_age_seconds") == math.inf
 
     instance_id = start_check("ppe-17", due="2021-03-19")  # the checklist was due six days ago
     role = only(instance_id, "checklist").role
-    intruder = primary_app.test_client()
+    intruder = app.test_client()
     intruder.post("/login", data={"login": "tech17", "password": "wrong", "csrf_token": csrf(intruder.get("/login"))})
     late = clock.now() - timedelta(minutes=15)
     db.session.execute(text("UPDATE process_instance SET next_timer_at = :at WHERE id = :id"),
@@ -83,7 +85,7 @@ def test_metrics_follow_the_data(site, primary_app):
         _value(after, "gia_engine_calls_total", **started)
     assert 0 <= _value(after, "gia_last_backup_age_seconds") < 3600
     assert _value(after, "gia_outbox_pending", outbox="message") == 0
-    if primary_app.config["CELERY_BROKER_URL"].startswith("redis://"):
+    if app.config["CELERY_BROKER_URL"].startswith("redis://"):
         assert ("gia_celery_queue_depth", (("queue", "gia.timers"),)) in after
     # Nothing of any person or unit in the labels: roles, statuses, routes, verbs.
     assert "ППЭ" not in str(after) and "tech17" not in str(after) and "ppe-17" not in str(after)
