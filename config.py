@@ -64,6 +64,7 @@ class Config:
     # BACKUP_KEEP kept.
     BACKUP_DIR = os.environ.get("BACKUP_DIR", "")
     BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "7"))
+    BACKUP_HOUR_UTC = int(os.environ.get("BACKUP_HOUR_UTC", "23"))  # 02:00 in Moscow, when nobody works on the plan
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES * 4
 

@@ -73,8 +73,8 @@ def init_celery(app) -> Celery:
         },
     )
     if app.config.get("BACKUP_DIR"):
-        # Nightly at 02:00 Moscow time (23:00 UTC), when nobody works on the plan.
-        celery.conf.beat_schedule["backup"] = {"task": "gia.backup", "schedule": crontab(hour=23, minute=0)}
+        celery.conf.beat_schedule["backup"] = {"task": "gia.backup",
+                                               "schedule": crontab(hour=app.config["BACKUP_HOUR_UTC"], minute=0)}
     if broker.startswith("sqla+"):
         # Without a broker server: poll the SQLite queue every 0.1 s instead of every second (VERIFIED-SETUP.md).
         from kombu.transport import sqlalchemy as kombu_sqla

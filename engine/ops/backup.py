@@ -39,6 +39,7 @@ UPLOADS = "uploads"
 DEFINITIONS = "definitions"
 LAST_BACKUP_KEY = BACKUP_KEY  # ISO UTC of the last complete backup
 NAME = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")  # a complete backup's folder (20261207T020000.123456Z)
+PARTIAL_STALE_SECONDS = 24 * 3600
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}$")  # what engine.attachments stores; temp files are not
 FORMAT = 1
 _CHUNK = 1 << 20
@@ -99,8 +100,12 @@ def complete_backups(target: Path) -> list[Path]:
 
 
 def prune(target: Path, keep: int) -> list[str]:
-    """Remove all but the newest `keep` complete backups (folders of other names are left alone)."""
+    """Remove all but the newest `keep` complete backups, and what a killed backup left (a partial folder over a day
+    old: a backup still being written is younger); folders of other names are left alone."""
     old = complete_backups(target)[:-keep] if keep > 0 else []
+    stale = time.time() - PARTIAL_STALE_SECONDS
+    old += [p for p in Path(target).iterdir() if p.name.startswith(".") and p.name.endswith(".partial")
+            and p.is_dir() and p.stat().st_mtime < stale]
     for path in old:
         shutil.rmtree(path)
     return [p.name for p in old]

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -217,14 +218,22 @@ def test_a_backup_records_its_time_and_keeps_the_newest(app, tmp_path):
     recorded = db.session.get(EngineSetting, LAST_BACKUP_KEY).value
     assert recorded == results[2].manifest["taken_at"]
     assert not [p for p in (tmp_path / "backups").iterdir() if p.name.startswith(".")]  # no partial folder left
+    # What a backup killed mid-copy left is removed once it is a day old; one being written (younger) is not.
+    killed, running = tmp_path / "backups" / ".20261201T230000.000000Z.partial", \
+        tmp_path / "backups" / ".20261207T230000.000000Z.partial"
+    killed.mkdir(), running.mkdir()
+    os.utime(killed, (time.time() - 25 * 3600,) * 2)
+    assert killed.name in backup(tmp_path / "backups", keep=2).removed
+    assert not killed.exists() and running.exists()
 
 
 def test_beat_backs_up_nightly_into_the_configured_folder_keeping_the_newest(app, tmp_path):
     from engine.jobs import backup as nightly, init_celery
     from engine.ops.backup import complete_backups
     assert "backup" not in app.extensions["celery"].conf.beat_schedule  # no folder, no nightly backup
-    app.config.update(BACKUP_DIR=str(tmp_path / "nightly"), BACKUP_KEEP=1)
-    assert init_celery(app).conf.beat_schedule["backup"]["task"] == "gia.backup"
+    app.config.update(BACKUP_DIR=str(tmp_path / "nightly"), BACKUP_KEEP=1, BACKUP_HOUR_UTC=21)
+    scheduled = init_celery(app).conf.beat_schedule["backup"]
+    assert scheduled["task"] == "gia.backup" and scheduled["schedule"].hour == {21}
     first, second = nightly(), nightly()
     assert second["removed"] == [Path(first["path"]).name]
     assert complete_backups(tmp_path / "nightly") == [Path(second["path"])]
