@@ -16,6 +16,7 @@ from ..models import DeploymentFile, Plan, PlanItem, ProcessInstance
 from ..models.instance import InstanceStatus
 from ..service.instances import reschedule
 from .analysis import REPORTED, schools_params
+from .carriers import carried_of
 from .catalogue import calendar_window
 from .corrections import offer_corrections, open_corrections
 from .running import _stored, share_due
@@ -91,6 +92,10 @@ def set_item_window(item: PlanItem, starts: date, due: date, actor: str | None =
     "failed": [...]}. An end before the start, a deadline in the past or a window outside
     the school year is refused (InvalidData), nothing changed."""
     plan = item.plan
+    carried = carried_of(item)
+    if carried is not None:  # its dates are the carrying task's, which this window would not move
+        raise InvalidData({"due": [str(_l("Item %(number)s is carried by item %(carrier)s: change the dates there.",
+                                          number=item.number, carrier=carried["item"]))]})
     # A running item's start has passed already; only its deadline must still lie ahead.
     _check_dates(plan, starts if item.started_at is None else due, due, "due", first=starts)
     with store.transaction() as session:

@@ -11,9 +11,11 @@ from sqlalchemy import select
 import engine
 import forms
 from engine.db import db
+from engine.errors import InvalidData
 from engine.models import HumanTask, PlanItem, ProcessInstance, Unit
 from engine.plan import MatrixQuery, plan_matrix
 from engine.plan import running as plans
+from engine.plan.dates import set_item_window
 from forms.sample import sample_data
 from tests.plan.test_catalogue import copy_files, items_data, refusal
 from tests.plan.test_plan_run import item, opened  # noqa: F401 (a fixture)
@@ -61,6 +63,11 @@ def test_a_school_gets_one_task_for_the_staff_items_and_both_items_show_its_prog
     assert len(page["instances"]) == schools and page["states"][task.instance_id] == "done"
     html = _signed_in(app, "iao").get(f"/plan/items/{item('3.3').id}").get_data(as_text=True)
     assert f'href="/plan/items/{item("3.46").id}"' in html and "«Выдвинуть работников ППЭ»" in html
+    # Its dates are the carrying task's: a window of its own would move nothing, so none is offered or taken.
+    assert "Изменить сроки" not in html
+    with pytest.raises(InvalidData) as refused:
+        set_item_window(item("3.3"), date(2020, 10, 1), date(2021, 1, 15), actor="iao")
+    assert refused.value.field_errors == {"due": ["Пункт 3.3 выполняется в пункте 3.46: меняйте сроки там."]}
 
     clock_at("2020-12-28T10:00:00+03:00")  # the nomination was due on 25 December: the others are late
     late = {p.item.number: p for p in plans.overview(opened)}
