@@ -9,6 +9,7 @@ school); a trainings record (5.1) holds its classes itself."""
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from forms.registry import load as load_form
@@ -25,7 +26,7 @@ ATTENDANCE = "attendance_task"
 
 # What a trial exam and a training are called; a seminar's kind and an exam's subject are named as their forms
 # name the choices.
-EXAM, TRAINING_KIND = "Пробный экзамен", "Тренинг"
+EXAM, TRAINING_KIND = _l("Trial exam"), _l("Training")
 
 
 @dataclass
@@ -71,8 +72,9 @@ def item_attendance(item: PlanItem) -> dict | None:
     no events and zeros before the first is recorded."""
     if not any(run.process_id == RECORDED for run in runs(item)):
         return None
-    names = dict(db.session.execute(select(Unit.code, Unit.name)).tuples().all())
-    schools = dict(db.session.execute(select(Unit.code, Unit.name).where(Unit.kind == "school")).tuples().all())
+    units = db.session.execute(select(Unit.code, Unit.name, Unit.kind)).all()
+    names = {code: name for code, name, _kind in units}
+    schools = {code: name for code, name, kind in units if kind == "school"}
     events = _events(item, names)
     by_school = {code: {"code": code, "school": name, "events": 0, "invited": 0, "came": 0}
                  for code, name in schools.items()}
@@ -120,12 +122,12 @@ def _events(item: PlanItem, names: dict[str, str]) -> list[Event]:
         held.pop(instance_id, None)  # a later record replaces one whose participants never came
         if data.get("action") != "record":
             continue
-        event = Event(day=_day(data.get("date")), title=str(data.get("title") or ""), kind=TRAINING_KIND,
+        event = Event(day=_day(data.get("date")), title=str(data.get("title") or ""), kind=str(TRAINING_KIND),
                       organiser=names.get(unit_code, unit_code or ""))
         if bpmn_id == "event_task":
             event.kind = _label("plan_event_record", "kind", data.get("kind"))
         elif bpmn_id == "exam_task":
-            event.kind, event.subject = EXAM, _label("plan_event_exam", "subject", data.get("subject"))
+            event.kind, event.subject = str(EXAM), _label("plan_event_exam", "subject", data.get("subject"))
             event.ppe = ", ".join(names.get(c, c) for c in data.get("ppe") or []) or "—"
         if bpmn_id == TRAINING:
             school = names.get(unit_code, unit_code or "")
