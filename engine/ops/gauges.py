@@ -17,6 +17,7 @@ from ..models import EmailOutbox, HumanTask, LoginAttempt, ProcessInstance
 from ..models.human_task import TaskStatus
 from ..models.instance import InstanceStatus
 from ..service.routing import outbox_backlog
+from ..service.timers import due as timer_due
 from .ticks import BACKUP_KEY, TICK_KEY, age_seconds, marks, wall_now
 
 FAILED_LOGIN_WINDOW = timedelta(hours=1)
@@ -80,11 +81,9 @@ def _instances(result: Snapshot, now) -> None:
 
 def due_timers(now) -> tuple[int, float]:
     """How many instances have a due timer and how late the oldest is (seconds; 0 when none): the sweep's own
-    condition (engine.service.timers), active instances whose next timer is due."""
-    pi = ProcessInstance
+    condition (engine.service.timers.due)."""
     count, oldest = db.session.execute(
-        select(func.count(), func.min(pi.next_timer_at))
-        .where(pi.next_timer_at <= now, pi.status.in_(InstanceStatus.ACTIVE))).one()
+        select(func.count(), func.min(ProcessInstance.next_timer_at)).where(timer_due(now))).one()
     return count, max(0.0, (now - clock.aware(oldest)).total_seconds()) if oldest else 0.0
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from .. import clock, projection, store
 from ..actions import FireTimers
@@ -52,14 +52,18 @@ def advance_timers(at: datetime | None = None, batch_size: int | None = None) ->
     return result
 
 
+def due(now):
+    """The sweep's condition: an active instance whose next timer is due at `now` (also /metrics' timers due)."""
+    return and_(ProcessInstance.next_timer_at <= now, ProcessInstance.status.in_(InstanceStatus.ACTIVE))
+
+
 def has_backlog(batch_size: int | None = None) -> bool:
     """Whether more than one batch is due now: a sweep that finds a backlog asks for another sweep, so that idle
     workers join in at once instead of at the next beat."""
     batch_size = batch_size or current_app.config["TIMER_SWEEP_BATCH"]
     try:
         return db.session.scalar(
-            select(ProcessInstance.id).where(ProcessInstance.next_timer_at <= clock.now(),
-                                             ProcessInstance.status.in_(InstanceStatus.ACTIVE))
+            select(ProcessInstance.id).where(due(clock.now()))
             .order_by(ProcessInstance.next_timer_at).offset(batch_size).limit(1)) is not None
     finally:
         db.session.rollback()
@@ -67,8 +71,7 @@ def has_backlog(batch_size: int | None = None) -> bool:
 
 def _due_ids(now, batch_size) -> list[int]:
     ids = list(db.session.scalars(
-        select(ProcessInstance.id).where(ProcessInstance.next_timer_at <= now,
-                                         ProcessInstance.status.in_(InstanceStatus.ACTIVE))
+        select(ProcessInstance.id).where(due(now))
         .order_by(ProcessInstance.next_timer_at, ProcessInstance.id).limit(batch_size)))
     db.session.rollback()  # end the read; each instance gets its own transaction
     return ids
